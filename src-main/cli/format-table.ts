@@ -1,0 +1,61 @@
+/** Human-readable rendering of an analysis result for the terminal (cli-table3). */
+import Table from 'cli-table3';
+
+import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
+
+const clock = (s: number): string => {
+  const m = Math.floor(s / 60);
+  const sec = s - m * 60;
+  return `${String(m).padStart(2, '0')}:${sec.toFixed(1).padStart(4, '0')}`;
+};
+
+/** Renders the speaker summary, quality and the turn-by-turn timeline. */
+export function formatResultTable(r: AnalysisResult): string {
+  const lines: string[] = [];
+  lines.push(
+    `${r.file}: ${r.durationS.toFixed(1)} s, ${r.channels.join('+')}, ${r.speakers.length} speaker(s), ` +
+      `RTF ${r.rtf.toFixed(4)} on ${r.executionProvider.name}`,
+  );
+  const spk = new Table({ head: ['speaker', 'channel', 'speech (s)', 'share', 'age/gender'] });
+  const total = r.speakers.reduce((s, x) => s + x.speechS, 0) || 1;
+  for (const s of r.speakers) {
+    const a = s.attributes;
+    const ag =
+      a.status === 'estimated'
+        ? `${a.gender?.label ?? '?'}, ${a.age ? `${Math.round(a.age.years)} y (${a.age.bracket})` : '?'}`
+        : a.status === 'undetermined'
+          ? `undetermined${a.reason ? ` (${a.reason})` : ''}`
+          : '—';
+    spk.push([s.label, s.channel, s.speechS.toFixed(1), `${((100 * s.speechS) / total).toFixed(0)} %`, ag]);
+  }
+  lines.push(spk.toString());
+  const q = new Table({
+    head: ['channel', 'level dBFS', 'speech dBFS', 'SNR dB', 'speech', 'clipping', 'flags'],
+  });
+  for (const c of r.quality) {
+    q.push([
+      c.channel,
+      c.rmsDbfs.toFixed(1),
+      c.speechDbfs?.toFixed(1) ?? '—',
+      c.snrDb?.toFixed(1) ?? '—',
+      `${(100 * c.speechRatio).toFixed(0)} %`,
+      `${(100 * c.clippingRatio).toFixed(2)} %`,
+      c.flags.join(', ') || 'ok',
+    ]);
+  }
+  lines.push(q.toString());
+  const labels = new Map(r.speakers.map((s) => [s.id, s.label]));
+  const t = new Table({ head: ['start', 'end', 'speaker', 'channel', 'overlap'] });
+  for (const turn of r.turns) {
+    t.push([
+      clock(turn.startS),
+      clock(turn.endS),
+      labels.get(turn.speakerId) ?? turn.speakerId,
+      turn.channel,
+      turn.overlap ? 'yes' : '',
+    ]);
+  }
+  lines.push(t.toString());
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * ffmpeg resolution, probing and streaming decode to float32 at 16 kHz with channels kept.
+ *
+ * Decoding streams: the caller pulls fixed-size blocks, so a 60-minute file never sits in memory.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** Sample rate the whole engine works at, Hz. */
+export const ENGINE_SAMPLE_RATE = 16_000;
+
+/** An input problem that names the file and the cause; shown to users as one line. */
+export class AudioInputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'AudioInputError';
+  }
+}
+
+/**
+ * Resolves the ffmpeg binary: env `CALLSCOPE_FFMPEG` → the `ffmpeg-static` package's binary if it
+ * is installed and present → `ffmpeg` on PATH.
+ * @returns an absolute path or the bare command name `ffmpeg`.
+ */
+export function resolveFfmpeg(): string {
+  const fromEnv = process.env.CALLSCOPE_FFMPEG;
+  if (fromEnv) return fromEnv;
+  try {
+    const require = createRequire(import.meta.url);
+    const staticPath = require('ffmpeg-static') as string | null;
+    if (staticPath && existsSync(staticPath)) return staticPath;
+  } catch {
+    // ffmpeg-static is optional (its binary download fails offline)
+  }
+  return 'ffmpeg';
+}
+
+/** What ffmpeg reports about the first audio stream of a file. */
+export interface AudioProbe {
+  /** Duration in seconds, or null when the container does not say. */
+  durationS: number | null;
+  sampleRate: number;
+  channels: number;
+  codec: string;
+}
+
+/** Runs ffmpeg and collects stderr/stdout; resolves with the exit code. */
+function runFfmpeg(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(resolveFfmpeg(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d: string) => {
+      if (stderr.length < 64_000) stderr += d;
+    });
+    proc.on('error', (err) =>
+      reject(new Error(`cannot run ffmpeg (${err.message}); install ffmpeg or set CALLSCOPE_FFMPEG`)),
+    );
+    proc.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
+
+const LAYOUT_CHANNELS: Record<string, number> = {
+  mono: 1,
+  stereo: 2,
+  '2.1': 3,
+  '3.0': 3,
+  quad: 4,
+  '4.0': 4,
+  '5.0': 5,
+  '5.0(side)': 5,
+  '5.1': 6,
+  '5.1(side)': 6,
+  '6.1': 7,
+  '7.1': 8,
+};
+
+/** Parses `ffmpeg -i` stderr for the first audio stream. Exported for tests. */
+export function parseProbe(stderr: string): AudioProbe | null {
+  const stream = /Stream #\d+:\d+[^:]*: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)/.exec(stderr);
+  if (!stream) return null;
+  const layout = stream[3].trim();
+  const nCh = /^(\d+) channels?/.exec(layout);
+  const channels = nCh ? Number(nCh[1]) : (LAYOUT_CHANNELS[layout] ?? NaN);
+  const dur = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
+  const durationS = dur ? Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) : null;
+  return { codec: stream[1], sampleRate: Number(stream[2]), channels, durationS };
+}
+
+/**
+ * Probes a file with ffmpeg.
+ * @throws AudioInputError for a missing, empty, non-audio or unreadable file.
+ */
+export async function probeAudio(file: string): Promise<AudioProbe> {
+  if (!existsSync(file)) throw new AudioInputError(file, 'file not found');
+  const st = statSync(file);
+  if (st.isDirectory()) throw new AudioInputError(file, 'is a directory, not an audio file');
+  if (st.size === 0) throw new AudioInputError(file, 'file is empty (0 bytes)');
+  const { stderr } = await runFfmpeg(['-hide_banner', '-nostdin', '-i', file]);
+  const probe = parseProbe(stderr);
+  if (!probe) {
+    if (/Invalid data found|could not find codec parameters|moov atom not found/i.test(stderr)) {
+      throw new AudioInputError(file, 'not a readable audio file (corrupt or unknown format)');
+    }
+    throw new AudioInputError(file, 'no audio stream found');
+  }
+  if (!Number.isFinite(probe.channels) || probe.channels < 1) {
+    throw new AudioInputError(file, `unsupported channel layout in stream (${probe.codec})`);
+  }
+  return probe;
+}
+
+/** Options of {@link decodeStream}. */
+export interface DecodeOptions {
+  /** Output channels: `keep` = as in the file, `mono` = down-mix. */
+  channels: 'keep' | 'mono';
+  /** Samples per channel per yielded block (default 16 000 = 1 s). */
+  blockSamples?: number;
+}
+
+/** One decoded block: one Float32Array per channel, samples in [-1, 1] at 16 kHz. */
+export type AudioBlock = Float32Array[];
+
+/**
+ * Decodes a file through ffmpeg to float32 16 kHz and yields blocks of `blockSamples` samples
+ * per channel (the last block may be shorter). Memory is bounded by the block size.
+ * @throws AudioInputError when ffmpeg fails to decode (e.g. truncated or corrupt data).
+ */
+export async function* decodeStream(
+  file: string,
+  probe: AudioProbe,
+  opts: DecodeOptions,
+): AsyncGenerator<AudioBlock> {
+  const nCh = opts.channels === 'mono' ? 1 : probe.channels;
+  const block = opts.blockSamples ?? ENGINE_SAMPLE_RATE;
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-vn', '-map', '0:a:0'];
+  args.push(
+    '-ac',
+    String(nCh),
+    '-ar',
+    String(ENGINE_SAMPLE_RATE),
+    '-f',
+    'f32le',
+    '-acodec',
+    'pcm_f32le',
+    'pipe:1',
+  );
+  const proc = spawn(resolveFfmpeg(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d: string) => {
+    if (stderr.length < 16_000) stderr += d;
+  });
+  const exited = new Promise<number>((resolve) => proc.on('close', (code) => resolve(code ?? -1)));
+
+  const frameBytes = 4 * nCh;
+  const blockBytes = block * frameBytes;
+  let pending: Buffer = Buffer.alloc(0);
+  const emit = (buf: Buffer): AudioBlock => {
+    const n = Math.floor(buf.length / frameBytes);
+    const out = Array.from({ length: nCh }, () => new Float32Array(n));
+    for (let i = 0, o = 0; i < n; i++) {
+      for (let c = 0; c < nCh; c++, o += 4) out[c][i] = buf.readFloatLE(o);
+    }
+    return out;
+  };
+  try {
+    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= blockBytes) {
+        yield emit(pending.subarray(0, blockBytes));
+        pending = pending.subarray(blockBytes);
+      }
+    }
+    const code = await exited;
+    if (code !== 0) {
+      const msg = stderr.trim().split('\n').pop() ?? `ffmpeg exit code ${code}`;
+      throw new AudioInputError(file, `decoding failed: ${msg}`);
+    }
+    if (pending.length >= frameBytes) yield emit(pending);
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+/**
+ * Whether a 2-channel file is really one signal twice ("dual mono", e.g. a room recording saved
+ * as stereo): Pearson correlation of the channels over the first `scanS` seconds ≥ `minCorr`.
+ * Calls record mic and system on separate channels, so their correlation is low.
+ */
+export async function isDualMono(
+  file: string,
+  probe: AudioProbe,
+  scanS = 20,
+  minCorr = 0.95,
+): Promise<boolean> {
+  if (probe.channels !== 2) return false;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let n = 0;
+  for await (const [a, b] of decodeStream(file, probe, { channels: 'keep' })) {
+    for (let i = 0; i < a.length; i++) {
+      sa += a[i];
+      sb += b[i];
+      saa += a[i] * a[i];
+      sbb += b[i] * b[i];
+      sab += a[i] * b[i];
+    }
+    n += a.length;
+    if (n >= scanS * ENGINE_SAMPLE_RATE) break;
+  }
+  if (n === 0) return false;
+  const cov = sab / n - (sa / n) * (sb / n);
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  if (va <= 0 || vb <= 0) return va === vb;
+  return cov / Math.sqrt(va * vb) >= minCorr;
+}

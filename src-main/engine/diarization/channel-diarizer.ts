@@ -1,0 +1,265 @@
+/**
+ * Streaming diarization of one channel: sliding 10 s segmentation windows, one embedding per
+ * (window, active local speaker) from the fbank frames where that speaker speaks alone, then
+ * (at the end) constrained clustering and reconstruction into turns. Memory is bounded by one
+ * window of audio and features plus ~7 kB of activity and one embedding per speaker per window.
+ */
+import { FbankStream } from '../audio/fbank.ts';
+import {
+  type ClusteringOptions,
+  DEFAULT_CLUSTERING,
+  clusterEmbeddings,
+  type EmbeddingNormalization,
+  normalizeEmbeddings,
+  type EmbeddingItem,
+} from './clustering.ts';
+import type { EmbeddingBackend } from './embedding.ts';
+import {
+  type ClusterTurn,
+  DEFAULT_RECONSTRUCT,
+  type ReconstructOptions,
+  reconstructTurns,
+} from './reconstruct.ts';
+import {
+  SEG_FRAMES,
+  SEG_FRAME_STEP,
+  SEG_RECEPTIVE_FIELD,
+  SEG_SPEAKERS,
+  SEG_WINDOW,
+  type Segmenter,
+} from './segmentation.ts';
+
+const FB_DIM = 80;
+const FB_HOP = 160;
+const FB_WIN = 400;
+
+/** Options of {@link ChannelDiarizer}. */
+export interface ChannelDiarizerOptions {
+  /** Window step, samples (≤ 16 000 = 1 s). */
+  stepSamples: number;
+  /** Windows per segmentation batch. */
+  batchSize: number;
+  /** A local speaker needs at least this many active output frames to get an embedding. */
+  minActiveFrames: number;
+  /** Normalisation of embeddings before clustering (default: the embedding backend's). */
+  normalization?: EmbeddingNormalization;
+  clustering: Omit<ClusteringOptions, 'threshold'> & { threshold?: number };
+  reconstruct: ReconstructOptions;
+}
+
+export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
+  stepSamples: 16_000,
+  batchSize: 4,
+  minActiveFrames: 30,
+  clustering: DEFAULT_CLUSTERING,
+  reconstruct: DEFAULT_RECONSTRUCT,
+};
+
+/** Time spent in each sub-stage, ms. */
+export interface DiarizerTimings {
+  segmentation: number;
+  embedding: number;
+  clustering: number;
+}
+
+interface StoredWindow {
+  startSample: number;
+  activity: Uint8Array;
+  /** embedding item index per local speaker, −1 = none */
+  items: Int32Array;
+}
+
+/** Result of {@link ChannelDiarizer.finish}. */
+export interface ChannelDiarization {
+  turns: ClusterTurn[];
+  numClusters: number;
+  /** L2-normalised centroid per cluster (in the clustering space). */
+  centroids: Float32Array[];
+  windows: number;
+  embeddings: number;
+}
+
+/** Streaming diarizer for one channel. */
+export class ChannelDiarizer {
+  private buf = new Float32Array(0);
+  /** Global sample index of buf[0]. */
+  private bufStart = 0;
+  private total = 0;
+  private nextStart = 0;
+  private readonly fbank = new FbankStream();
+  private fb = new Float32Array(0);
+  /** Global fbank frame index of fb row 0. */
+  private fbStart = 0;
+  private readonly windows: StoredWindow[] = [];
+  private readonly items: EmbeddingItem[] = [];
+  private pendingStarts: number[] = [];
+  readonly timings: DiarizerTimings = { segmentation: 0, embedding: 0, clustering: 0 };
+
+  constructor(
+    private readonly segmenter: Segmenter,
+    private readonly embedder: EmbeddingBackend,
+    private readonly opts: ChannelDiarizerOptions = DEFAULT_CHANNEL_DIARIZER,
+    private readonly onWindow?: (windowsDone: number) => void,
+  ) {}
+
+  /** Feeds the next samples of the channel (16 kHz, [-1, 1]). */
+  async push(samples: Float32Array): Promise<void> {
+    this.appendSamples(samples);
+    while (this.nextStart + SEG_WINDOW <= this.total) {
+      this.pendingStarts.push(this.nextStart);
+      this.nextStart += this.opts.stepSamples;
+      if (this.pendingStarts.length >= this.opts.batchSize) await this.processPending();
+    }
+    if (this.pendingStarts.length === 0) this.compact(this.keepFrom());
+  }
+
+  /**
+   * Processes the tail windows, clusters and reconstructs.
+   * @returns turns of this channel with cluster indices.
+   */
+  async finish(): Promise<ChannelDiarization> {
+    await this.flush();
+    const threshold = this.opts.clustering.threshold ?? this.embedder.clusteringDefaults.threshold;
+    return this.cluster({ ...this.opts.clustering, threshold }, this.opts.reconstruct);
+  }
+
+  /** Segments and embeds the remaining windows, including the end-aligned last one. */
+  async flush(): Promise<void> {
+    const lastFullStart = this.total - SEG_WINDOW;
+    const lastQueued = this.pendingStarts.length
+      ? this.pendingStarts[this.pendingStarts.length - 1]
+      : this.windows.length
+        ? this.windows[this.windows.length - 1].startSample
+        : -1;
+    if (this.total > 0 && (lastQueued < 0 || lastQueued < lastFullStart)) {
+      this.pendingStarts.push(Math.max(0, lastFullStart));
+    }
+    await this.processPending();
+  }
+
+  /**
+   * Clusters the embeddings collected so far and reconstructs turns (call after {@link flush};
+   * may be called again with other options, e.g. for tuning).
+   */
+  cluster(clustering: ClusteringOptions, reconstruct: ReconstructOptions): ChannelDiarization {
+    const t0 = performance.now();
+    const vectors = normalizeEmbeddings(
+      this.items.map((i) => i.vector),
+      this.opts.normalization ?? this.embedder.clusteringDefaults.normalization,
+    );
+    const normalized = this.items.map((it, i) => ({ ...it, vector: vectors[i] }));
+    const { labels, centroids } = clusterEmbeddings(normalized, clustering);
+    const clustered = this.windows.map((w) => ({
+      startSample: w.startSample,
+      activity: w.activity,
+      clusters: Int32Array.from(w.items, (it) => (it >= 0 ? labels[it] : -1)),
+    }));
+    const turns = reconstructTurns(clustered, centroids.length, this.total, reconstruct);
+    this.timings.clustering += performance.now() - t0;
+    return {
+      turns,
+      numClusters: centroids.length,
+      centroids,
+      windows: this.windows.length,
+      embeddings: this.items.length,
+    };
+  }
+
+  private appendSamples(samples: Float32Array): void {
+    const t0 = performance.now();
+    const frames = this.fbank.push(samples);
+    const merged = new Float32Array(this.fb.length + frames.length);
+    merged.set(this.fb);
+    merged.set(frames, this.fb.length);
+    this.fb = merged;
+    this.timings.embedding += performance.now() - t0;
+    const b = new Float32Array(this.buf.length + samples.length);
+    b.set(this.buf);
+    b.set(samples, this.buf.length);
+    this.buf = b;
+    this.total += samples.length;
+  }
+
+  /**
+   * First sample still needed: the next window starts at `nextStart`, and the end-aligned last
+   * window (added in finish) starts after the previous regular window, `nextStart − step`.
+   */
+  private keepFrom(): number {
+    return Math.max(0, this.nextStart - this.opts.stepSamples);
+  }
+
+  /** Drops audio and features before global sample `keepFrom`. */
+  private compact(keepFrom: number): void {
+    const dropS = Math.min(keepFrom - this.bufStart, this.buf.length);
+    if (dropS > 0) {
+      this.buf = this.buf.slice(dropS);
+      this.bufStart += dropS;
+    }
+    const keepFrame = Math.floor(keepFrom / FB_HOP);
+    const dropF = Math.min(keepFrame - this.fbStart, this.fb.length / FB_DIM);
+    if (dropF > 0) {
+      this.fb = this.fb.slice(dropF * FB_DIM);
+      this.fbStart += dropF;
+    }
+  }
+
+  private windowAudio(start: number): Float32Array {
+    const w = new Float32Array(SEG_WINDOW);
+    const from = start - this.bufStart;
+    w.set(this.buf.subarray(from, Math.min(from + SEG_WINDOW, this.buf.length)));
+    return w;
+  }
+
+  private async processPending(): Promise<void> {
+    if (!this.pendingStarts.length) return;
+    const starts = this.pendingStarts;
+    this.pendingStarts = [];
+    let t0 = performance.now();
+    const acts = await this.segmenter.segment(starts.map((s) => this.windowAudio(s)));
+    this.timings.segmentation += performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < starts.length; i++) await this.embedWindow(starts[i], acts[i]);
+    this.timings.embedding += performance.now() - t0;
+    this.onWindow?.(this.windows.length);
+    this.compact(this.keepFrom());
+  }
+
+  private async embedWindow(start: number, activity: Uint8Array): Promise<void> {
+    const items = new Int32Array(SEG_SPEAKERS).fill(-1);
+    const windowIndex = this.windows.length;
+    // fbank frames fully inside the window and inside the decoded signal
+    const f0 = Math.ceil(start / FB_HOP);
+    const f1 = Math.floor((Math.min(start + SEG_WINDOW, this.total) - FB_WIN) / FB_HOP);
+    for (let s = 0; s < SEG_SPEAKERS; s++) {
+      let active = 0;
+      for (let i = 0; i < SEG_FRAMES; i++) active += activity[i * SEG_SPEAKERS + s];
+      if (active === 0) continue;
+      const clean: number[] = [];
+      const any: number[] = [];
+      for (let j = f0; j <= f1; j++) {
+        const center = j * FB_HOP + FB_WIN / 2 - start;
+        const i = Math.min(
+          SEG_FRAMES - 1,
+          Math.max(0, Math.round((center - SEG_RECEPTIVE_FIELD / 2) / SEG_FRAME_STEP)),
+        );
+        if (!activity[i * SEG_SPEAKERS + s]) continue;
+        any.push(j);
+        let others = 0;
+        for (let o = 0; o < SEG_SPEAKERS; o++) if (o !== s) others += activity[i * SEG_SPEAKERS + o];
+        if (!others) clean.push(j);
+      }
+      const use = clean.length >= this.embedder.minFrames ? clean : any;
+      if (use.length < this.embedder.minFrames) continue;
+      const feats = new Float32Array(use.length * FB_DIM);
+      use.forEach((j, r) => {
+        const row = (j - this.fbStart) * FB_DIM;
+        feats.set(this.fb.subarray(row, row + FB_DIM), r * FB_DIM);
+      });
+      const vector = await this.embedder.embed(feats);
+      if (!vector.every(Number.isFinite)) continue;
+      items[s] = this.items.length;
+      this.items.push({ window: windowIndex, local: s, vector, train: active >= this.opts.minActiveFrames });
+    }
+    this.windows.push({ startSample: start, activity, items });
+  }
+}

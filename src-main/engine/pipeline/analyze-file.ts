@@ -1,0 +1,371 @@
+/**
+ * File analysis: decode (ffmpeg, streamed) → quality → VAD → [2 channels: self-VAD for the local
+ * user] → segmentation → embeddings → clustering → result. One pass over the audio; memory stays
+ * bounded by one segmentation window per diarised channel plus per-frame summaries.
+ */
+import { basename } from 'node:path';
+
+import type {
+  AnalysisResult,
+  AnalyzeOptions,
+  ChannelRole,
+  ModelUse,
+  ProgressHook,
+  Speaker,
+  Stage,
+  StageTimings,
+  Turn,
+} from '../../../src-shared/contracts/analysis.ts';
+import {
+  AudioInputError,
+  decodeStream,
+  ENGINE_SAMPLE_RATE,
+  isDualMono,
+  probeAudio,
+  type AudioProbe,
+} from '../audio/ffmpeg.ts';
+import { QualityAccumulator } from '../audio/quality.ts';
+import {
+  ChannelDiarizer,
+  DEFAULT_CHANNEL_DIARIZER,
+  type ChannelDiarizerOptions,
+} from '../diarization/channel-diarizer.ts';
+import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
+import { Segmenter } from '../diarization/segmentation.ts';
+import { OnnxModel } from '../inference/onnx.ts';
+import { defaultModelId } from '../inference/registry.ts';
+import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
+import { SileroVad } from '../vad/silero.ts';
+import { type StreamingVad, WebRtcVad } from '../vad/webrtc.ts';
+import { selfVadProbabilities } from './self-vad.ts';
+
+/** Models loaded once and shared by every analysis of an engine instance. */
+export interface EngineModels {
+  vadModel: OnnxModel;
+  segmenter: Segmenter;
+  embedder: EmbeddingBackend;
+  models: ModelUse[];
+}
+
+/** Tunable parameters of the pipeline (defaults tuned on the dev set; see bench/README). */
+export interface PipelineParams {
+  diarizer: ChannelDiarizerOptions;
+  /** Self-VAD: dB by which the mic must exceed the estimated bleed of the system channel. */
+  selfVadMarginDb: number;
+}
+
+export const DEFAULT_PARAMS: PipelineParams = {
+  diarizer: DEFAULT_CHANNEL_DIARIZER,
+  selfVadMarginDb: 6,
+};
+
+/**
+ * Loads the models named by the manifest (or the options).
+ * @throws ModelNotFoundError with the places searched when a model file is missing.
+ */
+export async function loadEngineModels(opts: Pick<AnalyzeOptions, 'embedding'> = {}): Promise<EngineModels> {
+  const vadId = defaultModelId('vad') ?? 'silero-vad-v6';
+  const segId = defaultModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
+  const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1 });
+  const seg = await OnnxModel.load(segId);
+  const embedder = await createEmbeddingBackend(opts.embedding);
+  const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
+    role,
+    id: m.resolved?.entry.id ?? m.path,
+    version: m.resolved?.entry.version ?? 'unknown',
+    sha256: m.resolved?.entry.sha256 ?? null,
+  });
+  return {
+    vadModel,
+    segmenter: new Segmenter(seg),
+    embedder,
+    models: [use(vadModel, 'vad'), use(seg, 'segmentation'), embedder.use],
+  };
+}
+
+/** Channel roles for a probed file and a requested layout. @throws AudioInputError on mismatch. */
+export function channelRoles(
+  file: string,
+  probe: AudioProbe,
+  layout: AnalyzeOptions['channels'],
+): ChannelRole[] {
+  const l = layout ?? 'auto';
+  if (l === 'mono') return ['mono'];
+  if (probe.channels === 1) {
+    if (l === 'auto') return ['mono'];
+    throw new AudioInputError(
+      file,
+      `mono recording, but --channels ${l} expects 2 channels (mic and system)`,
+    );
+  }
+  if (probe.channels === 2) return l === 'system,mic' ? ['system', 'mic'] : ['mic', 'system'];
+  throw new AudioInputError(
+    file,
+    `${probe.channels} channels: expected mono or 2 channels (mic, system); use --channels mono to down-mix`,
+  );
+}
+
+interface ChannelState {
+  role: ChannelRole;
+  quality: QualityAccumulator;
+  vad: StreamingVad;
+  probs: number[];
+  diarizer: ChannelDiarizer | null;
+}
+
+/** Stage timer: accumulates wall-clock ms per stage. */
+class Timer {
+  readonly ms: StageTimings = {};
+  async time<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.ms[stage] = (this.ms[stage] ?? 0) + performance.now() - t0;
+    }
+  }
+}
+
+/** Throttles a progress hook to one call per stage per 100 ms (plus the final call). */
+function throttle(hook: ProgressHook | undefined): ProgressHook {
+  const last = new Map<Stage, number>();
+  return (stage, completed, total) => {
+    if (!hook) return;
+    const now = performance.now();
+    if (completed < total && now - (last.get(stage) ?? -Infinity) < 100) return;
+    last.set(stage, now);
+    hook(stage, completed, total);
+  };
+}
+
+/**
+ * Analyses one recording end to end.
+ * @param file path of any audio format ffmpeg decodes.
+ * @param models models from {@link loadEngineModels} (shared across files).
+ * @param hook progress hook `(stage, completed, total)`.
+ * @throws AudioInputError naming the file and the problem (missing, empty, not audio, corrupt,
+ *   truncated, no samples, unsupported channel count).
+ */
+export async function analyzeFile(
+  file: string,
+  models: EngineModels,
+  opts: AnalyzeOptions = {},
+  hook?: ProgressHook,
+  params: PipelineParams = DEFAULT_PARAMS,
+): Promise<AnalysisResult> {
+  const tStart = performance.now();
+  const progress = throttle(hook);
+  const timer = new Timer();
+  const probe = await timer.time('decode', () => probeAudio(file));
+  let roles = channelRoles(file, probe, opts.channels);
+  const warnings: string[] = [];
+  if (
+    (opts.channels ?? 'auto') === 'auto' &&
+    roles.length === 2 &&
+    (await timer.time('decode', () => isDualMono(file, probe)))
+  ) {
+    roles = ['mono'];
+    warnings.push(
+      'both channels carry the same signal: analysed as mono (use --channels mic,system to force a call layout)',
+    );
+  }
+  const tuned = models.embedder.clusteringDefaults;
+  const diarizerOpts: ChannelDiarizerOptions = {
+    ...params.diarizer,
+    normalization: params.diarizer.normalization ?? tuned.normalization,
+    stepSamples: opts.segmentationStepS
+      ? Math.round(opts.segmentationStepS * ENGINE_SAMPLE_RATE)
+      : params.diarizer.stepSamples,
+    clustering: {
+      ...params.diarizer.clustering,
+      threshold: opts.clusteringThreshold ?? params.diarizer.clustering.threshold ?? tuned.threshold,
+      numClusters: opts.numSpeakers,
+      minClusters: opts.minSpeakers,
+      maxClusters: opts.maxSpeakers,
+    },
+  };
+  if (diarizerOpts.stepSamples <= 0 || diarizerOpts.stepSamples > ENGINE_SAMPLE_RATE) {
+    throw new Error(
+      `segmentation step must be in (0, 1] s, got ${diarizerOpts.stepSamples / ENGINE_SAMPLE_RATE}`,
+    );
+  }
+  let windowsDone = 0;
+  const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
+  const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
+  const channels: ChannelState[] = roles.map((role) => ({
+    role,
+    quality: new QualityAccumulator(role),
+    vad: opts.vad === 'webrtc' ? new WebRtcVad(3) : new SileroVad(models.vadModel),
+    probs: [],
+    diarizer:
+      role === 'mic'
+        ? null
+        : new ChannelDiarizer(models.segmenter, models.embedder, diarizerOpts, (n) => {
+            windowsDone = n;
+            progress('segmentation', n, expectedWindows);
+          }),
+  }));
+
+  let decoded = 0;
+  const stream = decodeStream(file, probe, { channels: roles.length === 1 ? 'mono' : 'keep' });
+  for (;;) {
+    const next = await timer.time('decode', () => stream.next());
+    if (next.done) break;
+    const block = next.value;
+    decoded += block[0].length;
+    progress('decode', decoded, expectedSamples);
+    for (let c = 0; c < channels.length; c++) {
+      const ch = channels[c];
+      await timer.time('quality', () => ch.quality.push(block[c]));
+      const p = await timer.time('vad', () => ch.vad.push(block[c]));
+      for (const v of p) ch.probs.push(v);
+      if (ch.diarizer) await ch.diarizer.push(block[c]);
+    }
+    progress('vad', decoded, expectedSamples);
+  }
+  if (decoded === 0) throw new AudioInputError(file, 'contains no audio samples (0 s)');
+  if (probe.durationS && probe.durationS > 2 && decoded / ENGINE_SAMPLE_RATE < 0.9 * probe.durationS - 0.5) {
+    throw new AudioInputError(
+      file,
+      `truncated or corrupt: the header says ${probe.durationS.toFixed(1)} s, only ${(decoded / ENGINE_SAMPLE_RATE).toFixed(1)} s decode`,
+    );
+  }
+  const durationS = decoded / ENGINE_SAMPLE_RATE;
+  progress('decode', decoded, decoded);
+
+  // VAD regions and quality per channel
+  const regions: Interval[][] = [];
+  for (const ch of channels) {
+    const tail = await timer.time('vad', () => ch.vad.flush());
+    for (const v of tail) ch.probs.push(v);
+    regions.push(speechRegionsFromProbs(ch.probs, ch.vad.hopS, durationS));
+  }
+  progress('vad', decoded, decoded);
+  const narrowband = probe.sampleRate <= 8000;
+  if (narrowband)
+    warnings.push(`narrowband source (${probe.sampleRate} Hz): analysed after resampling to 16 kHz`);
+  const quality = channels.map((ch, i) => ch.quality.finish(regions[i], narrowband));
+  progress('quality', 1, 1);
+
+  // diarization of the system / mono channel(s); self-VAD for the mic
+  const speakers: Speaker[] = [];
+  const turns: Turn[] = [];
+  let clusterOffset = 0;
+  const diarTimings = { segmentation: 0, embedding: 0, clustering: 0 };
+  for (let c = 0; c < channels.length; c++) {
+    const ch = channels[c];
+    if (ch.diarizer) {
+      progress('clustering', 0, 1);
+      const res = await ch.diarizer.finish();
+      progress('segmentation', windowsDone, windowsDone);
+      progress('embedding', res.embeddings, res.embeddings);
+      progress('clustering', 1, 1);
+      for (const k of Object.keys(diarTimings) as (keyof typeof diarTimings)[])
+        diarTimings[k] += ch.diarizer.timings[k];
+      for (const t of res.turns) {
+        turns.push({
+          startS: t.start,
+          endS: t.end,
+          speakerId: `c${clusterOffset + t.cluster}`,
+          channel: ch.role,
+          overlap: false,
+        });
+      }
+      clusterOffset += res.numClusters;
+    } else {
+      const other = channels.find((o) => o.role === 'system');
+      const probs = other
+        ? selfVadProbabilities(ch.probs, other.probs, ch.quality, other.quality, params.selfVadMarginDb)
+        : ch.probs;
+      const local = speechRegionsFromProbs(probs, ch.vad.hopS, durationS);
+      for (const r of local)
+        turns.push({ startS: r.start, endS: r.end, speakerId: 'you', channel: 'mic', overlap: false });
+      if (!local.length && totalDuration(regions[c]) > 1) {
+        warnings.push('the mic channel has speech, but all of it looks like bleed from the system channel');
+      }
+    }
+  }
+  timer.ms.segmentation = diarTimings.segmentation;
+  timer.ms.embedding = diarTimings.embedding;
+  timer.ms.clustering = diarTimings.clustering;
+
+  finalizeSpeakers(turns, speakers);
+  markOverlaps(turns);
+  if (!turns.length) warnings.push('no speech detected');
+  for (const q of quality) {
+    for (const f of q.flags)
+      if (f !== 'narrowband') warnings.push(`${q.channel} channel: ${f.replace('_', ' ')}`);
+  }
+  const totalMs = performance.now() - tStart;
+  timer.ms.total = totalMs;
+  const provider = models.vadModel.provider;
+  for (const k of Object.keys(timer.ms) as (keyof StageTimings)[])
+    timer.ms[k] = Math.round(timer.ms[k]! * 10) / 10;
+  return {
+    schemaVersion: 1,
+    file: basename(file),
+    durationS: Math.round(durationS * 1000) / 1000,
+    sourceChannels: probe.channels,
+    sourceSampleRate: probe.sampleRate,
+    channels: roles,
+    models: models.models,
+    executionProvider: { name: provider.name, reason: provider.reason },
+    quality,
+    speakers,
+    turns,
+    timingsMs: timer.ms,
+    rtf: Math.round((totalMs / 1000 / durationS) * 10000) / 10000,
+    warnings,
+  };
+}
+
+/** Renames cluster ids to S1.. in order of first speech, builds the speaker list (You first). */
+function finalizeSpeakers(turns: Turn[], speakers: Speaker[]): void {
+  turns.sort((a, b) => a.startS - b.startS || a.endS - b.endS);
+  const rename = new Map<string, string>();
+  for (const t of turns) {
+    if (t.speakerId === 'you' || rename.has(t.speakerId)) continue;
+    rename.set(t.speakerId, `S${rename.size + 1}`);
+  }
+  const speech = new Map<string, number>();
+  for (const t of turns) {
+    if (t.speakerId !== 'you') t.speakerId = rename.get(t.speakerId)!;
+    t.startS = Math.round(t.startS * 1000) / 1000;
+    t.endS = Math.round(t.endS * 1000) / 1000;
+    speech.set(t.speakerId, (speech.get(t.speakerId) ?? 0) + (t.endS - t.startS));
+  }
+  const notRun = { status: 'not_run' as const, speechUsedS: 0 };
+  if (speech.has('you')) {
+    speakers.push({
+      id: 'you',
+      label: 'You',
+      channel: 'mic',
+      speechS: round3(speech.get('you')!),
+      attributes: notRun,
+    });
+  }
+  for (const [, id] of rename) {
+    const channel = turns.find((t) => t.speakerId === id)!.channel;
+    speakers.push({
+      id,
+      label: `Speaker ${id.slice(1)}`,
+      channel,
+      speechS: round3(speech.get(id) ?? 0),
+      attributes: { ...notRun },
+    });
+  }
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/** Sets `overlap` on every turn that intersects a turn of another speaker. Turns must be sorted. */
+export function markOverlaps(turns: Turn[]): void {
+  for (let i = 0; i < turns.length; i++) {
+    for (let j = i + 1; j < turns.length && turns[j].startS < turns[i].endS; j++) {
+      if (turns[j].speakerId !== turns[i].speakerId) {
+        turns[i].overlap = true;
+        turns[j].overlap = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Export packages to ONNX (opset 17, dynamic T) with metadata, and write the parity reference
+(/work/cache/parity/<name>: CMN'd fbank of every dev file + PyTorch outputs) for training/parity_check.mjs.
+
+Run: /usr/bin/python3 training/export.py --spk /work/cache/pkg/spk_v1.pt --ag /work/cache/pkg/ag_v1.pt \
+        --version 1.0.0 --metrics training/results/dev_metrics.json
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+import evaluate  # noqa: E402
+import package  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LICENSE = "MIT"
+TRAINING_DATA = (
+    "Callscope train/ corpus, licence-confirmed sources only: speechocean762 (CC BY 4.0), Arabic Speech Commands "
+    "(CC BY 4.0), Common Voice fa/en (CC0 1.0), FSDD (CC BY-SA 4.0), VCTK (ODC-By 1.0 / CC BY 4.0), CMU ARCTIC "
+    "(BSD-style); 279 speakers, about 5.4 h; VoxCeleb1 and VCC 2016 excluded (unconfirmed licence). "
+    "Speed perturbation x0.9/x1.1 as new speakers; augmentation: 8 kHz telephone band, G.711 mu-law, GSM and "
+    "Opus 8 kb/s round trips, synthetic reverberation, noise, babble, gain. See models/MODEL_CARD.md.")
+
+
+def export(model, path, outputs, meta, opset=17):
+    model.eval()
+    x = torch.randn(1, 300, 80)
+    torch.onnx.export(model, (x,), path, input_names=["feats"], output_names=outputs,
+                      dynamic_axes={"feats": {1: "T"}}, opset_version=opset, do_constant_folding=True)
+    m = onnx.load(path)
+    del m.metadata_props[:]
+    for k, v in meta.items():
+        p = m.metadata_props.add()
+        p.key = k
+        p.value = v if isinstance(v, str) else json.dumps(v)
+    m.producer_name = "callscope-training"
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+    return os.path.getsize(path)
+
+
+def sha256(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spk", required=True)
+    ap.add_argument("--ag", required=True)
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--metrics", help="JSON with dev metrics to embed in the metadata")
+    ap.add_argument("--outdir", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--no-parity", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    spk = package.load(args.spk)
+    ag = package.load(args.ag)
+    metrics = json.load(open(args.metrics)) if args.metrics else {}
+    with torch.no_grad():
+        emb_dim = int(spk(torch.randn(1, 200, 80)).shape[1])
+    n_spk = sum(p.numel() for p in spk.parameters()) + sum(b.numel() for n, b in spk.named_buffers()
+                                                           if not n.endswith("running_mean") and not n.endswith("running_var") and "num_batches" not in n)
+    n_ag = sum(p.numel() for p in ag.parameters())
+    common_meta = dict(version=args.version, sample_rate="16000", feature_config=C.FEATURE_CONFIG,
+                       training_data=TRAINING_DATA, license=LICENSE,
+                       source="trained by Callscope: training/README.md", min_frames="50")
+    spk_path = os.path.join(args.outdir, "callscope_spk_encoder_v1.onnx")
+    ag_path = os.path.join(args.outdir, "callscope_agegender_v1.onnx")
+    meta = dict(common_meta, name="callscope_spk_encoder", embedding_dim=str(emb_dim),
+                io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},'
+                   '"output":{"embedding":"float32 [1,%d] L2-normalised; score = cosine"}}' % emb_dim,
+                architecture=json.dumps(spk.cfg), parameters=str(n_spk),
+                dev_metrics=json.dumps(metrics.get("spk", {})))
+    b1 = export(spk, spk_path, ["embedding"], meta)
+    meta = dict(common_meta, name="callscope_agegender", embedding_dim=str(emb_dim),
+                io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},"output":{"gender_probs":'
+                   '"float32 [1,3] (female, male, child), sums to 1","age_years":"float32 [1,1]",'
+                   '"age_std":"float32 [1,1] years"}}',
+                gender_labels='["female","male","child"]', architecture=json.dumps(ag.cfg),
+                parameters=str(n_ag), dev_metrics=json.dumps(metrics.get("ag", {})))
+    b2 = export(ag, ag_path, ["gender_probs", "age_years", "age_std"], meta)
+    print(f"spk: {b1} bytes, params {n_spk}, dim {emb_dim}; ag: {b2} bytes, params {n_ag}")
+    assert b1 <= 4 * 1024 * 1024 and b2 <= 4 * 1024 * 1024
+    entries = []
+    for path, role, outs in [(spk_path, "embedding", {"embedding": [1, emb_dim]}),
+                             (ag_path, "agegender", {"gender_probs": [1, 3], "age_years": [1, 1], "age_std": [1, 1]})]:
+        entries.append(dict(
+            id=os.path.basename(path).replace(".onnx", ""), role=role, file="models/" + os.path.basename(path),
+            sha256=sha256(path), bytes=os.path.getsize(path), license=LICENSE, version=args.version,
+            io=dict(inputs={"feats": {"dtype": "float32", "shape": [1, "T", 80],
+                                      "features": "kaldi fbank 80 (25/10 ms, 16 kHz, int16 scale), per-utterance CMN",
+                                      "min_frames": 50}},
+                    outputs={k: {"dtype": "float32", "shape": v} for k, v in outs.items()},
+                    **({"gender_labels": ["female", "male", "child"]} if role == "agegender" else
+                       {"normalised": "L2", "score": "cosine"})),
+            feature_config=C.FEATURE_CONFIG, sample_rate=16000,
+            source="trained by Callscope: training/README.md", model_card="models/MODEL_CARD.md"))
+    with open(os.path.join(ROOT, "training", "manifest-entries.json"), "w") as f:
+        json.dump(entries, f, indent=2)
+        f.write("\n")
+    if args.no_parity:
+        return
+    # parity reference: CMN'd features of every dev file (whole clip) + PyTorch outputs
+    pdir = os.path.join(C.CACHE, "parity")
+    os.makedirs(pdir, exist_ok=True)
+    items = evaluate.dev_data()
+    blobs, index, off = [], [], 0
+    with torch.no_grad():
+        for it in items:
+            x = C.cmn(it["fbank"]).unsqueeze(0)
+            e = spk(x)[0].numpy()
+            p, a, s = ag(x)
+            f32 = x[0].numpy().astype(np.float32)
+            blobs.append(f32.tobytes())
+            index.append(dict(file=it["rel"], frames=int(f32.shape[0]), offset=off, embedding=e.tolist(),
+                              gender_probs=p[0].tolist(), age_years=float(a[0, 0]), age_std=float(s[0, 0])))
+            off += f32.nbytes
+    with open(os.path.join(pdir, "feats.f32"), "wb") as f:
+        for b in blobs:
+            f.write(b)
+    with open(os.path.join(pdir, "reference.json"), "w") as f:
+        json.dump(dict(spk=spk_path, ag=ag_path, items=index), f)
+    print("parity reference:", len(index), "files in", pdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Model definitions: compact ECAPA-style encoder, in-graph statistics front end, linear back ends,
+the exported speaker-embedding wrapper and the age/gender wrapper. Input of every exported module:
+CMN'd 80-dim Kaldi fbank, [B, T, 80]."""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# ------------------------------------------------------------------ statistics front end (no learning)
+class StatsFront(nn.Module):
+    """Utterance statistics of CMN'd fbank: std, energy-weighted mean, std of deltas, energy-weighted std.
+    Output [B, 320]. (The plain mean is zero after CMN, so it is not used.)"""
+
+    def forward(self, x):  # x [B, T, 80]
+        std = torch.sqrt(x.pow(2).mean(dim=1) + 1e-5)
+        e = x.mean(dim=2, keepdim=True)  # per-frame log-energy proxy (CMN'd)
+        w = torch.softmax(e, dim=1)  # emphasises loud (speech) frames
+        wmean = (w * x).sum(dim=1)
+        wstd = torch.sqrt((w * (x - wmean.unsqueeze(1)).pow(2)).sum(dim=1) + 1e-5)
+        d = x[:, 2:, :] - x[:, :-2, :]
+        dstd = torch.sqrt(d.pow(2).mean(dim=1) + 1e-5)
+        return torch.cat([std, wmean, dstd, wstd], dim=1)
+
+
+# ------------------------------------------------------------------ compact ECAPA-style encoder
+class SEBlock(nn.Module):
+    def __init__(self, c, b=64):
+        super().__init__()
+        self.fc1 = nn.Conv1d(c, b, 1)
+        self.fc2 = nn.Conv1d(b, c, 1)
+
+    def forward(self, x):
+        s = x.mean(dim=2, keepdim=True)
+        return x * torch.sigmoid(self.fc2(F.relu(self.fc1(s))))
+
+
+class Res2Block(nn.Module):
+    def __init__(self, c, dilation, scale=4):
+        super().__init__()
+        self.scale = scale
+        w = c // scale
+        self.conv_in = nn.Conv1d(c, c, 1)
+        self.bn_in = nn.BatchNorm1d(c)
+        self.convs = nn.ModuleList([nn.Conv1d(w, w, 3, dilation=dilation, padding=dilation) for _ in range(scale - 1)])
+        self.bns = nn.ModuleList([nn.BatchNorm1d(w) for _ in range(scale - 1)])
+        self.conv_out = nn.Conv1d(c, c, 1)
+        self.bn_out = nn.BatchNorm1d(c)
+        self.se = SEBlock(c)
+
+    def forward(self, x):
+        y = self.bn_in(F.relu(self.conv_in(x)))
+        parts = torch.chunk(y, self.scale, dim=1)
+        outs = [parts[0]]
+        prev = None
+        for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
+            inp = parts[i + 1] if prev is None else parts[i + 1] + prev
+            prev = bn(F.relu(conv(inp)))
+            outs.append(prev)
+        y = torch.cat(outs, dim=1)
+        y = self.bn_out(F.relu(self.conv_out(y)))
+        return x + self.se(y)
+
+
+class ECAPALite(nn.Module):
+    def __init__(self, c=256, mfa=512, emb=192, att=128):
+        super().__init__()
+        self.conv1 = nn.Conv1d(80, c, 5, stride=2, padding=2)
+        self.bn1 = nn.BatchNorm1d(c)
+        self.blocks = nn.ModuleList([Res2Block(c, d) for d in (2, 3, 4)])
+        self.mfa = nn.Conv1d(3 * c, mfa, 1)
+        self.att1 = nn.Conv1d(mfa, att, 1)
+        self.att2 = nn.Conv1d(att, mfa, 1)
+        self.bn_pool = nn.BatchNorm1d(2 * mfa)
+        self.fc = nn.Linear(2 * mfa, emb)
+        self.bn_emb = nn.BatchNorm1d(emb)
+
+    def forward(self, feats):  # [B, T, 80] -> [B, emb] (not normalised)
+        x = feats.transpose(1, 2)
+        x = self.bn1(F.relu(self.conv1(x)))
+        outs = []
+        for b in self.blocks:
+            x = b(x)
+            outs.append(x)
+        x = F.relu(self.mfa(torch.cat(outs, dim=1)))
+        a = torch.softmax(self.att2(torch.tanh(self.att1(x))), dim=2)
+        mu = (a * x).sum(dim=2)
+        sg = torch.sqrt(((a * x * x).sum(dim=2) - mu * mu).clamp(min=1e-5))
+        return self.bn_emb(self.fc(self.bn_pool(torch.cat([mu, sg], dim=1))))
+
+
+class AAMSoftmax(nn.Module):
+    def __init__(self, emb, n_cls, m=0.2, s=30.0):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(n_cls, emb) * 0.01)
+        self.m, self.s = m, s
+
+    def forward(self, e, y):
+        cos = F.linear(F.normalize(e), F.normalize(self.w)).clamp(-1 + 1e-7, 1 - 1e-7)
+        th = torch.acos(cos)
+        tgt = torch.cos(th + self.m)
+        onehot = F.one_hot(y, cos.shape[1]).bool()
+        logits = self.s * torch.where(onehot, tgt, cos)
+        return F.cross_entropy(logits, y), (cos.argmax(1) == y).float().mean()
+
+
+# ------------------------------------------------------------------ back end folded into the graph
+class LinearBackend(nn.Module):
+    """y = normalize(W (x - mu)); W = LDA + within-class whitening, estimated in numpy."""
+
+    def __init__(self, din, dout):
+        super().__init__()
+        self.register_buffer("mu", torch.zeros(din))
+        self.register_buffer("W", torch.zeros(dout, din))
+        self.register_buffer("mu2", torch.zeros(dout))
+
+    def forward(self, x):
+        y = F.linear(x - self.mu, self.W) - self.mu2
+        return F.normalize(y, dim=1)
+
+
+class SpeakerEmbedder(nn.Module):
+    """Exported speaker encoder: feats [1, T, 80] (CMN'd) -> embedding [1, D] (L2-normalised).
+    Branches: neural (ECAPALite -> back end) and/or statistics (StatsFront -> back end), fused by weighted
+    concatenation, so cosine(emb_a, emb_b) = sum_k w_k^2 cos_k / sum_k w_k^2 (a fused score)."""
+
+    def __init__(self, encoder=None, nb=None, sb=None, w_neural=1.0, w_stats=1.0, raw_neural=False):
+        super().__init__()
+        self.encoder = encoder
+        self.stats = StatsFront() if sb is not None else None
+        self.nb = nb
+        self.sb = sb
+        self.raw_neural = raw_neural
+        self.register_buffer("w", torch.tensor([w_neural, w_stats], dtype=torch.float32))
+
+    def branches(self, feats):
+        outs = []
+        if self.encoder is not None:
+            e = F.normalize(self.encoder(feats), dim=1)
+            outs.append(e if self.nb is None else self.nb(e))
+        if self.sb is not None:
+            outs.append(self.sb(self.stats(feats)))
+        return outs
+
+    def forward(self, feats):
+        outs = self.branches(feats)
+        if len(outs) == 2:
+            y = torch.cat([outs[0] * self.w[0], outs[1] * self.w[1]], dim=1)
+        else:
+            y = outs[0]
+        return F.normalize(y, dim=1)
+
+
+class AgeGender(nn.Module):
+    """feats [1, T, 80] -> gender_probs [1, 3] (female, male, child), age_years [1, 1], age_std [1, 1].
+    Inputs to the heads: statistics front end (+ neural embedding if an encoder is present)."""
+
+    def __init__(self, din, encoder=None, hidden=0):
+        super().__init__()
+        self.encoder = encoder
+        self.stats = StatsFront()
+        self.register_buffer("mu", torch.zeros(din))
+        self.register_buffer("sd", torch.ones(din))
+        self.gender = nn.Linear(din, 3)
+        self.age = nn.Linear(din, 1)
+        self.register_buffer("class_age_std", torch.tensor([6.0, 6.0, 2.0]))
+        self.register_buffer("age_range", torch.tensor([5.0, 80.0]))
+
+    def features(self, feats):
+        z = [self.stats(feats)]
+        if self.encoder is not None:
+            z.append(F.normalize(self.encoder(feats), dim=1))
+        return (torch.cat(z, dim=1) - self.mu) / self.sd
+
+    def forward(self, feats):
+        z = self.features(feats)
+        p = torch.softmax(self.gender(z), dim=1)
+        age = self.age(z).clamp(self.age_range[0], self.age_range[1])
+        age_std = (p * self.class_age_std).sum(dim=1, keepdim=True)
+        return p, age, age_std
