@@ -30,6 +30,7 @@ export default tseslint.config(
       'e2e/screenshots/**',
       'training/**',
       'callscope-out/**',
+      'scratch/**',
     ],
   },
   js.configs.recommended,

@@ -80,7 +80,7 @@ def main():
                 architecture=json.dumps(spk.cfg), parameters=str(n_spk),
                 dev_metrics=json.dumps(metrics.get("spk", {})))
     b1 = export(spk, spk_path, ["embedding"], meta)
-    meta = dict(common_meta, name="callscope_agegender", embedding_dim=str(emb_dim),
+    meta = dict(common_meta, name="callscope_agegender",
                 io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},"output":{"gender_probs":'
                    '"float32 [1,3] (female, male, child), sums to 1","age_years":"float32 [1,1]",'
                    '"age_std":"float32 [1,1] years"}}',
@@ -93,7 +93,7 @@ def main():
     for path, role, outs in [(spk_path, "embedding", {"embedding": [1, emb_dim]}),
                              (ag_path, "agegender", {"gender_probs": [1, 3], "age_years": [1, 1], "age_std": [1, 1]})]:
         entries.append(dict(
-            id=os.path.basename(path).replace(".onnx", ""), role=role, file="models/" + os.path.basename(path),
+            id=os.path.basename(path).replace(".onnx", ""), role=role, file=os.path.basename(path),
             sha256=sha256(path), bytes=os.path.getsize(path), license=LICENSE, version=args.version,
             io=dict(inputs={"feats": {"dtype": "float32", "shape": [1, "T", 80],
                                       "features": "kaldi fbank 80 (25/10 ms, 16 kHz, int16 scale), per-utterance CMN",

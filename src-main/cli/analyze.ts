@@ -76,7 +76,7 @@ export async function runAnalyze(
       });
       if (showBar) bar.stop();
       if (opts.out) await writeExports(result, file, opts.out);
-      if (opts.format === 'table') io.stdout(formatResultTable(result) + '\n');
+      if (opts.format === 'table') io.stdout(formatResultTable(result, Boolean(process.stdout.isTTY)) + '\n');
       else io.stdout(exportResult(result, opts.format, outputBaseName(file)));
     } catch (err) {
       if (showBar) bar.stop();

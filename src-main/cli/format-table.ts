@@ -10,13 +10,14 @@ const clock = (s: number): string => {
 };
 
 /** Renders the speaker summary, quality and the turn-by-turn timeline. */
-export function formatResultTable(r: AnalysisResult): string {
+export function formatResultTable(r: AnalysisResult, color = false): string {
+  const style = color ? {} : { style: { head: [], border: [] } };
   const lines: string[] = [];
   lines.push(
     `${r.file}: ${r.durationS.toFixed(1)} s, ${r.channels.join('+')}, ${r.speakers.length} speaker(s), ` +
       `RTF ${r.rtf.toFixed(4)} on ${r.executionProvider.name}`,
   );
-  const spk = new Table({ head: ['speaker', 'channel', 'speech (s)', 'share', 'age/gender'] });
+  const spk = new Table({ head: ['speaker', 'channel', 'speech (s)', 'share', 'age/gender'], ...style });
   const total = r.speakers.reduce((s, x) => s + x.speechS, 0) || 1;
   for (const s of r.speakers) {
     const a = s.attributes;
@@ -31,6 +32,7 @@ export function formatResultTable(r: AnalysisResult): string {
   lines.push(spk.toString());
   const q = new Table({
     head: ['channel', 'level dBFS', 'speech dBFS', 'SNR dB', 'speech', 'clipping', 'flags'],
+    ...style,
   });
   for (const c of r.quality) {
     q.push([
@@ -45,7 +47,7 @@ export function formatResultTable(r: AnalysisResult): string {
   }
   lines.push(q.toString());
   const labels = new Map(r.speakers.map((s) => [s.id, s.label]));
-  const t = new Table({ head: ['start', 'end', 'speaker', 'channel', 'overlap'] });
+  const t = new Table({ head: ['start', 'end', 'speaker', 'channel', 'overlap'], ...style });
   for (const turn of r.turns) {
     t.push([
       clock(turn.startS),

@@ -30,7 +30,8 @@ export interface ReconstructOptions {
   minDurationOff: number;
 }
 
-export const DEFAULT_RECONSTRUCT: ReconstructOptions = { minDurationOn: 0.0, minDurationOff: 0.0 };
+/** Defaults: drop sub-50 ms slivers (a few output frames), no gap filling (pyannote 3.x: 0/0). */
+export const DEFAULT_RECONSTRUCT: ReconstructOptions = { minDurationOn: 0.05, minDurationOff: 0.0 };
 
 /**
  * Builds turns.

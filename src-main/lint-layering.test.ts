@@ -1,0 +1,50 @@
+/**
+ * The layering rules of STYLE.md 5 are enforced by ESLint (eslint.config.js); these tests check
+ * that each rule really fires on a violating snippet and stays quiet on a clean one.
+ */
+import { ESLint } from 'eslint';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+const eslint = new ESLint({ cwd });
+
+async function ruleIds(code: string, filePath: string): Promise<string[]> {
+  const [res] = await eslint.lintText(code, { filePath });
+  return res.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('layering lint rules', () => {
+  it('src-shared may not import node built-ins', async () => {
+    expect(
+      await ruleIds(
+        "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
+        'src-shared/x.ts',
+      ),
+    ).toContain('no-restricted-imports');
+  });
+  it('src-shared may not import electron or use DOM/Node globals', async () => {
+    expect(
+      await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'src-shared/x.ts'),
+    ).toContain('no-restricted-imports');
+    expect(await ruleIds('export const w = window.location;\n', 'src-shared/x.ts')).toContain(
+      'no-restricted-globals',
+    );
+  });
+  it('src-renderer may not import src-main', async () => {
+    expect(
+      await ruleIds(
+        "import { analyzeFile } from '../src-main/engine/index.ts';\nexport const a = analyzeFile;\n",
+        'src-renderer/x.ts',
+      ),
+    ).toContain('no-restricted-imports');
+  });
+  it('only src-main/engine/inference may import onnxruntime-node', async () => {
+    const code = "import * as ort from 'onnxruntime-node';\nexport const o = ort;\n";
+    expect(await ruleIds(code, 'src-main/engine/vad/x.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(code, 'src-main/engine/inference/x.ts')).not.toContain('no-restricted-imports');
+  });
+  it('clean code passes', async () => {
+    expect(await ruleIds('export const x: number = 1;\n', 'src-shared/x.ts')).toEqual([]);
+  });
+});
