@@ -49,8 +49,9 @@ async function child(file: string): Promise<void> {
 /** Concatenates dev recordings (mono, 16 kHz) until `minutes` long. @returns the wav path. */
 function buildLongFile(minutes: number): string {
   const dir = join(devDataRoot(), 'diarization');
+  // only the .wav files: all 16 kHz mono PCM, so the concat demuxer joins them cleanly
   const files = readdirSync(dir)
-    .filter((f) => /\.(wav|m4a)$/.test(f))
+    .filter((f) => f.endsWith('.wav'))
     .sort();
   const list = join(tmpdir(), `callscope-bench-${minutes}.txt`);
   const out = join(tmpdir(), `callscope-bench-${minutes}min.wav`);

@@ -10,6 +10,7 @@ import { loadEngineModels } from '../engine/index.ts';
 import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
 import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
+import { evaluateVad, formatVadTable } from './eval-vad.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -98,6 +99,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (o: { out: string; embedding?: string }) => {
       const models = await loadEngineModels({ embedding: o.embedding });
       setExit(await runEvalDev(models, o.out, {}, io.stdout));
+    });
+  program
+    .command('eval-vad')
+    .description('score the Silero and WebRTC VAD backends on the dev diarization set')
+    .action(async () => {
+      const models = await loadEngineModels();
+      io.stdout(formatVadTable(await evaluateVad(models.vadModel)));
+      setExit(0);
     });
   return program;
 }

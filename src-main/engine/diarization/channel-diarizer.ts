@@ -14,6 +14,7 @@ import {
   type EmbeddingItem,
 } from './clustering.ts';
 import type { EmbeddingBackend } from './embedding.ts';
+import { buildTracks, type TrackOptions } from './tracks.ts';
 import {
   type ClusterTurn,
   DEFAULT_RECONSTRUCT,
@@ -44,6 +45,11 @@ export interface ChannelDiarizerOptions {
   /** Normalisation of embeddings before clustering (default: the embedding backend's). */
   normalization?: EmbeddingNormalization;
   clustering: Omit<ClusteringOptions, 'threshold'> & { threshold?: number };
+  /**
+   * Link local speakers of overlapping windows into tracks before clustering (null = off; off by
+   * default: with the fbank-stats baseline it raised dev DER from 35 % to 40–42 %, bench/README.md).
+   */
+  tracks: TrackOptions | null;
   reconstruct: ReconstructOptions;
 }
 
@@ -53,6 +59,7 @@ export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
   minActiveFrames: 30,
   clustering: DEFAULT_CLUSTERING,
   reconstruct: DEFAULT_RECONSTRUCT,
+  tracks: null,
 };
 
 /** Time spent in each sub-stage, ms. */
@@ -148,7 +155,8 @@ export class ChannelDiarizer {
       this.opts.normalization ?? this.embedder.clusteringDefaults.normalization,
     );
     const normalized = this.items.map((it, i) => ({ ...it, vector: vectors[i] }));
-    const { labels, centroids } = clusterEmbeddings(normalized, clustering);
+    const groups = this.opts.tracks ? buildTracks(this.windows, this.items.length, this.opts.tracks) : undefined;
+    const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
     const clustered = this.windows.map((w) => ({
       startSample: w.startSample,
       activity: w.activity,

@@ -209,51 +209,119 @@ function* injections(m: number, k: number, prefix: number[] = []): Generator<num
   for (let t = 0; t < k; t++) if (!prefix.includes(t)) yield* injections(m, k, [...prefix, t]);
 }
 
+/** A unit of clustering: one item, or a track of items (mean vector, windows it spans). */
+interface Unit {
+  vector: Float32Array;
+  windows: Set<number>;
+  members: number[];
+  train: boolean;
+}
+
+function unitsOf(items: EmbeddingItem[], groups?: Int32Array): Unit[] {
+  if (!groups) {
+    return items.map((it, i) => ({ vector: it.vector, windows: new Set([it.window]), members: [i], train: it.train !== false }));
+  }
+  const byGroup = new Map<number, Unit>();
+  items.forEach((it, i) => {
+    const g = groups[i];
+    let u = byGroup.get(g);
+    if (!u) {
+      u = { vector: new Float32Array(it.vector.length), windows: new Set(), members: [], train: false };
+      byGroup.set(g, u);
+    }
+    for (let j = 0; j < it.vector.length; j++) u.vector[j] += it.vector[j];
+    u.windows.add(it.window);
+    u.members.push(i);
+    u.train ||= it.train !== false;
+  });
+  const units = [...byGroup.values()];
+  for (const u of units) l2normalize(u.vector);
+  return units;
+}
+
+const shareWindow = (a: Unit, b: Unit): boolean => {
+  const [small, big] = a.windows.size < b.windows.size ? [a, b] : [b, a];
+  for (const w of small.windows) if (big.windows.has(w)) return true;
+  return false;
+};
+
 /**
  * Clusters L2-normalised embeddings with cannot-link constraints inside a window.
- * 1. AHC (average linkage, cosine distance) on up to `maxAhcItems` items (uniform subsample);
- * 2. clusters smaller than `minClusterSize` are dropped as centroids (their members are
- *    reassigned), unless no cluster is large enough;
- * 3. every item is then assigned to a centroid, with the local speakers of one window assigned to
- *    distinct clusters maximising total cosine similarity (pyannote's constrained assignment).
+ * 1. Items are grouped into units (single items, or the tracks given by `groups`, whose vector is
+ *    the normalised mean of their members);
+ * 2. AHC (average linkage, cosine distance) on up to `maxAhcItems` training units (uniform
+ *    subsample); units that share a window cannot link;
+ * 3. clusters with fewer than `minClusterSize` member items do not become centroids (unless no
+ *    cluster is that large) and their units are reassigned to the nearest large centroid;
+ * 4. without groups, every item is then assigned to a centroid, the local speakers of one window
+ *    to distinct clusters maximising total cosine similarity (pyannote's constrained assignment).
  * @param items embeddings, already centred/normalised as the caller wants.
+ * @param groups optional track id per item (see tracks.ts).
  */
-export function clusterEmbeddings(items: EmbeddingItem[], opts: ClusteringOptions): ClusteringResult {
+export function clusterEmbeddings(
+  items: EmbeddingItem[],
+  opts: ClusteringOptions,
+  groups?: Int32Array,
+): ClusteringResult {
   const n = items.length;
   if (n === 0) return { labels: new Int32Array(0), centroids: [] };
-  let pool = items.filter((it) => it.train !== false);
-  if (pool.length === 0) pool = items;
+  const units = unitsOf(items, groups);
+  let pool = units.filter((u) => u.train);
+  if (pool.length === 0) pool = units;
   const stride = Math.max(1, Math.ceil(pool.length / opts.maxAhcItems));
   const sub = pool.filter((_, i) => i % stride === 0);
   const m = sub.length;
-  if (m === 1) return { labels: assignConstrained(items, [sub[0].vector]), centroids: [sub[0].vector] };
-  const dist = new Float32Array(m * m);
-  for (let i = 0; i < m; i++) {
-    for (let j = i + 1; j < m; j++) {
-      const d = sub[i].window === sub[j].window ? Infinity : 1 - dot(sub[i].vector, sub[j].vector);
-      dist[i * m + j] = d;
-      dist[j * m + i] = d;
+  let subLabels: Int32Array;
+  if (m === 1) {
+    subLabels = Int32Array.of(0);
+  } else {
+    const dist = new Float32Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = i + 1; j < m; j++) {
+        const d = shareWindow(sub[i], sub[j]) ? Infinity : 1 - dot(sub[i].vector, sub[j].vector);
+        dist[i * m + j] = d;
+        dist[j * m + i] = d;
+      }
     }
+    subLabels = cutDendrogram(m, averageLinkage(dist, m), opts);
   }
-  const merges = averageLinkage(dist, m);
-  const subLabels = cutDendrogram(m, merges, opts);
   const k = Math.max(...subLabels) + 1;
   const counts = new Int32Array(k);
-  for (const l of subLabels) counts[l]++;
+  subLabels.forEach((l, i) => (counts[l] += sub[i].members.length));
   const minSize = Math.min(opts.minClusterSize, Math.max(...counts));
   let large = [...counts.keys()].filter((c) => counts[c] >= minSize);
   if (opts.numClusters !== undefined) {
-    // keep the requested count even if some of those clusters are small
     large = [...counts.keys()].sort((p, q) => counts[q] - counts[p]).slice(0, opts.numClusters);
   }
   const remap = new Int32Array(k).fill(-1);
   large.forEach((c, i) => (remap[c] = i));
-  const centroids = centroidsOf(
-    sub.map((s) => s.vector),
-    Array.from(subLabels, (l) => remap[l]),
-    large.length,
-  );
-  return { labels: assignConstrained(items, centroids), centroids };
+  const d = items[0].vector.length;
+  const centroids = large.map(() => new Float32Array(d));
+  sub.forEach((u, i) => {
+    const c = remap[subLabels[i]];
+    if (c < 0) return;
+    for (let j = 0; j < d; j++) centroids[c][j] += u.vector[j] * u.members.length;
+  });
+  centroids.forEach(l2normalize);
+  if (!groups) return { labels: assignConstrained(items, centroids), centroids };
+  const labels = new Int32Array(n).fill(-1);
+  const subIndex = new Map(sub.map((u, i) => [u, i]));
+  for (const u of units) {
+    const si = subIndex.get(u);
+    let c = si !== undefined ? remap[subLabels[si]] : -1;
+    if (c < 0) {
+      let best = -Infinity;
+      centroids.forEach((cv, ci) => {
+        const s = dot(u.vector, cv);
+        if (s > best) {
+          best = s;
+          c = ci;
+        }
+      });
+    }
+    for (const i of u.members) labels[i] = c;
+  }
+  return { labels, centroids };
 }
 
 /**
