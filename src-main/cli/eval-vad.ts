@@ -36,7 +36,9 @@ export interface VadEvalReport {
 /** Scores Silero and WebRTC VAD on the dev diarization set. */
 export async function evaluateVad(vadModel: OnnxModel): Promise<VadEvalReport> {
   const dir = join(devDataRoot(), 'diarization');
-  const names = (await readdir(dir)).filter((n) => /\.(wav|m4a)$/.test(n) && !n.startsWith('pyaa_diarizationExample')).sort();
+  const names = (await readdir(dir))
+    .filter((n) => /\.(wav|m4a)$/.test(n) && !n.startsWith('pyaa_diarizationExample'))
+    .sort();
   const report: VadEvalReport = { backends: {} };
   const makers: Record<string, () => StreamingVad> = {
     silero: () => new SileroVad(vadModel),
@@ -69,7 +71,8 @@ export function formatVadTable(report: VadEvalReport): string {
   const cell = (r: VadResult): string =>
     `${(100 * r.f1).toFixed(1)}% (P ${(100 * r.precision).toFixed(0)}, R ${(100 * r.recall).toFixed(0)})`;
   let md = `| file | ${backends.map((b) => `${b} F1 (P, R)`).join(' | ')} |\n| --- |${backends.map(() => ' ---: |').join('')}\n`;
-  for (const f of files) md += `| ${f} | ${backends.map((b) => cell(report.backends[b].files[f])).join(' | ')} |\n`;
+  for (const f of files)
+    md += `| ${f} | ${backends.map((b) => cell(report.backends[b].files[f])).join(' | ')} |\n`;
   md += `| **TOTAL** | ${backends.map((b) => cell(report.backends[b].total)).join(' | ')} |\n`;
   return md;
 }

@@ -2,6 +2,7 @@
 export {
   analyzeFile,
   loadEngineModels,
+  speakerEmbeddingsOf,
   DEFAULT_PARAMS,
   type EngineModels,
   type PipelineParams,

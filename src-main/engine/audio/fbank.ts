@@ -149,7 +149,7 @@ export class FbankStream {
  * Per-utterance cepstral mean normalisation in place: subtracts each dimension's mean over frames.
  * @param feats [frames, dim] row-major.
  */
-export function applyCmn(feats: Float32Array, dim = NUM_BINS): Float32Array {
+export function applyCmn(feats: Float32Array, dim: number = NUM_BINS): Float32Array {
   const n = feats.length / dim;
   if (n === 0) return feats;
   const mean = new Float64Array(dim);

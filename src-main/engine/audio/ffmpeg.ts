@@ -4,7 +4,7 @@
  * Decoding streams: the caller pulls fixed-size blocks, so a 60-minute file never sits in memory.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** Sample rate the whole engine works at, Hz. */
@@ -76,8 +76,54 @@ const LAYOUT_CHANNELS: Record<string, number> = {
   '5.1': 6,
   '5.1(side)': 6,
   '6.1': 7,
+  '6.0': 6,
+  '6.0(front)': 6,
+  hexagonal: 6,
+  '6.1(back)': 7,
+  '6.1(front)': 7,
+  '7.0': 7,
+  '7.0(front)': 7,
   '7.1': 8,
+  '7.1(wide)': 8,
+  '7.1(wide-side)': 8,
+  octagonal: 8,
+  downmix: 2,
 };
+
+/**
+ * For RIFF/WAVE files: how many bytes of audio the header declares and how many the file holds.
+ * Returns null for other files, streamed WAVs (size 0 or 0xFFFFFFFF) or unreadable headers.
+ * ffmpeg estimates a truncated WAV's duration from its size, so truncation must be checked here.
+ */
+export function wavDataSizes(file: string): { declared: number; present: number } | null {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    if (
+      readSync(fd, head, 0, 12, 0) < 12 ||
+      head.toString('ascii', 0, 4) !== 'RIFF' ||
+      head.toString('ascii', 8, 12) !== 'WAVE'
+    ) {
+      return null;
+    }
+    const size = statSync(file).size;
+    let pos = 12;
+    const chunk = Buffer.alloc(8);
+    while (pos + 8 <= size) {
+      readSync(fd, chunk, 0, 8, pos);
+      const id = chunk.toString('ascii', 0, 4);
+      const len = chunk.readUInt32LE(4);
+      if (id === 'data') {
+        if (len === 0 || len === 0xffffffff) return null;
+        return { declared: len, present: Math.max(0, size - pos - 8) };
+      }
+      pos += 8 + len + (len % 2);
+    }
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Parses `ffmpeg -i` stderr for the first audio stream. Exported for tests. */
 export function parseProbe(stderr: string): AudioProbe | null {
@@ -103,10 +149,22 @@ export async function probeAudio(file: string): Promise<AudioProbe> {
   const { stderr } = await runFfmpeg(['-hide_banner', '-nostdin', '-i', file]);
   const probe = parseProbe(stderr);
   if (!probe) {
-    if (/Invalid data found|could not find codec parameters|moov atom not found/i.test(stderr)) {
+    if (
+      /Invalid data found|Invalid argument|misdetection possible|could not find codec parameters|moov atom not found/i.test(
+        stderr,
+      )
+    ) {
       throw new AudioInputError(file, 'not a readable audio file (corrupt or unknown format)');
     }
     throw new AudioInputError(file, 'no audio stream found');
+  }
+  const wav = wavDataSizes(file);
+  if (wav && wav.present < wav.declared) {
+    const pct = ((100 * wav.present) / wav.declared).toFixed(0);
+    throw new AudioInputError(
+      file,
+      `truncated WAV: the header declares ${wav.declared} bytes of audio, the file holds ${wav.present} (${pct} %)`,
+    );
   }
   if (!Number.isFinite(probe.channels) || probe.channels < 1) {
     throw new AudioInputError(file, `unsupported channel layout in stream (${probe.codec})`);

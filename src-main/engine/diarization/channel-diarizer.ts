@@ -155,7 +155,9 @@ export class ChannelDiarizer {
       this.opts.normalization ?? this.embedder.clusteringDefaults.normalization,
     );
     const normalized = this.items.map((it, i) => ({ ...it, vector: vectors[i] }));
-    const groups = this.opts.tracks ? buildTracks(this.windows, this.items.length, this.opts.tracks) : undefined;
+    const groups = this.opts.tracks
+      ? buildTracks(this.windows, this.items.length, this.opts.tracks)
+      : undefined;
     const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
     const clustered = this.windows.map((w) => ({
       startSample: w.startSample,

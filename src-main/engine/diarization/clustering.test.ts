@@ -120,6 +120,27 @@ describe('clusterEmbeddings', () => {
     expectWindowsDistinct(items, clusterEmbeddings(items, { ...OPTS, numClusters: 2 }).labels);
   });
 
+  it('cannot-link also holds with track groups, when a small track is folded into a large cluster', () => {
+    // tracks A (axis 0) and B (axis 1) span windows 0–9, D (axis 2) spans windows 10–19; the
+    // one-item track C (axis 0, like A) sits in window 3 beside A and B. C's cluster is too small
+    // (minClusterSize 3), so it must go to a cluster that window 3 does not use yet: D's.
+    const items: EmbeddingItem[] = [];
+    const groups: number[] = [];
+    const add = (window: number, local: number, axis: number, track: number): void => {
+      items.push({ window, local, vector: around(axis, 0.05) });
+      groups.push(track);
+    };
+    for (let w = 0; w < 10; w++) {
+      add(w, 0, 0, 0);
+      add(w, 1, 1, 1);
+      add(10 + w, 0, 2, 2);
+    }
+    add(3, 2, 0, 3);
+    const { labels, centroids } = clusterEmbeddings(items, OPTS, Int32Array.from(groups));
+    expect(centroids).toHaveLength(3);
+    expectWindowsDistinct(items, labels);
+  });
+
   it('a window with more local speakers than clusters falls back to the nearest centroid', () => {
     const c = [around(0, 0), around(1, 0)];
     const items: EmbeddingItem[] = [0, 1, 0].map((axis, local) => ({

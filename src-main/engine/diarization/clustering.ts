@@ -189,17 +189,6 @@ export function normalizeEmbeddings(vectors: Float32Array[], mode: EmbeddingNorm
   return vectors.map((v) => l2normalize(Float32Array.from(v, (x, i) => (x - mean[i]) / sd[i])));
 }
 
-function centroidsOf(vectors: Float32Array[], labels: ArrayLike<number>, k: number): Float32Array[] {
-  const d = vectors[0].length;
-  const c = Array.from({ length: k }, () => new Float32Array(d));
-  for (let i = 0; i < vectors.length; i++) {
-    const l = labels[i];
-    if (l < 0) continue;
-    for (let j = 0; j < d; j++) c[l][j] += vectors[i][j];
-  }
-  return c.map(l2normalize);
-}
-
 /** All permutations assigning `m` items to distinct targets among `k` (m ≤ k ≤ small). */
 function* injections(m: number, k: number, prefix: number[] = []): Generator<number[]> {
   if (prefix.length === m) {
@@ -219,7 +208,12 @@ interface Unit {
 
 function unitsOf(items: EmbeddingItem[], groups?: Int32Array): Unit[] {
   if (!groups) {
-    return items.map((it, i) => ({ vector: it.vector, windows: new Set([it.window]), members: [i], train: it.train !== false }));
+    return items.map((it, i) => ({
+      vector: it.vector,
+      windows: new Set([it.window]),
+      members: [i],
+      train: it.train !== false,
+    }));
   }
   const byGroup = new Map<number, Unit>();
   items.forEach((it, i) => {
@@ -306,21 +300,21 @@ export function clusterEmbeddings(
   if (!groups) return { labels: assignConstrained(items, centroids), centroids };
   const labels = new Int32Array(n).fill(-1);
   const subIndex = new Map(sub.map((u, i) => [u, i]));
+  const unitLabel = new Map<Unit, number>();
   for (const u of units) {
     const si = subIndex.get(u);
-    let c = si !== undefined ? remap[subLabels[si]] : -1;
-    if (c < 0) {
-      let best = -Infinity;
-      centroids.forEach((cv, ci) => {
-        const s = dot(u.vector, cv);
-        if (s > best) {
-          best = s;
-          c = ci;
-        }
-      });
-    }
-    for (const i of u.members) labels[i] = c;
+    if (si !== undefined && remap[subLabels[si]] >= 0) unitLabel.set(u, remap[subLabels[si]]);
   }
+  // the remaining units go to the most similar cluster not already used by a unit that shares a
+  // window with them (cannot-link), or to the most similar one when every cluster is taken
+  for (const u of units) {
+    if (unitLabel.has(u)) continue;
+    const taken = new Set<number>();
+    for (const [o, c] of unitLabel) if (shareWindow(u, o)) taken.add(c);
+    const ranked = centroids.map((cv, ci) => ({ ci, s: dot(u.vector, cv) })).sort((a, b) => b.s - a.s);
+    unitLabel.set(u, (ranked.find((r) => !taken.has(r.ci)) ?? ranked[0]).ci);
+  }
+  for (const [u, c] of unitLabel) for (const i of u.members) labels[i] = c;
   return { labels, centroids };
 }
 

@@ -32,7 +32,11 @@ export const DEFAULT_TRACKS: TrackOptions = { minIou: 0.5, minShared: 30 };
  * @param nItems number of embedding items.
  * @returns track id per item (0..T−1); two items of one window never share a track.
  */
-export function buildTracks(windows: TrackWindow[], nItems: number, opts: TrackOptions = DEFAULT_TRACKS): Int32Array {
+export function buildTracks(
+  windows: TrackWindow[],
+  nItems: number,
+  opts: TrackOptions = DEFAULT_TRACKS,
+): Int32Array {
   const parent = Int32Array.from({ length: nItems }, (_, i) => i);
   const windowsOf = new Map<number, Set<number>>();
   windows.forEach((w, wi) =>

@@ -38,12 +38,15 @@ import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/reg
 import { SileroVad } from '../vad/silero.ts';
 import { type StreamingVad, WebRtcVad } from '../vad/webrtc.ts';
 import { selfVadProbabilities } from './self-vad.ts';
+import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
+import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
 
 /** Models loaded once and shared by every analysis of an engine instance. */
 export interface EngineModels {
   vadModel: OnnxModel;
   segmenter: Segmenter;
   embedder: EmbeddingBackend;
+  ageGender: AgeGenderEstimator | null;
   models: ModelUse[];
 }
 
@@ -63,12 +66,15 @@ export const DEFAULT_PARAMS: PipelineParams = {
  * Loads the models named by the manifest (or the options).
  * @throws ModelNotFoundError with the places searched when a model file is missing.
  */
-export async function loadEngineModels(opts: Pick<AnalyzeOptions, 'embedding'> = {}): Promise<EngineModels> {
+export async function loadEngineModels(
+  opts: Pick<AnalyzeOptions, 'embedding'> & { ageGender?: string | null } = {},
+): Promise<EngineModels> {
   const vadId = defaultModelId('vad') ?? 'silero-vad-v6';
   const segId = defaultModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1 });
   const seg = await OnnxModel.load(segId);
   const embedder = await createEmbeddingBackend(opts.embedding);
+  const ageGender = await createAgeGenderEstimator(opts.ageGender);
   const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
     role,
     id: m.resolved?.entry.id ?? m.path,
@@ -79,7 +85,13 @@ export async function loadEngineModels(opts: Pick<AnalyzeOptions, 'embedding'> =
     vadModel,
     segmenter: new Segmenter(seg),
     embedder,
-    models: [use(vadModel, 'vad'), use(seg, 'segmentation'), embedder.use],
+    ageGender,
+    models: [
+      use(vadModel, 'vad'),
+      use(seg, 'segmentation'),
+      embedder.use,
+      ...(ageGender ? [ageGender.use] : []),
+    ],
   };
 }
 
@@ -291,6 +303,10 @@ export async function analyzeFile(
 
   finalizeSpeakers(turns, speakers);
   markOverlaps(turns);
+  const speakerEmbeddings = await timer.time('attributes', () =>
+    speakerEvidence(file, probe, roles, turns, speakers, models),
+  );
+  progress('attributes', 1, 1);
   if (!turns.length) warnings.push('no speech detected');
   for (const q of quality) {
     for (const f of q.flags)
@@ -301,7 +317,7 @@ export async function analyzeFile(
   const provider = models.vadModel.provider;
   for (const k of Object.keys(timer.ms) as (keyof StageTimings)[])
     timer.ms[k] = Math.round(timer.ms[k]! * 10) / 10;
-  return {
+  const result: AnalysisResult = {
     schemaVersion: 1,
     file: basename(file),
     durationS: Math.round(durationS * 1000) / 1000,
@@ -317,6 +333,46 @@ export async function analyzeFile(
     rtf: Math.round((totalMs / 1000 / durationS) * 10000) / 10000,
     warnings,
   };
+  lastSpeakerEmbeddings.set(result, speakerEmbeddings);
+  return result;
+}
+
+/**
+ * Speaker embeddings (raw, from each speaker's best speech) of results produced by
+ * {@link analyzeFile}. Kept out of the result itself: voiceprints are biometric data and must not
+ * end up in exported JSON by accident.
+ */
+const lastSpeakerEmbeddings = new WeakMap<AnalysisResult, Map<string, Float32Array>>();
+
+/** The per-speaker embeddings computed for a result (empty map when none). */
+export function speakerEmbeddingsOf(result: AnalysisResult): Map<string, Float32Array> {
+  return lastSpeakerEmbeddings.get(result) ?? new Map();
+}
+
+/** Fills speakers' attributes and returns their embeddings. */
+async function speakerEvidence(
+  file: string,
+  probe: AudioProbe,
+  roles: ChannelRole[],
+  turns: Turn[],
+  speakers: Speaker[],
+  models: EngineModels,
+): Promise<Map<string, Float32Array>> {
+  const spans = selectEvidenceSpans(turns, roles, DEFAULT_EVIDENCE);
+  const feats = await collectSpeakerFeatures(file, probe, roles, spans);
+  const embeddings = new Map<string, Float32Array>();
+  for (const s of speakers) {
+    const f = feats.get(s.id);
+    if (!f) {
+      s.attributes = { status: 'undetermined', speechUsedS: 0, reason: 'no clean (non-overlapped) speech' };
+      continue;
+    }
+    if (f.feats.length / 80 >= models.embedder.minFrames) {
+      embeddings.set(s.id, await models.embedder.embed(Float32Array.from(f.feats)));
+    }
+    if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds);
+  }
+  return embeddings;
 }
 
 /** Renames cluster ids to S1.. in order of first speech, builds the speaker list (You first). */

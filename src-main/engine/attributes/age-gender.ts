@@ -1,0 +1,87 @@
+/**
+ * Age/gender estimation per speaker behind one role interface. The default estimator is the
+ * manifest's `agegender` model: input `feats` float32 [1, T, 80] (CMN'd Kaldi fbank, as the
+ * encoder), outputs `gender_probs` [1, 3] (female, male, child), `age_years` [1, 1] and
+ * `age_std` [1, 1] (years). Below `minSpeechS` of clean speech the attribute is reported as
+ * undetermined instead of guessed.
+ */
+import type { ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
+import { applyCmn } from '../audio/fbank.ts';
+import { OnnxModel } from '../inference/onnx.ts';
+import { defaultModelId } from '../inference/registry.ts';
+
+/** Minimum clean speech for an estimate, seconds. */
+export const MIN_ATTRIBUTE_SPEECH_S = 3;
+
+/** Age brackets reported to users (upper bounds exclusive except the last). */
+export function ageBracket(years: number): string {
+  if (years < 13) return 'under 13';
+  if (years < 18) return '13–17';
+  if (years < 31) return '18–30';
+  if (years < 46) return '31–45';
+  if (years < 61) return '46–60';
+  return '60+';
+}
+
+/** An age/gender estimator. */
+export interface AgeGenderEstimator {
+  readonly use: ModelUse;
+  /** @param feats raw fbank [T, 80] of one speaker; modified in place. */
+  estimate(feats: Float32Array, speechS: number): Promise<SpeakerAttributes>;
+}
+
+/** ONNX age/gender model (see the module doc for the I/O contract). */
+export class OnnxAgeGender implements AgeGenderEstimator {
+  private constructor(
+    private readonly model: OnnxModel,
+    readonly use: ModelUse,
+  ) {}
+
+  /** @throws ModelNotFoundError / Error when the file is missing or has the wrong outputs. */
+  static async create(id: string): Promise<OnnxAgeGender> {
+    const model = await OnnxModel.load(id, { intraOpThreads: 1 });
+    for (const name of ['gender_probs', 'age_years', 'age_std']) {
+      if (!model.outputNames.includes(name)) throw new Error(`age/gender model ${id} lacks output "${name}"`);
+    }
+    const entry = model.resolved!.entry;
+    return new OnnxAgeGender(model, { role: 'agegender', id, version: entry.version, sha256: entry.sha256 });
+  }
+
+  async estimate(feats: Float32Array, speechS: number): Promise<SpeakerAttributes> {
+    const frames = feats.length / 80;
+    if (speechS < MIN_ATTRIBUTE_SPEECH_S || frames < 50) {
+      return {
+        status: 'undetermined',
+        speechUsedS: round(speechS, 1),
+        reason: `only ${speechS.toFixed(1)} s of clean speech (needs ${MIN_ATTRIBUTE_SPEECH_S} s)`,
+      };
+    }
+    applyCmn(feats);
+    const out = await this.model.run({ feats: { data: feats, dims: [1, frames, 80] } });
+    const [female, male, child] = out.gender_probs.data;
+    const years = out.age_years.data[0];
+    const std = Math.max(out.age_std.data[0], 1);
+    const label = child >= female && child >= male ? 'child' : female >= male ? 'female' : 'male';
+    const top = Math.max(female, male, child);
+    return {
+      status: 'estimated',
+      speechUsedS: round(speechS, 1),
+      gender: { label, probs: { female: round(female, 3), male: round(male, 3), child: round(child, 3) } },
+      age: {
+        years: round(years, 1),
+        bracket: ageBracket(years),
+        interval: [round(Math.max(0, years - 1.64 * std), 1), round(years + 1.64 * std, 1)],
+      },
+      // more speech → more trust, saturating at 20 s; times the gender posterior's margin
+      confidence: round(top * Math.min(1, speechS / 20), 3),
+    };
+  }
+}
+
+const round = (v: number, d: number): number => Number(v.toFixed(d));
+
+/** The manifest's default age/gender estimator, or null when the role has no default. */
+export async function createAgeGenderEstimator(id?: string | null): Promise<AgeGenderEstimator | null> {
+  const chosen = id === undefined ? defaultModelId('agegender') : id;
+  return chosen ? OnnxAgeGender.create(chosen) : null;
+}
