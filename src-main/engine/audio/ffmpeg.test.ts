@@ -9,7 +9,8 @@ import {
   AudioInputError,
   ENGINE_SAMPLE_RATE,
   decodeStream,
-  isDualMono,
+  channelCorrelation,
+  downmixBlock,
   parseProbe,
   probeAudio,
   resolveFfmpeg,
@@ -187,13 +188,22 @@ describe('probeAudio / decodeStream on generated files', () => {
     }
   });
 
-  it('isDualMono: identical channels → true, independent channels → false', async () => {
+  it('channelCorrelation: identical channels → 1, independent channels → near 0', async () => {
     const tone = sine(300, 0.3, 2);
     const dual = await writeWav(join(tmp.path, 'dual.wav'), [tone, tone], 16000);
-    expect(await isDualMono(dual, await probeAudio(dual))).toBe(true);
-    expect(await isDualMono(stereo8k, await probeAudio(stereo8k))).toBe(false);
-    const mono = await writeWav(join(tmp.path, 'mono.wav'), [tone], 16000);
-    expect(await isDualMono(mono, await probeAudio(mono))).toBe(false);
+    const blocksOf = async (f: string): Promise<Float32Array[][]> => {
+      const out: Float32Array[][] = [];
+      for await (const b of decodeStream(f, await probeAudio(f), { channels: 'keep' })) out.push(b);
+      return out;
+    };
+    expect(channelCorrelation(await blocksOf(dual))).toBeGreaterThan(0.99);
+    expect(Math.abs(channelCorrelation(await blocksOf(stereo8k)))).toBeLessThan(0.5);
+    expect(channelCorrelation([[Float32Array.of(0, 0), Float32Array.of(0.5, -0.5)]])).toBe(0);
+  });
+
+  it('downmixBlock averages the channels', () => {
+    const [m] = downmixBlock([Float32Array.of(1, 0), Float32Array.of(0, 1)]);
+    expect(Array.from(m)).toEqual([0.5, 0.5]);
   });
 
   it('CALLSCOPE_FFMPEG overrides the binary; a bad one gives an actionable error', async () => {

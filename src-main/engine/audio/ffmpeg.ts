@@ -246,24 +246,18 @@ export async function* decodeStream(
 }
 
 /**
- * Whether a 2-channel file is really one signal twice ("dual mono", e.g. a room recording saved
- * as stereo): Pearson correlation of the channels over the first `scanS` seconds ≥ `minCorr`.
- * Calls record mic and system on separate channels, so their correlation is low.
+ * Pearson correlation of the first two channels over the given blocks, in [−1, 1]; 1 when both
+ * are digital silence, 0 when only one is. Calls record mic and system on separate channels, so
+ * their correlation is low; a room recording saved as stereo ("dual mono") is close to 1.
  */
-export async function isDualMono(
-  file: string,
-  probe: AudioProbe,
-  scanS = 20,
-  minCorr = 0.95,
-): Promise<boolean> {
-  if (probe.channels !== 2) return false;
+export function channelCorrelation(blocks: AudioBlock[]): number {
   let sa = 0;
   let sb = 0;
   let saa = 0;
   let sbb = 0;
   let sab = 0;
   let n = 0;
-  for await (const [a, b] of decodeStream(file, probe, { channels: 'keep' })) {
+  for (const [a, b] of blocks) {
     for (let i = 0; i < a.length; i++) {
       sa += a[i];
       sb += b[i];
@@ -272,12 +266,20 @@ export async function isDualMono(
       sab += a[i] * b[i];
     }
     n += a.length;
-    if (n >= scanS * ENGINE_SAMPLE_RATE) break;
   }
-  if (n === 0) return false;
+  if (n === 0) return 0;
   const cov = sab / n - (sa / n) * (sb / n);
   const va = saa / n - (sa / n) ** 2;
   const vb = sbb / n - (sb / n) ** 2;
-  if (va <= 0 || vb <= 0) return va === vb;
-  return cov / Math.sqrt(va * vb) >= minCorr;
+  if (va <= 1e-12 || vb <= 1e-12) return va <= 1e-12 && vb <= 1e-12 ? 1 : 0;
+  return cov / Math.sqrt(va * vb);
+}
+
+/** Averages the channels of a block into one (the down-mix ffmpeg's `-ac 1` applies to stereo). */
+export function downmixBlock(block: AudioBlock): AudioBlock {
+  if (block.length === 1) return block;
+  const out = new Float32Array(block[0].length);
+  for (const ch of block) for (let i = 0; i < out.length; i++) out[i] += ch[i];
+  for (let i = 0; i < out.length; i++) out[i] /= block.length;
+  return [out];
 }

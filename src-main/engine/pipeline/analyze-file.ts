@@ -20,7 +20,9 @@ import {
   AudioInputError,
   decodeStream,
   ENGINE_SAMPLE_RATE,
-  isDualMono,
+  channelCorrelation,
+  downmixBlock,
+  type AudioBlock,
   probeAudio,
   type AudioProbe,
 } from '../audio/ffmpeg.ts';
@@ -56,6 +58,10 @@ export interface PipelineParams {
   /** Self-VAD: dB by which the mic must exceed the estimated bleed of the system channel. */
   selfVadMarginDb: number;
 }
+
+/** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
+const DUAL_MONO_SCAN_S = 20;
+const DUAL_MONO_MIN_CORRELATION = 0.95;
 
 export const DEFAULT_PARAMS: PipelineParams = {
   diarizer: DEFAULT_CHANNEL_DIARIZER,
@@ -171,15 +177,40 @@ export async function analyzeFile(
   const probe = await timer.time('decode', () => probeAudio(file));
   let roles = channelRoles(file, probe, opts.channels);
   const warnings: string[] = [];
-  if (
-    (opts.channels ?? 'auto') === 'auto' &&
-    roles.length === 2 &&
-    (await timer.time('decode', () => isDualMono(file, probe)))
-  ) {
-    roles = ['mono'];
-    warnings.push(
-      'both channels carry the same signal: analysed as mono (use --channels mic,system to force a call layout)',
-    );
+  const stream = decodeStream(file, probe, { channels: roles.length === 1 ? 'mono' : 'keep' });
+  const pull = (): Promise<IteratorResult<AudioBlock>> => timer.time('decode', () => stream.next());
+  // auto layout: look at the first 20 s of a 2-channel file before deciding it is a call
+  const head: AudioBlock[] = [];
+  let ended = false;
+  let downmix = false;
+  if ((opts.channels ?? 'auto') === 'auto' && roles.length === 2) {
+    for (let n = 0; n < DUAL_MONO_SCAN_S * ENGINE_SAMPLE_RATE;) {
+      const next = await pull();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      head.push(next.value);
+      n += next.value[0].length;
+    }
+    if (channelCorrelation(head) >= DUAL_MONO_MIN_CORRELATION) {
+      roles = ['mono'];
+      downmix = true;
+      warnings.push(
+        'both channels carry the same signal: analysed as mono (use --channels mic,system to force a call layout)',
+      );
+    }
+  }
+  async function* blocks(): AsyncGenerator<AudioBlock> {
+    try {
+      for (const b of head) yield downmix ? downmixBlock(b) : b;
+      head.length = 0;
+      if (ended) return;
+      for (let next = await pull(); !next.done; next = await pull())
+        yield downmix ? downmixBlock(next.value) : next.value;
+    } finally {
+      await stream.return(undefined); // stops ffmpeg if analysis ends early (error)
+    }
   }
   const tuned = models.embedder.clusteringDefaults;
   const diarizerOpts: ChannelDiarizerOptions = {
@@ -219,11 +250,7 @@ export async function analyzeFile(
   }));
 
   let decoded = 0;
-  const stream = decodeStream(file, probe, { channels: roles.length === 1 ? 'mono' : 'keep' });
-  for (;;) {
-    const next = await timer.time('decode', () => stream.next());
-    if (next.done) break;
-    const block = next.value;
+  for await (const block of blocks()) {
     decoded += block[0].length;
     progress('decode', decoded, expectedSamples);
     for (let c = 0; c < channels.length; c++) {

@@ -1,0 +1,168 @@
+/**
+ * Embeddings of arbitrary recordings for enrollment and identification: decode to 16 kHz mono
+ * (ffmpeg), keep an optional time range, find speech with Silero VAD, compute Kaldi fbank on the
+ * speech regions only, and embed the pooled frames with the engine's embedding backend.
+ *
+ * (Engine code by nature; it lives beside the store until the engine's `voiceprints/` stage
+ * takes it over.)
+ */
+import type { ModelUse } from '../../src-shared/contracts/analysis.ts';
+import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
+import { computeFbank } from '../engine/audio/fbank.ts';
+import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../engine/audio/ffmpeg.ts';
+import { QualityAccumulator } from '../engine/audio/quality.ts';
+import type { EngineModels } from '../engine/index.ts';
+import { speechRegionsFromProbs } from '../engine/vad/regions.ts';
+import { SileroVad } from '../engine/vad/silero.ts';
+
+const FBANK_DIM = 80;
+
+/** VAD speech of one file (or range), as fbank frames. */
+export interface SpeechFeatures {
+  /** Raw fbank frames [T, 80] of the speech regions, concatenated. */
+  feats: Float32Array;
+  /** Seconds of VAD speech used. */
+  speechS: number;
+  /** SNR of the range (speech vs non-speech power), dB; null when undeterminable. */
+  snrDb: number | null;
+}
+
+/** Options of {@link speechFeatures}. */
+export interface RangeOptions {
+  /** Start of the range, seconds (default 0). */
+  fromS?: number;
+  /** End of the range, seconds (default: end of file). */
+  toS?: number;
+  /** Speech kept at most, seconds (longest regions first are not preferred: in time order). */
+  maxSpeechS?: number;
+}
+
+/**
+ * Decodes `file` (down-mixed to mono), runs Silero VAD and returns the fbank frames of the speech.
+ * @throws AudioInputError for unreadable audio or an empty range.
+ */
+export async function speechFeatures(
+  file: string,
+  models: Pick<EngineModels, 'vadModel'>,
+  opts: RangeOptions = {},
+): Promise<SpeechFeatures> {
+  const from = Math.max(0, opts.fromS ?? 0);
+  const to = opts.toS ?? Infinity;
+  if (!(to > from)) throw new AudioInputError(file, `empty time range ${from}–${to} s`);
+  const probe = await probeAudio(file);
+  const vad = new SileroVad(models.vadModel);
+  const quality = new QualityAccumulator('mono');
+  const parts: Float32Array[] = [];
+  const probs: number[] = [];
+  let pos = 0;
+  const a = Math.round(from * ENGINE_SAMPLE_RATE);
+  const b = Number.isFinite(to) ? Math.round(to * ENGINE_SAMPLE_RATE) : Infinity;
+  for await (const [block] of decodeStream(file, probe, { channels: 'mono' })) {
+    const s = Math.max(a, pos);
+    const e = Math.min(b, pos + block.length);
+    if (e > s) {
+      const piece = block.subarray(s - pos, e - pos);
+      parts.push(piece.slice());
+      quality.push(piece);
+      for (const p of await vad.push(piece)) probs.push(p);
+    }
+    pos += block.length;
+    if (pos >= b) break;
+  }
+  for (const p of await vad.flush()) probs.push(p);
+  const n = parts.reduce((k, p) => k + p.length, 0);
+  if (!n)
+    throw new AudioInputError(file, `no audio in the range ${from}–${Number.isFinite(to) ? to : 'end'} s`);
+  const audio = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    audio.set(p, o);
+    o += p.length;
+  }
+  const durS = n / ENGINE_SAMPLE_RATE;
+  const regions = speechRegionsFromProbs(probs, vad.hopS, durS);
+  const q = quality.finish(regions, probe.sampleRate <= 8000);
+  const maxS = opts.maxSpeechS ?? 120;
+  const featParts: Float32Array[] = [];
+  let speechS = 0;
+  for (const r of regions) {
+    if (speechS >= maxS) break;
+    const end = Math.min(r.end, r.start + (maxS - speechS));
+    const seg = audio.subarray(
+      Math.round(r.start * ENGINE_SAMPLE_RATE),
+      Math.round(end * ENGINE_SAMPLE_RATE),
+    );
+    const f = computeFbank(seg);
+    if (!f.length) continue;
+    featParts.push(f);
+    speechS += seg.length / ENGINE_SAMPLE_RATE;
+  }
+  const feats = new Float32Array(featParts.reduce((k, p) => k + p.length, 0));
+  o = 0;
+  for (const p of featParts) {
+    feats.set(p, o);
+    o += p.length;
+  }
+  return { feats, speechS, snrDb: q.snrDb };
+}
+
+/** An embedding with its provenance, ready to store. */
+export interface SpeechEmbedding {
+  vector: Float32Array;
+  modelId: string;
+  modelVersion: string;
+  speechS: number;
+  snrDb: number | null;
+}
+
+/** Too little speech for an enrollment (message is shown to the user as is). */
+export class NotEnoughSpeechError extends Error {
+  constructor(
+    readonly speechS: number,
+    readonly requiredS: number,
+  ) {
+    super(
+      `only ${speechS.toFixed(1)} s of clear speech found, at least ${requiredS} s are needed to enroll a voice; ` +
+        'use a longer recording or a wider --from/--to range',
+    );
+    this.name = 'NotEnoughSpeechError';
+  }
+}
+
+/**
+ * Embeds the pooled VAD speech of one or more files (each optionally cut to a range).
+ * @param minSpeechS refuse below this much speech (enrollment: {@link MIN_ENROLL_SPEECH_S};
+ *   identification: 0, only the encoder's minimum frames apply).
+ * @throws NotEnoughSpeechError, AudioInputError.
+ */
+export async function embedSpeech(
+  files: string[],
+  models: Pick<EngineModels, 'vadModel' | 'embedder'>,
+  opts: RangeOptions & { minSpeechS?: number } = {},
+): Promise<SpeechEmbedding> {
+  const all: SpeechFeatures[] = [];
+  for (const f of files) all.push(await speechFeatures(f, models, opts));
+  const speechS = all.reduce((s, x) => s + x.speechS, 0);
+  const required = opts.minSpeechS ?? MIN_ENROLL_SPEECH_S;
+  const frames = all.reduce((s, x) => s + x.feats.length, 0) / FBANK_DIM;
+  if (speechS < required || frames < models.embedder.minFrames)
+    throw new NotEnoughSpeechError(speechS, Math.max(required, models.embedder.minFrames / 100));
+  const feats = new Float32Array(frames * FBANK_DIM);
+  let o = 0;
+  for (const x of all) {
+    feats.set(x.feats, o);
+    o += x.feats.length;
+  }
+  const snrs = all.filter((x) => x.snrDb !== null && x.speechS > 0);
+  const snrDb = snrs.length
+    ? snrs.reduce((s, x) => s + x.snrDb! * x.speechS, 0) / snrs.reduce((s, x) => s + x.speechS, 0)
+    : null;
+  const use: ModelUse = models.embedder.use;
+  return {
+    vector: await models.embedder.embed(feats),
+    modelId: use.id,
+    modelVersion: use.version,
+    speechS: Math.round(speechS * 1000) / 1000,
+    snrDb: snrDb === null ? null : Math.round(snrDb * 10) / 10,
+  };
+}
