@@ -102,7 +102,11 @@ export async function runProtocol(
   const { id: modelId, version } = models.embedder.use;
   const index = VoiceprintIndex.fromEmbeddings(modelId, version, enrolled);
   const queries: { spk: string; vector: Float32Array }[] = [];
-  for (const t of tests) queries.push({ spk: t.speakerId, vector: (await embedSpeech([t.file], models, { minSpeechS: 0 })).vector });
+  for (const t of tests)
+    queries.push({
+      spk: t.speakerId,
+      vector: (await embedSpeech([t.file], models, { minSpeechS: 0 })).vector,
+    });
   const trials: Trial[] = [];
   let closed = 0;
   for (const q of queries) {
@@ -119,7 +123,11 @@ export async function runProtocol(
   }
   let rejected = 0;
   for (const spk of speakers) {
-    const others = VoiceprintIndex.fromEmbeddings(modelId, version, enrolled.filter((e) => e.name !== spk));
+    const others = VoiceprintIndex.fromEmbeddings(
+      modelId,
+      version,
+      enrolled.filter((e) => e.name !== spk),
+    );
     for (const q of queries.filter((x) => x.spk === spk)) {
       if (identifySpeakers(others, new Map([['q', q.vector]]), point, false).get('q')!.status === 'unknown')
         rejected++;

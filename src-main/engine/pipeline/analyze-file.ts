@@ -37,8 +37,7 @@ import { Segmenter } from '../diarization/segmentation.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { defaultModelId } from '../inference/registry.ts';
 import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
-import { SileroVad } from '../vad/silero.ts';
-import { type StreamingVad, WebRtcVad } from '../vad/webrtc.ts';
+import { createMultiChannelVad } from '../vad/multi.ts';
 import { selfVadProbabilities } from './self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
 import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
@@ -126,7 +125,6 @@ export function channelRoles(
 interface ChannelState {
   role: ChannelRole;
   quality: QualityAccumulator;
-  vad: StreamingVad;
   probs: number[];
   diarizer: ChannelDiarizer | null;
 }
@@ -238,7 +236,6 @@ export async function analyzeFile(
   const channels: ChannelState[] = roles.map((role) => ({
     role,
     quality: new QualityAccumulator(role),
-    vad: opts.vad === 'webrtc' ? new WebRtcVad(3) : new SileroVad(models.vadModel),
     probs: [],
     diarizer:
       role === 'mic'
@@ -250,14 +247,18 @@ export async function analyzeFile(
   }));
 
   let decoded = 0;
+  const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, channels.length);
+  const addProbs = (probs: Float32Array[]): void =>
+    probs.forEach((p, c) => {
+      for (const v of p) channels[c].probs.push(v);
+    });
   for await (const block of blocks()) {
     decoded += block[0].length;
     progress('decode', decoded, expectedSamples);
+    addProbs(await timer.time('vad', () => vad.pushAll(block)));
     for (let c = 0; c < channels.length; c++) {
       const ch = channels[c];
       await timer.time('quality', () => ch.quality.push(block[c]));
-      const p = await timer.time('vad', () => ch.vad.push(block[c]));
-      for (const v of p) ch.probs.push(v);
       if (ch.diarizer) await ch.diarizer.push(block[c]);
     }
     progress('vad', decoded, expectedSamples);
@@ -274,10 +275,9 @@ export async function analyzeFile(
 
   // VAD regions and quality per channel
   const regions: Interval[][] = [];
+  addProbs(await timer.time('vad', () => vad.flushAll()));
   for (const ch of channels) {
-    const tail = await timer.time('vad', () => ch.vad.flush());
-    for (const v of tail) ch.probs.push(v);
-    regions.push(speechRegionsFromProbs(ch.probs, ch.vad.hopS, durationS));
+    regions.push(speechRegionsFromProbs(ch.probs, vad.hopS, durationS));
   }
   progress('vad', decoded, decoded);
   const narrowband = probe.sampleRate <= 8000;
@@ -316,7 +316,7 @@ export async function analyzeFile(
       const probs = other
         ? selfVadProbabilities(ch.probs, other.probs, ch.quality, other.quality, params.selfVadMarginDb)
         : ch.probs;
-      const local = speechRegionsFromProbs(probs, ch.vad.hopS, durationS);
+      const local = speechRegionsFromProbs(probs, vad.hopS, durationS);
       for (const r of local)
         turns.push({ startS: r.start, endS: r.end, speakerId: 'you', channel: 'mic', overlap: false });
       if (!local.length && totalDuration(regions[c]) > 1) {
