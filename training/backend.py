@@ -52,7 +52,9 @@ def seg_features(feats, index, enc=None, cache_name=None):
             if enc is None:
                 out.append(sf(x)[0].numpy())
             else:
-                out.append(enc(x)[0].numpy())
+                pooled = enc.pooled(x)
+                emb = enc.bn_emb(enc.fc(enc.bn_pool(pooled)))
+                out.append(np.concatenate([emb[0].numpy(), pooled[0].numpy()]))
             if i % 2000 == 0:
                 print("feat", i, len(index), flush=True)
     out = np.stack(out)
@@ -110,8 +112,9 @@ def main():
         enc = ECAPALite().eval()
         enc_sd = torch.load(args.enc)["model"]
         enc.load_state_dict(enc_sd)
-        Xn = seg_features(feats, index, enc, cache_name=None if args.subsample > 1 else
-                          "segs_" + os.path.basename(os.path.dirname(args.enc)) + "_" + os.path.basename(args.enc).replace(".pt", ".npy"))
+        Xnp = seg_features(feats, index, enc, cache_name=None if args.subsample > 1 else
+                           "segs_" + os.path.basename(os.path.dirname(args.enc)) + "_" + os.path.basename(args.enc).replace(".pt", ".npy"))
+        Xn, Xpool = Xnp[:, :192], Xnp[:, 192:]
         Xn = Xn / np.linalg.norm(Xn, axis=1, keepdims=True)
     log = {}
     # --- statistics branch: choose dim on dev

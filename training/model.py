@@ -77,6 +77,9 @@ class ECAPALite(nn.Module):
         self.bn_emb = nn.BatchNorm1d(emb)
 
     def forward(self, feats):  # [B, T, 80] -> [B, emb] (not normalised)
+        return self.bn_emb(self.fc(self.bn_pool(self.pooled(feats))))
+
+    def pooled(self, feats):  # [B, T, 80] -> [B, 2*mfa] attentive mean and std
         x = feats.transpose(1, 2)
         x = self.bn1(F.relu(self.conv1(x)))
         outs = []
@@ -87,7 +90,7 @@ class ECAPALite(nn.Module):
         a = torch.softmax(self.att2(torch.tanh(self.att1(x))), dim=2)
         mu = (a * x).sum(dim=2)
         sg = torch.sqrt(((a * x * x).sum(dim=2) - mu * mu).clamp(min=1e-5))
-        return self.bn_emb(self.fc(self.bn_pool(torch.cat([mu, sg], dim=1))))
+        return torch.cat([mu, sg], dim=1)
 
 
 class AAMSoftmax(nn.Module):
@@ -156,22 +159,29 @@ class AgeGender(nn.Module):
     """feats [1, T, 80] -> gender_probs [1, 3] (female, male, child), age_years [1, 1], age_std [1, 1].
     Inputs to the heads: statistics front end (+ neural embedding if an encoder is present)."""
 
-    def __init__(self, din, encoder=None, hidden=0):
+    def __init__(self, din, encoder=None, hidden=0, use="emb", stats=True):
         super().__init__()
         self.encoder = encoder
-        self.stats = StatsFront()
+        self.use = use
+        self.stats = StatsFront() if stats else None
         self.register_buffer("mu", torch.zeros(din))
         self.register_buffer("sd", torch.ones(din))
-        self.gender = nn.Linear(din, 3)
-        self.age = nn.Linear(din, 1)
+        self.hidden = nn.Sequential(nn.Linear(din, hidden), nn.ReLU()) if hidden else None
+        dh = hidden or din
+        self.gender = nn.Linear(dh, 3)
+        self.age = nn.Linear(dh, 1)
         self.register_buffer("class_age_std", torch.tensor([6.0, 6.0, 2.0]))
         self.register_buffer("age_range", torch.tensor([5.0, 80.0]))
 
     def features(self, feats):
-        z = [self.stats(feats)]
+        z = [self.stats(feats)] if self.stats is not None else []
         if self.encoder is not None:
-            z.append(F.normalize(self.encoder(feats), dim=1))
-        return (torch.cat(z, dim=1) - self.mu) / self.sd
+            if self.use == "pooled":
+                z.append(self.encoder.pooled(feats))
+            else:
+                z.append(F.normalize(self.encoder(feats), dim=1))
+        z = (torch.cat(z, dim=1) - self.mu) / self.sd
+        return z if self.hidden is None else self.hidden(z)
 
     def forward(self, feats):
         z = self.features(feats)

@@ -11,7 +11,7 @@ def build(cfg):
         sb = LinearBackend(*cfg["sb"]) if cfg.get("sb") else None
         return SpeakerEmbedder(enc, nb, sb, *cfg.get("w", [1.0, 1.0]))
     if cfg["kind"] == "ag":
-        return AgeGender(cfg["din"], enc)
+        return AgeGender(cfg["din"], enc, cfg.get("hidden", 0), cfg.get("use", "emb"), cfg.get("stats", True))
     raise ValueError(cfg["kind"])
 
 

@@ -11,6 +11,7 @@ import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
 import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
 import { evaluateVad, formatVadTable } from './eval-vad.ts';
+import { registerVoiceprintCommands, runAnalyzeToStore } from './voiceprints.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -61,6 +62,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--step <seconds>', 'segmentation window step in seconds, (0, 1]', positiveNumber)
     .option('--threshold <distance>', 'clustering cosine-distance threshold', positiveNumber)
     .option('-q, --quiet', 'no progress bar')
+    .option('--db <path>', 'save each call in this history database and name speakers from its voiceprints')
     .action(async (files: string[], o: Record<string, unknown>) => {
       const opts: AnalyzeCliOptions = {
         format: o.format as AnalyzeCliOptions['format'],
@@ -75,7 +77,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         clusteringThreshold: o.threshold as number | undefined,
         quiet: Boolean(o.quiet),
       };
-      setExit(await runAnalyze(files, opts, io));
+      if (o.db) setExit(await runAnalyzeToStore(files, { ...opts, dbPath: o.db as string }, io));
+      else setExit(await runAnalyze(files, opts, io));
     });
 
   program
@@ -108,6 +111,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       io.stdout(formatVadTable(await evaluateVad(models.vadModel)));
       setExit(0);
     });
+  registerVoiceprintCommands(program, io, setExit);
   return program;
 }
 

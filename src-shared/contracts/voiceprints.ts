@@ -108,7 +108,12 @@ export interface VoiceprintsService {
     toS?: number;
   }): Promise<Voiceprint>;
   /** Enroll ("remember this voice") from a speaker of a stored call. */
-  enrollFromCall(req: { callId: number; speakerId: string; name: string; consent: string }): Promise<Voiceprint>;
+  enrollFromCall(req: {
+    callId: number;
+    speakerId: string;
+    name: string;
+    consent: string;
+  }): Promise<Voiceprint>;
   rename(id: number, name: string): Promise<Voiceprint>;
   merge(keepId: number, goneId: number): Promise<Voiceprint>;
   /** Moves one embedding into a new voiceprint. */

@@ -28,6 +28,11 @@ export interface ReconstructOptions {
   minDurationOn: number;
   /** Same-speaker gaps shorter than this are filled, seconds. */
   minDurationOff: number;
+  /**
+   * Added to the mean local-speaker count before rounding (0 = pyannote's plain rounding); a
+   * positive bias keeps more overlapped speech, which the int8 model under-counts on AMI.
+   */
+  countBias?: number;
 }
 
 /** Defaults: drop sub-50 ms slivers (a few output frames), no gap filling (pyannote 3.x: 0/0). */
@@ -72,7 +77,7 @@ export function reconstructTurns(
   const order = Array.from({ length: numClusters }, (_, i) => i);
   for (let g = 0; g < nFrames; g++) {
     if (!coverage[g]) continue;
-    const count = Math.round(countSum[g] / coverage[g]);
+    const count = Math.round(countSum[g] / coverage[g] + (opts.countBias ?? 0));
     if (!count) continue;
     const row = g * numClusters;
     order.sort((a, b) => score[row + b] - score[row + a]);

@@ -1,0 +1,344 @@
+/**
+ * `callscope voiceprints …` (the local library of known voices) and `callscope history …` (stored
+ * calls), plus `analyze --db` (analyse, label speakers from the library, save the call). Every
+ * subcommand takes `--db PATH` (else `CALLSCOPE_DB`, else the platform data folder) and `--json`.
+ * Errors are one line `error: …` on stderr with exit code 1.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
+import type { Identification, Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
+import { analyzeFile, type EngineModels, loadEngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
+import { loadManifest } from '../engine/inference/registry.ts';
+import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
+import { type Db, openDb, resolveDbPath, toStoreError } from '../store/db.ts';
+import { exportLibrary, importLibrary } from '../store/exchange.ts';
+import { operatingPointFor } from '../store/identify.ts';
+import { labelResult, saveLabelledCall } from '../store/label-result.ts';
+import { embedSpeech } from '../store/speech-embedding.ts';
+import {
+  createVoiceprint,
+  deleteVoiceprint,
+  listVoiceprints,
+  mergeVoiceprints,
+  renameVoiceprint,
+} from '../store/voiceprints.ts';
+import { outputBaseName, writeExports } from './analyze.ts';
+import { formatResultTable } from './format-table.ts';
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+interface Common {
+  db?: string;
+  json?: boolean;
+  embedding?: string;
+}
+
+const id = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer id');
+  return n;
+};
+const seconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be seconds ≥ 0');
+  return n;
+};
+
+/** Runs `fn` with the database open; maps any error to `error: …` and exit code 1. */
+async function withDb(
+  o: Common,
+  io: Io,
+  setExit: (c: number) => void,
+  fn: (db: Db) => Promise<void> | void,
+): Promise<void> {
+  let db: Db | undefined;
+  const path = resolveDbPath(o.db);
+  try {
+    db = openDb(path);
+    await fn(db);
+    setExit(0);
+  } catch (raw) {
+    const err = toStoreError(raw, path);
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    setExit(1);
+  } finally {
+    db?.close();
+  }
+}
+
+const describeVp = (v: Voiceprint): string => {
+  const models = [...new Set(v.embeddings.map((e) => `${e.modelId} ${e.modelVersion}`))].join(', ');
+  const speech = v.embeddings.reduce((s, e) => s + e.speechS, 0);
+  return `${String(v.id).padStart(4)}  ${v.name.padEnd(24)} ${v.embeddings.length} embedding(s), ${speech.toFixed(1)} s speech, ${models}; consent ${v.consent.givenAt.slice(0, 10)}: ${v.consent.how}`;
+};
+
+const describeId = (speaker: string, i: Identification): string => {
+  const sim = i.best ? i.best.similarity.toFixed(3) : '—';
+  const alt = i.status !== 'known' && i.best ? ` (closest: ${i.best.name})` : '';
+  return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} similarity ${sim}${alt}`;
+};
+
+/** The encoder the command uses: `--embedding` or the manifest default (id + version). */
+function encoderModel(embedding?: string): { id: string; version: string } {
+  const m = loadManifest();
+  const chosen = embedding ?? m.roles.embedding?.default ?? 'fbank-stats';
+  const entry = m.models.find((x) => x.id === chosen && x.role === 'embedding');
+  if (!entry) throw new Error(`unknown embedding model ${chosen}`);
+  return { id: entry.id, version: entry.version };
+}
+
+/**
+ * Registers `voiceprints` and `history` on the program.
+ * @param setExit receives each command's exit code (0 ok, 1 failed).
+ */
+export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c: number) => void): void {
+  const vp = program.command('voiceprints').description('the local library of known voices (biometric data)');
+  const common = (c: Command): Command =>
+    c
+      .option('--db <path>', 'database file (default: $CALLSCOPE_DB or the data folder)')
+      .option('--json', 'JSON output');
+  const embeddingOpt = (c: Command): Command =>
+    c.option('--embedding <id>', 'embedding model id (default: the manifest default)');
+  const out = (o: Common, json: unknown, text: string): void =>
+    io.stdout(o.json ? JSON.stringify(json, null, 2) + '\n' : text);
+
+  common(vp.command('list').description('list voiceprints')).action((o: Common) =>
+    withDb(o, io, setExit, (db) => {
+      const list = listVoiceprints(db);
+      out(o, list, list.length ? list.map(describeVp).join('\n') + '\n' : 'no voiceprints\n');
+    }),
+  );
+
+  embeddingOpt(
+    common(
+      vp
+        .command('enroll')
+        .description('enroll a voice from recordings (only VAD speech is used; at least 8 s)')
+        .argument('<files...>', 'recordings of this one speaker')
+        .requiredOption('--name <name>', 'name of the person')
+        .requiredOption('--consent <text>', 'how the person consented to keeping their voiceprint')
+        .option('--notes <text>', 'free notes', '')
+        .option('--from <s>', 'start of the range to use, seconds', seconds)
+        .option('--to <s>', 'end of the range to use, seconds', seconds),
+    ),
+  ).action(
+    (
+      files: string[],
+      o: Common & { name: string; consent: string; notes: string; from?: number; to?: number },
+    ) =>
+      withDb(o, io, setExit, async (db) => {
+        const models = await loadEngineModels({ embedding: o.embedding });
+        const e = await embedSpeech(files, models, { fromS: o.from, toS: o.to });
+        const range = o.from !== undefined || o.to !== undefined ? `[${o.from ?? 0}-${o.to ?? 'end'} s]` : '';
+        const newId = createVoiceprint(db, { name: o.name, notes: o.notes, consentHow: o.consent }, [
+          { ...e, source: files.map((f) => `file:${resolve(f)}${range}`).join(' ') },
+        ]);
+        const v = listVoiceprints(db).find((x) => x.id === newId)!;
+        out(
+          o,
+          v,
+          `enrolled ${v.name} (id ${v.id}): ${e.speechS.toFixed(1)} s of speech, SNR ${e.snrDb ?? '?'} dB, ${e.modelId}\n`,
+        );
+      }),
+  );
+
+  embeddingOpt(
+    common(
+      vp
+        .command('identify')
+        .description('analyse recordings and name each speaker found from the library')
+        .argument('<files...>', 'recordings')
+        .option('--threshold <cos>', 'cosine-similarity threshold (default: calibrated per encoder)', Number),
+    ),
+  ).action((files: string[], o: Common & { threshold?: number }) =>
+    withDb(o, io, setExit, async (db) => {
+      const models = await loadEngineModels({ embedding: o.embedding });
+      const op = {
+        ...operatingPointFor(models.embedder.id),
+        ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+      };
+      const all: { file: string; speakers: Record<string, Identification> }[] = [];
+      let text = '';
+      for (const f of files) {
+        const r = await analyzeFile(f, models);
+        const ids = labelResult(db, r, speakerEmbeddingsOf(r), models.embedder.use, op);
+        all.push({ file: f, speakers: Object.fromEntries(ids) });
+        text += `${f}:\n${[...ids].map(([s, i]) => describeId(s, i)).join('\n')}\n`;
+      }
+      out(o, all, text);
+    }),
+  );
+
+  common(vp.command('rename').argument('<id>', 'voiceprint id', id).argument('<name>', 'new name')).action(
+    (vid: number, name: string, o: Common) =>
+      withDb(o, io, setExit, (db) => {
+        const v = renameVoiceprint(db, vid, name);
+        out(o, v, `renamed ${v.id} to ${v.name}\n`);
+      }),
+  );
+
+  common(
+    vp
+      .command('merge')
+      .description('merge two voiceprints of the same person (keeps the first)')
+      .argument('<keep>', 'id kept', id)
+      .argument('<gone>', 'id merged into it and removed', id),
+  ).action((keep: number, gone: number, o: Common) =>
+    withDb(o, io, setExit, (db) => {
+      const v = mergeVoiceprints(db, keep, gone);
+      out(o, v, `merged ${gone} into ${v.id} (${v.name}): ${v.embeddings.length} embedding(s)\n`);
+    }),
+  );
+
+  common(
+    vp.command('delete').description('delete a voiceprint for good').argument('<id>', 'voiceprint id', id),
+  ).action((vid: number, o: Common) =>
+    withDb(o, io, setExit, (db) => {
+      deleteVoiceprint(db, vid);
+      out(o, { deleted: vid }, `deleted voiceprint ${vid}\n`);
+    }),
+  );
+
+  common(
+    vp.command('export').description('export the library (versioned JSON)').argument('<file>', 'output file'),
+  ).action((file: string, o: Common) =>
+    withDb(o, io, setExit, async (db) => {
+      const data = exportLibrary(db);
+      await writeFile(file, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
+      out(
+        o,
+        { file, voiceprints: data.voiceprints.length },
+        `exported ${data.voiceprints.length} voiceprint(s) to ${file}\n`,
+      );
+    }),
+  );
+
+  embeddingOpt(
+    common(
+      vp
+        .command('import')
+        .description('import voiceprints from an export file')
+        .argument('<file>', 'export file'),
+    ),
+  ).action((file: string, o: Common) =>
+    withDb(o, io, setExit, async (db) => {
+      const n = importLibrary(db, await readFile(file, 'utf8'), encoderModel(o.embedding));
+      out(o, { file, imported: n }, `imported ${n} voiceprint(s) from ${file}\n`);
+    }),
+  );
+
+  registerHistory(program, io, setExit, common, out);
+}
+
+function registerHistory(
+  program: Command,
+  io: Io,
+  setExit: (c: number) => void,
+  common: (c: Command) => Command,
+  out: (o: Common, json: unknown, text: string) => void,
+): void {
+  const h = program.command('history').description('stored calls');
+  const fmt = (): Option =>
+    new Option('--format <format>', 'output format')
+      .choices(['table', 'json', 'rttm', 'csv'])
+      .default('table');
+  common(
+    h
+      .command('list')
+      .option('--limit <n>', 'rows per page', id, 50)
+      .option('--offset <n>', 'rows skipped', Number, 0)
+      .option('--search <text>', 'match title, source or speaker names'),
+  ).action((o: Common & { limit: number; offset: number; search?: string }) =>
+    withDb(o, io, setExit, (db) => {
+      const page = listCalls(db, o);
+      const rows = page.calls.map(
+        (c) =>
+          `${String(c.id).padStart(5)}  ${c.startedAt.slice(0, 19).replace('T', ' ')}  ${c.durationS.toFixed(1).padStart(7)} s  ${c.title}  [${c.speakers.join(', ')}]`,
+      );
+      out(o, page, `${page.total} call(s)\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
+    }),
+  );
+  common(h.command('show').argument('<id>', 'call id', id).addOption(fmt())).action(
+    (cid: number, o: Common & { format: string }) =>
+      withDb(o, io, setExit, (db) => {
+        const c = getCall(db, cid);
+        if (o.json || o.format === 'json') io.stdout(JSON.stringify(c, null, 2) + '\n');
+        else if (o.format === 'table') io.stdout(formatResultTable(c.result) + '\n');
+        else io.stdout(exportCall(db, cid, o.format as ExportFormat));
+      }),
+  );
+  common(h.command('delete').argument('<id>', 'call id', id)).action((cid: number, o: Common) =>
+    withDb(o, io, setExit, (db) => {
+      deleteCall(db, cid);
+      out(o, { deleted: cid }, `deleted call ${cid}\n`);
+    }),
+  );
+  common(
+    h
+      .command('export')
+      .argument('<id>', 'call id', id)
+      .addOption(new Option('--format <format>').choices(['json', 'rttm', 'csv']).default('json'))
+      .option('--out <file>', 'write to this file instead of stdout'),
+  ).action((cid: number, o: Common & { format: ExportFormat; out?: string }) =>
+    withDb(o, io, setExit, async (db) => {
+      const text = exportCall(db, cid, o.format);
+      if (o.out) await writeFile(o.out, text);
+      else io.stdout(text);
+    }),
+  );
+}
+
+/**
+ * `analyze --db`: analyses each file, labels its speakers from the library, saves the call and
+ * prints it like `analyze` does. One failing file does not stop the batch.
+ * @returns 0 all saved, 1 some failed, 3 models could not be loaded.
+ */
+export async function runAnalyzeToStore(
+  files: string[],
+  opts: { format: 'table' | ExportFormat; embedding?: string; dbPath?: string; out?: string } & Parameters<
+    typeof analyzeFile
+  >[2],
+  io: Io,
+  preloaded?: EngineModels,
+): Promise<number> {
+  let models: EngineModels;
+  let db: Db;
+  try {
+    models = preloaded ?? (await loadEngineModels(opts));
+  } catch (err) {
+    io.stderr(`callscope: cannot load models: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 3;
+  }
+  try {
+    db = openDb(resolveDbPath(opts.dbPath));
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let failed = 0;
+  try {
+    for (const f of files) {
+      try {
+        const r: AnalysisResult = await analyzeFile(f, models, opts);
+        const { callId } = saveLabelledCall(db, r, speakerEmbeddingsOf(r), `file:${resolve(f)}`);
+        if (opts.out) await writeExports(r, f, opts.out);
+        if (opts.format === 'table') io.stdout(`call ${callId} saved\n${formatResultTable(r)}\n`);
+        else io.stdout(exportResult(r, opts.format, outputBaseName(f)));
+      } catch (err) {
+        failed++;
+        io.stderr(`error: ${f}: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return failed ? 1 : 0;
+}

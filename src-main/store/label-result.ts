@@ -1,0 +1,81 @@
+/**
+ * Labels the speakers of an analysis result from the voiceprint library and saves the call:
+ * the glue between `analyzeFile` (embeddings via `speakerEmbeddingsOf`) and the store.
+ */
+import type { AnalysisResult, ModelUse } from '../../src-shared/contracts/analysis.ts';
+import type { Identification } from '../../src-shared/contracts/voiceprints.ts';
+import type { SpeakerLink } from './calls.ts';
+import { saveCall } from './calls.ts';
+import type { Db } from './db.ts';
+import { identifySpeakers, type OperatingPoint, operatingPointFor, VoiceprintIndex } from './identify.ts';
+
+/**
+ * Identifies every speaker with an embedding (speakers without one stay `Unknown N`), and sets
+ * each speaker's `label` in `result` to the name / `A or B?` / `Unknown N`.
+ * @param embeddings speaker id → embedding (from `speakerEmbeddingsOf(result)`).
+ * @param encoder the embedding model that produced them (from `result.models`).
+ */
+export function labelResult(
+  db: Db,
+  result: AnalysisResult,
+  embeddings: Map<string, Float32Array>,
+  encoder: Pick<ModelUse, 'id' | 'version'>,
+  op: OperatingPoint = operatingPointFor(encoder.id),
+): Map<string, Identification> {
+  const index = VoiceprintIndex.load(db, encoder.id, encoder.version);
+  const queries = new Map<string, Float32Array>();
+  for (const s of result.speakers) {
+    const e = embeddings.get(s.id);
+    if (e) queries.set(s.id, e);
+  }
+  const found = identifySpeakers(index, queries, op);
+  let unknown = [...found.values()].filter((i) => i.status === 'unknown').length;
+  const out = new Map<string, Identification>();
+  for (const s of result.speakers) {
+    const id = found.get(s.id) ?? {
+      status: 'unknown' as const,
+      label: `Unknown ${++unknown}`,
+      best: null,
+      runnerUp: null,
+      threshold: op.threshold,
+      modelId: encoder.id,
+    };
+    out.set(s.id, id);
+    s.label = id.label;
+  }
+  return out;
+}
+
+/** Speaker links to store with a call: known speakers link to their voiceprint. */
+export function linksOf(ids: Map<string, Identification>): Map<string, SpeakerLink> {
+  const links = new Map<string, SpeakerLink>();
+  for (const [sid, id] of ids) {
+    links.set(sid, {
+      voiceprintId: id.status === 'known' ? id.best!.voiceprintId : null,
+      status: id.status,
+      // a known speaker's name is resolved at read time; the stored label is the fallback shown
+      // if the voiceprint is deleted, so it must not repeat the name
+      label: id.status === 'known' ? 'Unknown' : id.label,
+      similarity: id.best?.similarity ?? null,
+    });
+  }
+  return links;
+}
+
+/** The embedding model of a result. @throws Error when the result records none. */
+export function encoderOf(result: AnalysisResult): ModelUse {
+  const m = result.models.find((x) => x.role === 'embedding');
+  if (!m) throw new Error('the analysis result names no embedding model');
+  return m;
+}
+
+/** Identifies, labels and saves a freshly analysed call. @returns the call id. */
+export function saveLabelledCall(
+  db: Db,
+  result: AnalysisResult,
+  embeddings: Map<string, Float32Array>,
+  source: string,
+): { callId: number; ids: Map<string, Identification> } {
+  const ids = labelResult(db, result, embeddings, encoderOf(result));
+  return { callId: saveCall(db, result, { source, links: linksOf(ids) }), ids };
+}
