@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
@@ -34,10 +34,13 @@ const median = (xs: number[]): number => {
 async function child(file: string): Promise<void> {
   const models = await loadEngineModels();
   const r = await analyzeFile(file, models);
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const usage = process.resourceUsage();
+  const maxRssMb = usage.maxRSS / 1024;
+  const cpuRtf = (usage.userCPUTime + usage.systemCPUTime) / 1e6 / r.durationS;
   process.stdout.write(
     JSON.stringify({
       rtf: r.rtf,
+      cpuRtf,
       durationS: r.durationS,
       maxRssMb,
       timingsMs: r.timingsMs,
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
   const models = await loadEngineModels();
   const dir = join(devDataRoot(), 'diarization');
   const perFile: {
+    cpuS: number;
     file: string;
     durationS: number;
     medianRtf: number;
@@ -97,10 +101,17 @@ async function main(): Promise<void> {
     .filter((n) => /\.(wav|m4a)$/.test(n))
     .sort()) {
     const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await analyzeFile(join(dir, f), models));
+    const cpu: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const c0 = process.cpuUsage();
+      runs.push(await analyzeFile(join(dir, f), models));
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1e6);
+    }
     const totals = runs.map((r) => r.timingsMs.total ?? 0);
     const mid = runs[totals.indexOf(median(totals))] ?? runs[0];
     perFile.push({
+      cpuS: median(cpu),
       file: f,
       durationS: mid.durationS,
       medianRtf: median(runs.map((r) => r.rtf)),
@@ -111,6 +122,8 @@ async function main(): Promise<void> {
   }
   const audioS = perFile.reduce((s, x) => s + x.durationS, 0);
   const procS = perFile.reduce((s, x) => s + x.medianMs / 1000, 0);
+  const cpuS = perFile.reduce((s, x) => s + x.cpuS, 0);
+  const load = loadavg()[0];
   const stageTotals: Record<string, number> = {};
   for (const p of perFile)
     for (const [k, v] of Object.entries(p.stages)) stageTotals[k] = (stageTotals[k] ?? 0) + (v ?? 0);
@@ -124,6 +137,7 @@ async function main(): Promise<void> {
     );
     const r = JSON.parse(out) as {
       rtf: number;
+      cpuRtf: number;
       durationS: number;
       maxRssMb: number;
       timingsMs: StageTimings;
@@ -137,24 +151,34 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     runs: RUNS,
-    dev: { audioS, procS, rtf: procS / audioS, stageTotalsMs: stageTotals, perFile },
+    loadAverage1m: load,
+    dev: {
+      audioS,
+      procS,
+      cpuS,
+      rtf: procS / audioS,
+      cpuRtf: cpuS / audioS,
+      stageTotalsMs: stageTotals,
+      perFile,
+    },
     long,
   };
   writeFileSync(
     join(outDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`),
     JSON.stringify(report, null, 2),
   );
-  let md = `# Benchmark (${report.date})\n\nMachine: ${machine}. Median of ${RUNS} runs per file.\n\n`;
-  md += `## Dev diarization set\n\nTotal RTF ${report.dev.rtf.toFixed(4)} (${procS.toFixed(1)} s for ${audioS.toFixed(1)} s of audio).\n\n`;
+  let md = `# Benchmark (${report.date})\n\nMachine: ${machine}. Median of ${RUNS} runs per file. 1-minute load average at the end: ${load.toFixed(1)} (other work on the machine inflates wall-clock RTF; CPU-time RTF = process CPU seconds per audio second is less sensitive to it).\n\n`;
+  md += `## Dev diarization set\n\nTotal RTF ${report.dev.rtf.toFixed(4)} (${procS.toFixed(1)} s for ${audioS.toFixed(1)} s of audio); CPU-time RTF ${report.dev.cpuRtf.toFixed(4)}.\n\n`;
   md += `Per stage (ms, summed over files): ${Object.entries(stageTotals)
     .map(([k, v]) => `${k} ${v.toFixed(0)}`)
     .join(', ')}\n\n`;
-  md += '| file | duration (s) | median RTF |\n| --- | ---: | ---: |\n';
-  for (const p of perFile) md += `| ${p.file} | ${p.durationS.toFixed(1)} | ${p.medianRtf.toFixed(4)} |\n`;
+  md += '| file | duration (s) | median RTF | CPU s |\n| --- | ---: | ---: | ---: |\n';
+  for (const p of perFile)
+    md += `| ${p.file} | ${p.durationS.toFixed(1)} | ${p.medianRtf.toFixed(4)} | ${p.cpuS.toFixed(2)} |\n`;
   md +=
-    '\n## Long recordings (one run each, child process)\n\n| minutes | RTF | peak RSS (MB) | speakers |\n| ---: | ---: | ---: | ---: |\n';
+    '\n## Long recordings (one run each, child process)\n\n| minutes | RTF | CPU-time RTF | peak RSS (MB) | speakers |\n| ---: | ---: | ---: | ---: | ---: |\n';
   for (const l of long)
-    md += `| ${l.minutes} | ${l.rtf.toFixed(4)} | ${l.maxRssMb.toFixed(0)} | ${l.speakers} |\n`;
+    md += `| ${l.minutes} | ${l.rtf.toFixed(4)} | ${l.cpuRtf.toFixed(4)} | ${l.maxRssMb.toFixed(0)} | ${l.speakers} |\n`;
   writeFileSync(join(outDir, 'latest.md'), md);
   process.stdout.write(md);
 }

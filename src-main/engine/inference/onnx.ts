@@ -89,6 +89,9 @@ export class OnnxModel {
           graphOptimizationLevel: 'all',
           ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
           interOpNumThreads: 1,
+          // no busy-waiting between runs: the engine interleaves many small runs with JS work,
+          // and spinning threads would burn a laptop core for nothing
+          extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
         });
         const reason = errors.length
           ? `fallback: ${errors.join('; ')}`

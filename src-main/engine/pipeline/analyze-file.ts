@@ -77,7 +77,7 @@ export async function loadEngineModels(
   const vadId = defaultModelId('vad') ?? 'silero-vad-v6';
   const segId = defaultModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1 });
-  const seg = await OnnxModel.load(segId);
+  const seg = await OnnxModel.load(segId, { intraOpThreads: 1 });
   const embedder = await createEmbeddingBackend(opts.embedding);
   const ageGender = await createAgeGenderEstimator(opts.ageGender);
   const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
@@ -255,12 +255,15 @@ export async function analyzeFile(
   for await (const block of blocks()) {
     decoded += block[0].length;
     progress('decode', decoded, expectedSamples);
-    addProbs(await timer.time('vad', () => vad.pushAll(block)));
-    for (let c = 0; c < channels.length; c++) {
-      const ch = channels[c];
-      await timer.time('quality', () => ch.quality.push(block[c]));
-      if (ch.diarizer) await ch.diarizer.push(block[c]);
-    }
+    for (let c = 0; c < channels.length; c++)
+      await timer.time('quality', () => channels[c].quality.push(block[c]));
+    // VAD and segmentation run in separate ONNX sessions: let them overlap on two cores
+    // (stage timings are wall-clock, so overlapping stages can add up to more than the total)
+    const [probs] = await Promise.all([
+      timer.time('vad', () => vad.pushAll(block)),
+      ...channels.map((ch, c) => ch.diarizer?.push(block[c])),
+    ]);
+    addProbs(probs);
     progress('vad', decoded, expectedSamples);
   }
   if (decoded === 0) throw new AudioInputError(file, 'contains no audio samples (0 s)');
