@@ -1,0 +1,349 @@
+/**
+ * The engine-side implementations of the app's service contracts (src-shared/contracts/services.ts
+ * and history.ts), shared by the web host and the Electron engine process: a one-at-a-time
+ * analysis queue with progress events and cancellation, the voiceprint library and call history
+ * on the store, and app information for Settings. Knows nothing about the transport in front.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import { STAGES, type AnalysisResult, type Stage } from '../../src-shared/contracts/analysis.ts';
+import type { HistoryPage, HistoryQuery, HistoryService, StoredCall } from '../../src-shared/contracts/history.ts';
+import {
+  AnalysisArgs,
+  AppArgs,
+  HistoryArgs,
+  LibraryArgs,
+  SERVICE,
+  type AnalysisService,
+  type AnalyzedCall,
+  type AppInfo,
+  type AppService,
+  type FileRef,
+  type JobInfo,
+  type LibraryService,
+} from '../../src-shared/contracts/services.ts';
+import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import type { ExportFormat } from '../../src-shared/formats/exports.ts';
+import { CancelledError, type CallContext, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
+import { analyzeFile, type EngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
+import { loadManifest, resolveModel } from '../engine/inference/registry.ts';
+import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
+import type { Db } from '../store/db.ts';
+import { exportLibrary, importLibrary } from '../store/exchange.ts';
+import { operatingPointFor } from '../store/identify.ts';
+import { saveLabelledCall } from '../store/label-result.ts';
+import { embedSpeech } from '../store/speech-embedding.ts';
+import {
+  createVoiceprint,
+  deleteVoiceprint,
+  getVoiceprint,
+  listVoiceprints,
+  mergeVoiceprints,
+  renameVoiceprint,
+} from '../store/voiceprints.ts';
+
+/** Share of a file analysis's run time per stage (measured on the dev set; drives one bar). */
+const STAGE_WEIGHT: Record<Stage, number> = {
+  decode: 0.05,
+  quality: 0.02,
+  vad: 0.13,
+  segmentation: 0.45,
+  embedding: 0.25,
+  clustering: 0.04,
+  attributes: 0.05,
+  export: 0.01,
+};
+
+/** Overall progress in [0, 1] from the stage in progress and its completed/total. */
+export function overallProgress(stage: Stage, completed: number, total: number): number {
+  let done = 0;
+  for (const s of STAGES) {
+    if (s === stage) break;
+    done += STAGE_WEIGHT[s];
+  }
+  const frac = total > 0 ? Math.min(1, Math.max(0, completed / total)) : 0;
+  return Math.min(0.99, done + STAGE_WEIGHT[stage] * frac);
+}
+
+/** What the services need: loaded models, the open database, where uploads live. */
+export interface EngineServiceDeps {
+  models: EngineModels;
+  db: Db;
+  dbPath: string;
+  /** Resolves an upload id to its file (web host); null for unknown ids. */
+  uploadPath: (uploadId: string) => string | null;
+  host: AppInfo['host'];
+  /** Emits an event to every connected UI. */
+  emit: (service: string, event: string, payload: unknown) => void;
+}
+
+interface Job {
+  info: JobInfo;
+  file: string;
+  upload: boolean;
+  ctrl: AbortController;
+  options: Parameters<AnalysisService['enqueue']>[0]['options'];
+  result: AnalyzedCall | null;
+}
+
+/** The analysis queue: one job at a time (the engine uses every core for one file). */
+export class AnalysisQueue implements AnalysisService {
+  private readonly jobsById = new Map<string, Job>();
+  private running: Promise<void> | null = null;
+  /** Speaker embeddings of calls analysed in this run, for "remember this voice". */
+  readonly embeddingsByCall = new Map<number, Map<string, Float32Array>>();
+  private lastEmit = new Map<string, number>();
+
+  constructor(private readonly deps: EngineServiceDeps) {}
+
+  async enqueue(req: Parameters<AnalysisService['enqueue']>[0]): Promise<JobInfo> {
+    const file = resolveFileRef(req.file, this.deps.uploadPath);
+    const info: JobInfo = {
+      id: randomUUID(),
+      name: req.file.kind === 'upload' ? req.file.name : file.split(/[\\/]/).pop()!,
+      status: 'queued',
+      stage: null,
+      progress: 0,
+      callId: null,
+      error: null,
+      queuedAt: new Date().toISOString(),
+    };
+    const job: Job = { info, file, upload: req.file.kind === 'upload', ctrl: new AbortController(), options: req.options, result: null };
+    this.jobsById.set(info.id, job);
+    this.update(job, {}, true);
+    this.pump();
+    return { ...info };
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const job = this.jobsById.get(jobId);
+    if (!job) throw Object.assign(new Error(`no job ${jobId}`), { code: 'not_found' });
+    if (job.info.status === 'queued') this.update(job, { status: 'cancelled' }, true);
+    job.ctrl.abort();
+  }
+
+  async jobs(): Promise<JobInfo[]> {
+    return [...this.jobsById.values()].map((j) => ({ ...j.info }));
+  }
+
+  async result(jobId: string): Promise<AnalyzedCall> {
+    const job = this.jobsById.get(jobId);
+    if (!job?.result) throw Object.assign(new Error(`job ${jobId} has no result`), { code: 'not_found' });
+    return job.result;
+  }
+
+  /** Resolves when the queue is idle (graceful shutdown waits for the running job's write). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Cancels everything queued or running. */
+  cancelAll(): void {
+    for (const j of this.jobsById.values()) if (j.info.status === 'queued' || j.info.status === 'running') void this.cancel(j.info.id);
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = [...this.jobsById.values()].find((j) => j.info.status === 'queued');
+    if (!next) return;
+    this.running = this.run(next).finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private async run(job: Job): Promise<void> {
+    this.update(job, { status: 'running', stage: 'decode' }, true);
+    try {
+      const r: AnalysisResult = await analyzeFile(job.file, this.deps.models, job.options ?? {}, (stage, completed, total) => {
+        if (job.ctrl.signal.aborted) throw new CancelledError();
+        this.update(job, { stage, progress: overallProgress(stage, completed, total) });
+      });
+      if (job.ctrl.signal.aborted) throw new CancelledError();
+      r.file = job.info.name;
+      const embeddings = speakerEmbeddingsOf(r);
+      const { callId, ids } = saveLabelledCall(this.deps.db, r, embeddings, job.upload ? `upload:${job.info.name}` : `file:${job.file}`);
+      this.embeddingsByCall.set(callId, embeddings);
+      const voiceprintIds: Record<string, number | null> = {};
+      for (const [sid, id] of ids) voiceprintIds[sid] = id.status === 'known' ? id.best!.voiceprintId : null;
+      job.result = { callId, result: r, voiceprintIds };
+      this.update(job, { status: 'done', progress: 1, stage: null, callId }, true);
+    } catch (err) {
+      const cancelled = job.ctrl.signal.aborted || (err as Error).name === 'AbortError';
+      this.update(job, { status: cancelled ? 'cancelled' : 'failed', stage: null, error: cancelled ? null : (err as Error).message }, true);
+    } finally {
+      if (job.upload) await rm(job.file, { force: true });
+    }
+  }
+
+  private update(job: Job, patch: Partial<JobInfo>, force = false): void {
+    Object.assign(job.info, patch);
+    const now = Date.now();
+    if (!force && now - (this.lastEmit.get(job.info.id) ?? 0) < 100) return;
+    this.lastEmit.set(job.info.id, now);
+    this.deps.emit(SERVICE.analysis, 'job', { ...job.info });
+  }
+}
+
+/** Resolves a {@link FileRef} to a readable path. @throws Error with code `not_found`. */
+export function resolveFileRef(ref: FileRef, uploadPath: (id: string) => string | null): string {
+  const path = ref.kind === 'upload' ? uploadPath(ref.uploadId) : resolve(ref.path);
+  if (!path || !existsSync(path)) {
+    throw Object.assign(new Error(ref.kind === 'upload' ? `upload ${ref.uploadId} not found` : `${ref.path}: no such file`), {
+      code: 'not_found',
+    });
+  }
+  return path;
+}
+
+/** The voiceprint library on the store. */
+export class Library implements LibraryService {
+  constructor(
+    private readonly deps: EngineServiceDeps,
+    private readonly queue: AnalysisQueue,
+  ) {}
+
+  private changed(): void {
+    this.deps.emit(SERVICE.library, 'changed', { count: listVoiceprints(this.deps.db).length });
+  }
+
+  async list(): Promise<Voiceprint[]> {
+    return listVoiceprints(this.deps.db);
+  }
+  async rename(id: number, name: string): Promise<Voiceprint> {
+    const v = renameVoiceprint(this.deps.db, id, name);
+    this.changed();
+    return v;
+  }
+  async merge(keepId: number, goneId: number): Promise<Voiceprint> {
+    const v = mergeVoiceprints(this.deps.db, keepId, goneId);
+    this.changed();
+    return v;
+  }
+  async delete(id: number): Promise<void> {
+    deleteVoiceprint(this.deps.db, id);
+    this.changed();
+  }
+  async enrollFromCall(req: { callId: number; speakerId: string; name: string; consent: string }): Promise<Voiceprint> {
+    const call = getCall(this.deps.db, req.callId);
+    const speaker = call.result.speakers.find((s) => s.id === req.speakerId);
+    const vector = this.queue.embeddingsByCall.get(req.callId)?.get(req.speakerId);
+    if (!speaker || !vector) {
+      throw Object.assign(new Error(`no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`), {
+        code: 'not_found',
+      });
+    }
+    const enc = this.deps.models.embedder.use;
+    const snr = call.result.quality.find((q) => q.channel === speaker.channel)?.snrDb ?? null;
+    const id = createVoiceprint(this.deps.db, { name: req.name, consentHow: req.consent }, [
+      { vector, modelId: enc.id, modelVersion: enc.version, source: `call:${req.callId}/${req.speakerId}`, speechS: speaker.speechS, snrDb: snr },
+    ]);
+    this.changed();
+    return getVoiceprint(this.deps.db, id);
+  }
+  async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
+    const path = resolveFileRef(req.file, this.deps.uploadPath);
+    const e = await embedSpeech([path], this.deps.models);
+    const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
+    const id = createVoiceprint(this.deps.db, { name: req.name, notes: req.notes ?? '', consentHow: req.consent }, [{ ...e, source: label }]);
+    if (req.file.kind === 'upload') await rm(path, { force: true });
+    this.changed();
+    return getVoiceprint(this.deps.db, id);
+  }
+  async exportLibrary(): Promise<string> {
+    return JSON.stringify(exportLibrary(this.deps.db), null, 2) + '\n';
+  }
+  async importLibrary(text: string): Promise<number> {
+    const enc = this.deps.models.embedder.use;
+    const n = importLibrary(this.deps.db, text, { id: enc.id, version: enc.version });
+    this.changed();
+    return n;
+  }
+}
+
+/** Call history on the store. */
+export class History implements HistoryService {
+  constructor(private readonly db: Db) {}
+  async list(q: HistoryQuery): Promise<HistoryPage> {
+    return listCalls(this.db, q);
+  }
+  async open(id: number): Promise<StoredCall> {
+    return getCall(this.db, id);
+  }
+  async delete(id: number): Promise<void> {
+    deleteCall(this.db, id);
+  }
+  async export(id: number, format: ExportFormat): Promise<string> {
+    return exportCall(this.db, id, format);
+  }
+}
+
+/** App information for Settings. */
+export class App implements AppService {
+  constructor(private readonly deps: EngineServiceDeps) {}
+  async info(): Promise<AppInfo> {
+    const m = loadManifest();
+    const models = m.models.map((e) => {
+      let installed = !e.file;
+      if (e.file) {
+        try {
+          installed = resolveModel(e.id).path !== null;
+        } catch {
+          installed = false;
+        }
+      }
+      return {
+        role: e.role,
+        id: e.id,
+        file: e.file,
+        version: e.version,
+        license: e.license,
+        bytes: e.bytes,
+        inUse: this.deps.models.models.some((u) => u.id === e.id),
+        installed,
+      };
+    });
+    const enc = this.deps.models.embedder.use;
+    const op = operatingPointFor(enc.id);
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8').catch(() => '{}')) as {
+      version?: string;
+    };
+    const provider = this.deps.models.vadModel.provider;
+    return {
+      version: pkg.version ?? '0.0.0',
+      host: this.deps.host,
+      models,
+      executionProvider: { name: provider.name, reason: provider.reason },
+      thresholds: { identification: { modelId: enc.id, ...op }, clusteringThreshold: null },
+      dataFolder: dirname(this.deps.dbPath),
+      dbPath: this.deps.dbPath,
+      retention: 'uploaded recordings are deleted right after analysis; only results and voiceprints are kept',
+      liveAvailable: false,
+    };
+  }
+}
+
+/** Size in bytes of a file, or 0. */
+export const fileSize = (p: string): number => {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** Exposes every service on `server` with argument validation. @returns the queue (for shutdown). */
+export function exposeEngineServices(server: RpcServer, deps: Omit<EngineServiceDeps, 'emit'>): AnalysisQueue {
+  const full: EngineServiceDeps = { ...deps, emit: (s, e, p) => server.emit(s, e, p) };
+  const queue = new AnalysisQueue(full);
+  exposeService<AnalysisService>(server, SERVICE.analysis, queue, AnalysisArgs);
+  exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), LibraryArgs);
+  exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), HistoryArgs);
+  exposeService<AppService>(server, SERVICE.app, new App(full), AppArgs);
+  return queue;
+}
+
+export type { CallContext };

@@ -1,0 +1,181 @@
+/**
+ * The loopback web host: serves the built renderer on 127.0.0.1 and the app's service contracts
+ * over WebSocket (`/rpc`), with file uploads for analysis (`POST /upload`). Every API request must
+ * carry the random per-run token; the Host header must name the loopback address (DNS-rebinding
+ * guard) and WebSocket origins must be the host itself. Messages are validated with zod on receipt
+ * (src-shared/ipc/rpc.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import { WebSocketServer, type WebSocket } from 'ws';
+
+import { type RpcMessage, TOKEN_PARAM, type Transport, UPLOAD_PATH, WS_PATH } from '../../src-shared/contracts/transport.ts';
+import type { RpcServer } from '../../src-shared/ipc/rpc.ts';
+
+/** Largest accepted upload, bytes (4 GiB: a long call as WAV). */
+export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
+/** Largest accepted WebSocket message, bytes (a voiceprint library import). */
+export const MAX_WS_MESSAGE_BYTES = 64 * 1024 ** 2;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Options of {@link startWebHost}. */
+export interface WebHostOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Folder of the built renderer (`dist/renderer`). */
+  rendererDir: string;
+  /** Folder uploads are written to (deleted on close). */
+  uploadDir: string;
+  rpc: RpcServer;
+  /** Fixed token (tests); default 32 random hex characters. */
+  token?: string;
+}
+
+/** A running web host. */
+export interface WebHost {
+  /** `http://127.0.0.1:PORT/?token=…` — the address to open. */
+  url: string;
+  port: number;
+  token: string;
+  /** Path of an upload id, or null. */
+  uploadPath(id: string): string | null;
+  close(): Promise<void>;
+}
+
+/** Content-Security-Policy of the served renderer: its own files and its own WebSocket only. */
+export function webCsp(port: number): string {
+  return (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    `connect-src 'self' ws://127.0.0.1:${port}; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`
+  );
+}
+
+/** A `ws` socket as a {@link Transport} (JSON text frames). */
+export function wsTransport(ws: WebSocket): Transport {
+  return {
+    send: (msg: RpcMessage) => ws.send(JSON.stringify(msg)),
+    onMessage: (cb) => {
+      const h = (data: Buffer, isBinary: boolean): void => {
+        if (isBinary) return;
+        try {
+          cb(JSON.parse(data.toString('utf8')) as RpcMessage);
+        } catch {
+          // not JSON: dropped (the envelope is validated by the RPC layer anyway)
+        }
+      };
+      ws.on('message', h);
+      return () => ws.off('message', h);
+    },
+    onClose: (cb) => {
+      ws.on('close', cb);
+      return () => ws.off('close', cb);
+    },
+  };
+}
+
+/** Starts the host. Resolves once it listens on 127.0.0.1. */
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const token = opts.token ?? randomBytes(16).toString('hex');
+  const uploads = new Map<string, string>();
+  await mkdir(opts.uploadDir, { recursive: true });
+  const rendererDir = resolve(opts.rendererDir);
+  let port = opts.port;
+
+  const hostOk = (req: IncomingMessage): boolean => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
+  const tokenOk = (url: URL): boolean => url.searchParams.get(TOKEN_PARAM) === token;
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(body);
+  };
+
+  const serveStatic = async (url: URL, res: ServerResponse): Promise<void> => {
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const file = normalize(join(rendererDir, rel));
+    if (!file.startsWith(rendererDir + sep) || !existsSync(file)) return send(res, 404, 'not found');
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': webCsp(port),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    res.end(body);
+  };
+
+  const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const length = Number(req.headers['content-length'] ?? NaN);
+    if (!Number.isFinite(length) || length <= 0 || length > MAX_UPLOAD_BYTES) return send(res, 413, 'bad length');
+    const id = randomBytes(16).toString('hex');
+    const path = join(opts.uploadDir, id);
+    try {
+      await pipeline(req, createWriteStream(path, { mode: 0o600 }));
+    } catch {
+      await rm(path, { force: true });
+      return send(res, 400, 'upload failed');
+    }
+    uploads.set(id, path);
+    send(res, 200, JSON.stringify({ uploadId: id }), 'application/json');
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (!hostOk(req)) return send(res, 421, 'wrong host');
+    if (url.pathname === UPLOAD_PATH) {
+      if (req.method !== 'POST') return send(res, 405, 'POST only');
+      if (!tokenOk(url)) return send(res, 403, 'bad token');
+      void upload(req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only');
+    void serveStatic(url, res).catch(() => send(res, 500, 'error'));
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const origin = req.headers.origin;
+    const originOk = !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    if (url.pathname !== WS_PATH || !hostOk(req) || !tokenOk(url) || !originOk) {
+      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => opts.rpc.connect(wsTransport(ws)));
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, '127.0.0.1', () => ok());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?${TOKEN_PARAM}=${token}`,
+    port,
+    token,
+    uploadPath: (id) => uploads.get(id) ?? null,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await rm(opts.uploadDir, { recursive: true, force: true });
+    },
+  };
+}
