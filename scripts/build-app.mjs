@@ -1,17 +1,40 @@
 #!/usr/bin/env node
-// Bundles the Electron main process (ESM) and the sandboxed preload (CommonJS) into dist/app with
-// esbuild. The renderer bundle arrives with the desktop-app issue.
+// Bundles the Electron main process (ESM), the engine's utilityProcess entry (ESM) and the
+// sandboxed preload (CommonJS) into dist/app with esbuild. The renderer is built by vite into
+// dist/renderer (`npm run build:renderer`). Modules that locate files relative to their own source
+// (`import.meta.url`, e.g. the model registry's APP_ROOT) keep their source-relative meaning: each
+// bundled module's `import.meta.url` is rewritten to the URL its source file would have.
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'node-vad', 'ffmpeg-static'];
+const root = resolve(import.meta.dirname, '..');
+const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'node-vad', 'ffmpeg-static', 'ws'];
+const sourceUrls = {
+  name: 'source-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src-(main|shared)[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const rel = relative(resolve(root, 'dist', 'app'), args.path)
+        .split('\\')
+        .join('/');
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        loader: 'ts',
+      };
+    });
+  },
+};
+const common = { bundle: true, platform: 'node', target: 'node20', external, plugins: [sourceUrls] };
+await build({ ...common, entryPoints: ['src-main/app/main.ts'], outfile: 'dist/app/main.js', format: 'esm' });
 await build({
-  entryPoints: ['src-main/app/main.ts'],
-  outfile: 'dist/app/main.js',
-  bundle: true,
-  platform: 'node',
+  ...common,
+  entryPoints: ['src-main/app/engine-process.ts'],
+  outfile: 'dist/app/engine.js',
   format: 'esm',
-  target: 'node20',
-  external,
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });
 await build({
   entryPoints: ['src-main/app/preload/preload.ts'],
@@ -22,4 +45,4 @@ await build({
   target: 'node20',
   external: ['electron'],
 });
-console.log('built dist/app/main.js and dist/app/preload.cjs');
+console.log('built dist/app/main.js, dist/app/engine.js and dist/app/preload.cjs');

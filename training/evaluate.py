@@ -165,7 +165,7 @@ def eval_agegender(model):
 
 def load_pkg(path):
     import package
-    return package.load(path)
+    return package.load(path, fp16=True)  # the shipped ONNX stores float16 weights
 
 
 def main():

@@ -42,9 +42,43 @@ def export(model, path, outputs, meta, opset=17):
         p.key = k
         p.value = v if isinstance(v, str) else json.dumps(v)
     m.producer_name = "callscope-training"
+    fp16_initializers(m)
     onnx.checker.check_model(m)
     onnx.save(m, path)
     return os.path.getsize(path)
+
+
+def round_fp16(model):
+    """Round every floating parameter/buffer to float16 precision (weights are stored as float16 in the ONNX
+    file to stay under 4 MB; PyTorch uses the same rounded values, so parity and dev metrics refer to the
+    shipped weights)."""
+    with torch.no_grad():
+        for t in list(model.parameters()) + list(model.buffers()):
+            if t.dtype == torch.float32:
+                t.copy_(t.half().float())
+
+
+def fp16_initializers(m, min_elems=256):
+    """Store large float32 initializers as float16 followed by a Cast to float32 (computation stays float32)."""
+    from onnx import helper, numpy_helper, TensorProto
+    g = m.graph
+    new_inits, casts = [], []
+    for init in list(g.initializer):
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        a = numpy_helper.to_array(init)
+        if a.size < min_elems:
+            continue
+        name = init.name
+        h = numpy_helper.from_array(a.astype(np.float16), name + "__fp16")
+        g.initializer.remove(init)
+        new_inits.append(h)
+        casts.append(helper.make_node("Cast", [name + "__fp16"], [name], to=TensorProto.FLOAT,
+                                      name=name + "__cast"))
+    g.initializer.extend(new_inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
 
 
 def sha256(path):
@@ -63,6 +97,8 @@ def main():
     torch.set_num_threads(1)
     spk = package.load(args.spk)
     ag = package.load(args.ag)
+    round_fp16(spk)
+    round_fp16(ag)
     metrics = json.load(open(args.metrics)) if args.metrics else {}
     with torch.no_grad():
         emb_dim = int(spk(torch.randn(1, 200, 80)).shape[1])

@@ -189,3 +189,56 @@ class AgeGender(nn.Module):
         age = self.age(z).clamp(self.age_range[0], self.age_range[1])
         age_std = (p * self.class_age_std).sum(dim=1, keepdim=True)
         return p, age, age_std
+
+
+class FrameAgeGender(nn.Module):
+    """Frame-level age/gender model: a small MLP over +-ctx frames of the CMN'd fbank (each frame also
+    mean-normalised over its bins) gives per-frame class logits and an age; the utterance result pools the
+    per-frame log-probabilities and ages with loudness weights (softmax of frame energy), so voiced frames
+    dominate. Pitch harmonics and formant positions are visible in single frames, which is what it uses."""
+
+    def __init__(self, ctx=1, hidden=128, hidden2=64, temp=1.0):
+        super().__init__()
+        self.ctx = ctx
+        self.conv1 = nn.Conv1d(80, hidden, 2 * ctx + 1, padding=ctx)
+        self.conv2 = nn.Conv1d(hidden, hidden2, 1)
+        self.out = nn.Conv1d(hidden2, 4, 1)
+        self.register_buffer("class_age_std", torch.tensor([6.0, 6.0, 2.0]))
+        self.register_buffer("age_range", torch.tensor([5.0, 80.0]))
+        self.register_buffer("temp", torch.tensor(temp))
+        self.register_buffer("logit_bias", torch.zeros(3))
+
+    def frame_outputs(self, feats):  # [B, T, 80] -> logits [B, 3, T], age [B, T], energy [B, T]
+        e = feats.mean(dim=2)
+        x = (feats - e.unsqueeze(2)).transpose(1, 2)
+        h = F.relu(self.conv2(F.relu(self.conv1(x))))
+        o = self.out(h)
+        return o[:, :3, :], 30.0 + 10.0 * o[:, 3, :], e
+
+    def forward(self, feats):
+        logits, age, e = self.frame_outputs(feats)
+        w = torch.softmax(e * self.temp, dim=1)  # [B, T]
+        lp = (torch.log_softmax(logits, dim=1) * w.unsqueeze(1)).sum(dim=2) + self.logit_bias
+        p = torch.softmax(lp, dim=1)
+        a = (age * w).sum(dim=1, keepdim=True).clamp(self.age_range[0], self.age_range[1])
+        sd = (p * self.class_age_std).sum(dim=1, keepdim=True)
+        return p, a, sd
+
+
+class EnsembleAgeGender(nn.Module):
+    """Weighted log-linear fusion of several age/gender modules (same outputs)."""
+
+    def __init__(self, members, weights):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.register_buffer("w", torch.tensor(weights, dtype=torch.float32))
+
+    def forward(self, feats):
+        lp, age, sd = 0.0, 0.0, 0.0
+        tot = self.w.sum()
+        for i, m in enumerate(self.members):
+            p, a, s = m(feats)
+            lp = lp + self.w[i] * torch.log(p + 1e-6)
+            age = age + self.w[i] * a
+            sd = sd + self.w[i] * s
+        return torch.softmax(lp / tot, dim=1), age / tot, sd / tot

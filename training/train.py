@@ -144,17 +144,26 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--margin", type=float, default=0.2)
+    ap.add_argument("--init", help="start from this encoder checkpoint (stage 2 fine-tuning)")
+    ap.add_argument("--crop", type=float, default=2.0, help="crop length in seconds")
+    ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after checkpointing) after this many minutes")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.outdir, exist_ok=True)
-    data = Data()
+    data = Data(crop_s=args.crop)
     torch.manual_seed(args.seed)
     model = ECAPALite()
     aam = AAMSoftmax(192, data.n_classes, m=args.margin)
     opt = torch.optim.AdamW(list(model.parameters()) + list(aam.parameters()), lr=args.lr, weight_decay=2e-5)
     step = 0
     last = os.path.join(args.outdir, "last.pt")
+    if args.init and not os.path.exists(last):
+        ck = torch.load(args.init)
+        model.load_state_dict(ck["model"])
+        if "aam" in ck:
+            aam.load_state_dict(ck["aam"])
+        print("initialised from", args.init, flush=True)
     if os.path.exists(last):
         ck = torch.load(last)
         model.load_state_dict(ck["model"])
@@ -171,8 +180,8 @@ def main():
         torch.manual_seed(args.seed * 100003 + step)
         x, y = data.batch(rng, args.bs)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.steps, args.lr)
-        aam.m = args.margin * min(1.0, step / (0.2 * args.steps))
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+        aam.m = args.margin if args.init else args.margin * min(1.0, step / (0.2 * args.steps))
         loss, acc = aam(model(x), y)
         opt.zero_grad()
         loss.backward()

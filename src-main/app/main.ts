@@ -1,15 +1,39 @@
 /**
  * Electron main process: a thin shell. Single instance, a hardened window, every request that is
  * not the app's own content blocked at the session level, navigation and new windows denied,
- * permissions limited to microphone/display capture. The engine and the renderer's views arrive
- * with the desktop-app issue; this shell only hosts the window.
+ * permissions limited to microphone/display capture. The engine runs in a utilityProcess
+ * (engine-process.ts); main only relays RPC envelopes between it and trusted renderer frames on
+ * the one allow-listed channel, and on quit lets the engine finish pending writes first.
  */
-import { app, BrowserWindow, session } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  session,
+  type UtilityProcess,
+  utilityProcess,
+  webContents,
+} from 'electron';
 import { join } from 'node:path';
 
-import { CONTENT_SECURITY_POLICY, isAppUrl, isPermissionAllowed, windowOptions } from './security.ts';
+import { ALLOWED_CHANNELS, RPC_CHANNEL } from '../../src-shared/contracts/channels.ts';
+import { RpcMessageSchema } from '../../src-shared/contracts/transport.ts';
+import { type EngineMessage, EngineMessageSchema } from './engine-protocol.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  isAllowedChannel,
+  isAppUrl,
+  isPermissionAllowed,
+  isTrustedSender,
+  windowOptions,
+} from './security.ts';
 
 const devServer = process.env.CALLSCOPE_DEV_SERVER;
+/** How long quitting waits for the engine to finish pending writes, ms. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+let engine: UtilityProcess | null = null;
+let engineExited = false;
 
 function hardenSession(): void {
   const ses = session.defaultSession;
@@ -29,12 +53,53 @@ function hardenSession(): void {
   );
 }
 
+function startEngine(): UtilityProcess {
+  const child = utilityProcess.fork(join(import.meta.dirname, 'engine.js'), [], {
+    serviceName: 'Callscope engine',
+    env: {
+      ...process.env,
+      CALLSCOPE_DB: process.env.CALLSCOPE_DB ?? join(app.getPath('userData'), 'callscope.db'),
+    },
+    stdio: 'inherit',
+  });
+  child.on('message', (raw: unknown) => {
+    const parsed = EngineMessageSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const m = parsed.data;
+    if (m.type === 'rpc') {
+      const wc = webContents.fromId(m.peer);
+      if (wc && !wc.isDestroyed()) wc.send(RPC_CHANNEL, m.msg);
+    } else if (m.type === 'fatal') console.error(`callscope engine failed to start: ${m.message}`);
+  });
+  child.on('exit', () => {
+    engineExited = true;
+  });
+  return child;
+}
+
+function relayRendererMessages(): void {
+  for (const channel of ALLOWED_CHANNELS) {
+    if (!isAllowedChannel(channel, ALLOWED_CHANNELS)) continue;
+    ipcMain.on(channel, (event, raw: unknown) => {
+      if (!isTrustedSender(event.senderFrame?.url, devServer)) return;
+      const parsed = RpcMessageSchema.safeParse(raw);
+      if (!parsed.success || !engine) return;
+      const msg: EngineMessage = { type: 'rpc', peer: event.sender.id, msg: parsed.data };
+      engine.postMessage(msg);
+    });
+  }
+}
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(join(import.meta.dirname, 'preload.cjs')));
+  const id = win.webContents.id;
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url, devServer)) event.preventDefault();
   });
+  win.webContents.once('destroyed', () =>
+    engine?.postMessage({ type: 'peer-closed', peer: id } satisfies EngineMessage),
+  );
   win.once('ready-to-show', () => win.show());
   if (devServer) void win.loadURL(devServer);
   else void win.loadFile(join(import.meta.dirname, '..', 'renderer', 'index.html'));
@@ -53,7 +118,23 @@ if (!app.requestSingleInstanceLock()) {
   });
   void app.whenReady().then(() => {
     hardenSession();
+    engine = startEngine();
+    relayRendererMessages();
     createWindow();
   });
   app.on('window-all-closed', () => app.quit());
+  // graceful shutdown: the engine cancels the running analysis and finishes pending writes
+  app.on('before-quit', (event) => {
+    if (!engine || engineExited) return;
+    event.preventDefault();
+    const child = engine;
+    engine = null;
+    const timer = setTimeout(() => child.kill(), SHUTDOWN_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      engineExited = true;
+      app.quit();
+    });
+    child.postMessage({ type: 'shutdown' } satisfies EngineMessage);
+  });
 }

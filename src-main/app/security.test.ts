@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { CONTENT_SECURITY_POLICY, isAppUrl, isPermissionAllowed, windowOptions } from './security.ts';
+import { ALLOWED_CHANNELS, RPC_CHANNEL } from '../../src-shared/contracts/channels.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  isAllowedChannel,
+  isAppUrl,
+  isPermissionAllowed,
+  isTrustedSender,
+  windowOptions,
+} from './security.ts';
 
 describe('Electron security configuration', () => {
   it('isolates and sandboxes the renderer', () => {
@@ -25,5 +33,17 @@ describe('Electron security configuration', () => {
     expect(isPermissionAllowed('display-capture', 'file:///app/index.html')).toBe(true);
     expect(isPermissionAllowed('geolocation', 'file:///app/index.html')).toBe(false);
     expect(isPermissionAllowed('media', 'https://evil.example/')).toBe(false);
+  });
+  it('allows only the RPC channel on the preload bridge', () => {
+    expect(ALLOWED_CHANNELS).toEqual([RPC_CHANNEL]);
+    expect(isAllowedChannel(RPC_CHANNEL, ALLOWED_CHANNELS)).toBe(true);
+    expect(isAllowedChannel('callscope:fs', ALLOWED_CHANNELS)).toBe(false);
+  });
+  it('relays IPC only from frames showing the app', () => {
+    expect(isTrustedSender('file:///app/dist/renderer/index.html')).toBe(true);
+    expect(isTrustedSender('https://evil.example/')).toBe(false);
+    expect(isTrustedSender(undefined)).toBe(false);
+    expect(isTrustedSender('')).toBe(false);
+    expect(isTrustedSender('http://127.0.0.1:5173/', 'http://127.0.0.1:5173')).toBe(true);
   });
 });

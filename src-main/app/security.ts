@@ -49,3 +49,17 @@ export function isAppUrl(url: string, devServer?: string): boolean {
 export function isPermissionAllowed(permission: string, requestingUrl: string, devServer?: string): boolean {
   return (permission === 'media' || permission === 'display-capture') && isAppUrl(requestingUrl, devServer);
 }
+
+/** Whether a preload/IPC channel is on the allow-list (src-shared/contracts/channels.ts). */
+export function isAllowedChannel(channel: string, allowed: readonly string[]): boolean {
+  return allowed.includes(channel);
+}
+
+/**
+ * Whether an IPC message comes from a frame showing the app's own content: main re-checks the
+ * sender frame of every message (a navigated or injected frame gets nothing).
+ * @param frameUrl `event.senderFrame.url`, or undefined when the frame is gone.
+ */
+export function isTrustedSender(frameUrl: string | undefined, devServer?: string): boolean {
+  return frameUrl !== undefined && frameUrl !== '' && isAppUrl(frameUrl, devServer);
+}

@@ -25,18 +25,48 @@ export function deviceInputArgs(kind: FfmpegCaptureKind, device: string): string
   if (!device.trim()) throw new Error(`empty ${kind} device name`);
   switch (kind) {
     case 'pulse':
-      return ['-f', 'pulse', '-fragment_size', '640', '-sample_rate', '16000', '-channels', '1', '-i', device];
+      return [
+        '-f',
+        'pulse',
+        '-fragment_size',
+        '640',
+        '-sample_rate',
+        '16000',
+        '-channels',
+        '1',
+        '-i',
+        device,
+      ];
     case 'avfoundation':
       // audio-only device spec is ":<audio device>"; a name or an index from -list_devices
       return ['-f', 'avfoundation', '-i', device.startsWith(':') ? device : `:${device}`];
     case 'dshow':
-      return ['-f', 'dshow', '-audio_buffer_size', '20', '-i', device.startsWith('audio=') ? device : `audio=${device}`];
+      return [
+        '-f',
+        'dshow',
+        '-audio_buffer_size',
+        '20',
+        '-i',
+        device.startsWith('audio=') ? device : `audio=${device}`,
+      ];
   }
 }
 
 /** Output arguments writing input `input` as float32 mono 16 kHz to file descriptor `fd`. */
 function channelOutput(input: number, fd: number): string[] {
-  return ['-map', `${input}:a`, '-ac', '1', '-ar', '16000', '-f', 'f32le', '-flush_packets', '1', `pipe:${fd}`];
+  return [
+    '-map',
+    `${input}:a`,
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-f',
+    'f32le',
+    '-flush_packets',
+    '1',
+    `pipe:${fd}`,
+  ];
 }
 
 /**

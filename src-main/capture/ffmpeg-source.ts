@@ -19,6 +19,12 @@ export interface FfmpegCaptureOptions {
   system: string | null;
   /** Seconds without any samples after which a `stalled` event is raised (default 2). */
   stallS?: number;
+  /**
+   * Polled every second: whether each device still exists. Needed because a sound server may
+   * move the stream of a removed device to another one (PulseAudio moves it to the default
+   * source, i.e. the mic) instead of ending it: such a channel is reported `lost` and silenced.
+   */
+  present?: () => Promise<{ mic: boolean; system: boolean }>;
 }
 
 /** Float32 little-endian bytes → samples, keeping a remainder of < 4 bytes. */
@@ -70,15 +76,12 @@ export class FfmpegCaptureSource implements CaptureSource {
       stream.on('close', () => {
         open.delete(c);
         if (open.size > 0 && !this.stopping) {
-          asm.markLost(c);
           const name = c === 0 ? mic : system;
-          queue.push({
-            type: 'device',
-            channel: c === 0 ? 'mic' : 'system',
-            state: 'lost',
-            message: `${c === 0 ? 'microphone' : 'system'} device "${name}" stopped delivering audio: ${lastLine(stderr) || 'stream closed'}`,
-          });
-          queue.push(...asm.drain(performance.now()));
+          const what = c === 0 ? 'microphone' : 'system';
+          markLost(
+            c,
+            `${what} device "${name}" stopped delivering audio: ${lastLine(stderr) || 'stream closed'}`,
+          );
         }
       });
     };
@@ -90,18 +93,52 @@ export class FfmpegCaptureSource implements CaptureSource {
     const watchdog = setInterval(() => {
       const quiet = performance.now() - lastData > stallMs;
       if (quiet && !stalled) {
-        queue.push({ type: 'device', channel: null, state: 'stalled', message: `no audio for ${stallMs / 1000} s` });
+        queue.push({
+          type: 'device',
+          channel: null,
+          state: 'stalled',
+          message: `no audio for ${stallMs / 1000} s`,
+        });
       }
       stalled = quiet;
     }, 250);
+    const markLost = (c: 0 | 1, why: string): void => {
+      if (asm.isLost(c)) return;
+      asm.markLost(c);
+      queue.push({ type: 'device', channel: c === 0 ? 'mic' : 'system', state: 'lost', message: why });
+      queue.push(...asm.drain(performance.now()));
+      if (asm.isLost(0) && asm.isLost(1)) void this.stop();
+    };
+    let polling = false;
+    const poll = this.opts.present
+      ? setInterval(() => {
+          if (polling || this.stopping) return;
+          polling = true;
+          this.opts.present!()
+            .then((p) => {
+              if (!p.mic) markLost(0, `microphone device "${mic}" disappeared`);
+              if (!p.system && system !== null) markLost(1, `system device "${system}" disappeared`);
+            })
+            .catch(() => undefined) // the sound server itself going away ends ffmpeg too
+            .finally(() => (polling = false));
+        }, 1000)
+      : null;
     proc.on('error', (err) => {
-      queue.push({ type: 'device', channel: null, state: 'ended', message: `cannot run ffmpeg: ${err.message}` });
+      queue.push({
+        type: 'device',
+        channel: null,
+        state: 'ended',
+        message: `cannot run ffmpeg: ${err.message}`,
+      });
       queue.close();
     });
     proc.on('close', (code) => {
       clearInterval(watchdog);
+      if (poll) clearInterval(poll);
       queue.push(...asm.flush(performance.now()));
-      const why = this.stopping ? 'capture stopped' : `ffmpeg exited (${code}): ${lastLine(stderr) || 'no message'}`;
+      const why = this.stopping
+        ? 'capture stopped'
+        : `ffmpeg exited (${code}): ${lastLine(stderr) || 'no message'}`;
       queue.push({ type: 'device', channel: null, state: 'ended', message: why });
       queue.close();
     });
@@ -109,6 +146,7 @@ export class FfmpegCaptureSource implements CaptureSource {
       yield* queue;
     } finally {
       clearInterval(watchdog);
+      if (poll) clearInterval(poll);
       await this.stop();
     }
   }

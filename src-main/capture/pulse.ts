@@ -6,6 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 
+import { FfmpegCaptureSource } from './ffmpeg-source.ts';
+
 /** One capture source known to the sound server. */
 export interface PulseSourceInfo {
   name: string;
@@ -40,7 +42,10 @@ export function parseShortSources(text: string): PulseSourceInfo[] {
 }
 
 /** Parses `Default Sink:` / `Default Source:` from `pactl info` (LC_ALL=C). */
-export function parseInfoDefaults(text: string): { defaultSource: string | null; defaultSink: string | null } {
+export function parseInfoDefaults(text: string): {
+  defaultSource: string | null;
+  defaultSink: string | null;
+} {
   const get = (key: string): string | null => {
     const m = new RegExp(`^${key}:\\s*(.+)$`, 'm').exec(text);
     const v = m?.[1].trim();
@@ -51,12 +56,17 @@ export function parseInfoDefaults(text: string): { defaultSource: string | null;
 
 function pactl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('pactl', args, { env: { ...process.env, LC_ALL: 'C' }, timeout: 5000 }, (err, stdout, stderr) => {
-      if (err) {
-        const why = (stderr || err.message).trim().split('\n').pop();
-        reject(new DeviceError(`pactl ${args.join(' ')} failed: ${why} (is PulseAudio/PipeWire running?)`));
-      } else resolve(stdout);
-    });
+    execFile(
+      'pactl',
+      args,
+      { env: { ...process.env, LC_ALL: 'C' }, timeout: 5000 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = (stderr || err.message).trim().split('\n').pop();
+          reject(new DeviceError(`pactl ${args.join(' ')} failed: ${why} (is PulseAudio/PipeWire running?)`));
+        } else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -80,20 +90,38 @@ export function choosePulseSources(
   system?: string,
 ): { mic: string; system: string } {
   const names = new Set(devices.sources.map((s) => s.name));
-  const known = (n: string): string => (names.size ? [...names].join(', ') : 'none');
+  const known = (): string => (names.size ? [...names].join(', ') : 'none');
   const micName = mic ?? devices.defaultSource;
-  if (!micName) throw new DeviceError(`no microphone: no default source (sources: ${known('')})`);
-  if (!names.has(micName)) throw new DeviceError(`microphone source "${micName}" not found (sources: ${known('')})`);
+  if (!micName) throw new DeviceError(`no microphone: no default source (sources: ${known()})`);
+  if (!names.has(micName))
+    throw new DeviceError(`microphone source "${micName}" not found (sources: ${known()})`);
   let sysName = system;
   if (!sysName) {
-    if (!devices.defaultSink) throw new DeviceError('no system audio: the sound server has no default sink to monitor');
+    if (!devices.defaultSink)
+      throw new DeviceError('no system audio: the sound server has no default sink to monitor');
     sysName = `${devices.defaultSink}.monitor`;
   }
   if (!names.has(sysName)) {
     throw new DeviceError(
-      `system source "${sysName}" not found (sources: ${known('')}); not falling back to the microphone`,
+      `system source "${sysName}" not found (sources: ${known()}); not falling back to the microphone`,
     );
   }
   if (sysName === micName) throw new DeviceError(`mic and system are the same source "${micName}"`);
   return { mic: micName, system: sysName };
+}
+
+/**
+ * A live capture of two PulseAudio/PipeWire sources through ffmpeg, watching that both still
+ * exist (a removed sink's monitor stream is otherwise moved to the default source by the server).
+ */
+export function pulseCaptureSource(mic: string, system: string): FfmpegCaptureSource {
+  return new FfmpegCaptureSource({
+    kind: 'pulse',
+    mic,
+    system,
+    present: async () => {
+      const names = new Set(parseShortSources(await pactl(['list', 'short', 'sources'])).map((s) => s.name));
+      return { mic: names.has(mic), system: names.has(system) };
+    },
+  });
 }

@@ -32,7 +32,8 @@ export class ReplaySource implements CaptureSource {
     private readonly files: string[],
     private readonly opts: ReplayOptions = { speed: 1 },
   ) {
-    if (files.length < 1 || files.length > 2) throw new Error('replay takes one stereo file or two files (mic, system)');
+    if (files.length < 1 || files.length > 2)
+      throw new Error('replay takes one stereo file or two files (mic, system)');
     if (!(opts.speed > 0)) throw new Error(`replay speed must be > 0, got ${opts.speed}`);
     this.description = `replay ${files.join(' + ')} at ${opts.speed === Infinity ? 'max' : opts.speed}×`;
   }
@@ -56,7 +57,12 @@ export class ReplaySource implements CaptureSource {
             if (this.files.length === 1) done[1 - c] = true;
             else if (!done[1 - c]) {
               asm.markLost(c);
-              yield { type: 'device', channel: c ? 'system' : 'mic', state: 'lost', message: `${this.files[c]} ended` };
+              yield {
+                type: 'device',
+                channel: c ? 'system' : 'mic',
+                state: 'lost',
+                message: `${this.files[c]} ended`,
+              };
             }
           } else asm.push(c, next.value[0]);
         }
@@ -74,7 +80,12 @@ export class ReplaySource implements CaptureSource {
     } finally {
       await Promise.all(streams.map((s) => s.return(undefined)));
     }
-    yield { type: 'device', channel: null, state: 'ended', message: this.stopped ? 'replay stopped' : 'replay ended' };
+    yield {
+      type: 'device',
+      channel: null,
+      state: 'ended',
+      message: this.stopped ? 'replay stopped' : 'replay ended',
+    };
   }
 
   stop(): Promise<void> {
@@ -88,7 +99,10 @@ export class ReplaySource implements CaptureSource {
       return this.files.map((f, i) => decodeStream(f, probes[i], { channels: 'mono', blockSamples: BLOCK }));
     }
     if (probes[0].channels !== 2) {
-      throw new AudioInputError(this.files[0], `${probes[0].channels} channel(s): live replay needs a stereo file (mic, system) or two files`);
+      throw new AudioInputError(
+        this.files[0],
+        `${probes[0].channels} channel(s): live replay needs a stereo file (mic, system) or two files`,
+      );
     }
     // split one stereo decode into two channel streams that share it
     const src = decodeStream(this.files[0], probes[0], { channels: 'keep', blockSamples: BLOCK });

@@ -106,7 +106,8 @@ export class FrameAssembler {
   flush(nowMs: number): CaptureFrame[] {
     if (this.count[0] === 0 && this.count[1] === 0) return [];
     for (const c of [0, 1] as const) {
-      if (!this.lost[c] && this.count[c] < FRAME_SAMPLES) this.push(c, new Float32Array(FRAME_SAMPLES - this.count[c]));
+      if (!this.lost[c] && this.count[c] < FRAME_SAMPLES)
+        this.push(c, new Float32Array(FRAME_SAMPLES - this.count[c]));
     }
     return this.drain(nowMs);
   }

@@ -10,6 +10,7 @@ import { loadEngineModels } from '../engine/index.ts';
 import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
 import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
+import { registerLiveCommand } from './live.ts';
 import { evaluateVad, formatVadTable } from './eval-vad.ts';
 import { registerVoiceprintCommands, runAnalyzeToStore } from './voiceprints.ts';
 
@@ -112,6 +113,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(0);
     });
   registerVoiceprintCommands(program, io, setExit);
+  registerLiveCommand(program, io, setExit);
   return program;
 }
 

@@ -26,7 +26,9 @@ const { values } = parseArgs({
 });
 
 if (!existsSync(join(values.renderer, 'index.html'))) {
-  console.error(`error: ${values.renderer}/index.html missing; build the renderer first (npm run build:renderer)`);
+  console.error(
+    `error: ${values.renderer}/index.html missing; build the renderer first (npm run build:renderer)`,
+  );
   process.exit(1);
 }
 const models = await loadEngineModels().catch((err: unknown) => {
@@ -38,7 +40,13 @@ const db = openDb(dbPath);
 const rpc = new RpcServer();
 rpc.onSlowCall = (s, m, ms) => console.error(`slow call ${s}.${m}: ${ms} ms`);
 let host: WebHost | null = null;
-const queue = exposeEngineServices(rpc, { models, db, dbPath, host: 'web', uploadPath: (id) => host?.uploadPath(id) ?? null });
+const engine = exposeEngineServices(rpc, {
+  models,
+  db,
+  dbPath,
+  host: 'web',
+  uploadPath: (id) => host?.uploadPath(id) ?? null,
+});
 host = await startWebHost({
   port: Number(values.port),
   rendererDir: values.renderer,
@@ -52,8 +60,7 @@ let stopping = false;
 const shutdown = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  queue.cancelAll();
-  await queue.idle();
+  await engine.shutdown();
   await host?.close();
   db.close();
   process.exit(0);

@@ -5,17 +5,23 @@
  * on the store, and app information for Settings. Knows nothing about the transport in front.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import { STAGES, type AnalysisResult, type Stage } from '../../src-shared/contracts/analysis.ts';
-import type { HistoryPage, HistoryQuery, HistoryService, StoredCall } from '../../src-shared/contracts/history.ts';
+import type {
+  HistoryPage,
+  HistoryQuery,
+  HistoryService,
+  StoredCall,
+} from '../../src-shared/contracts/history.ts';
 import {
   AnalysisArgs,
   AppArgs,
   HistoryArgs,
   LibraryArgs,
+  LiveArgs,
   SERVICE,
   type AnalysisService,
   type AnalyzedCall,
@@ -24,12 +30,13 @@ import {
   type FileRef,
   type JobInfo,
   type LibraryService,
+  type LiveControlService,
 } from '../../src-shared/contracts/services.ts';
 import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import type { ExportFormat } from '../../src-shared/formats/exports.ts';
-import { CancelledError, type CallContext, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
+import { CancelledError, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { analyzeFile, type EngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
-import { loadManifest, resolveModel } from '../engine/inference/registry.ts';
+import { APP_ROOT, loadManifest, resolveModel } from '../engine/inference/registry.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import type { Db } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
@@ -44,6 +51,7 @@ import {
   mergeVoiceprints,
   renameVoiceprint,
 } from '../store/voiceprints.ts';
+import { LiveControl } from './live.ts';
 
 /** Share of a file analysis's run time per stage (measured on the dev set; drives one bar). */
 const STAGE_WEIGHT: Record<Stage, number> = {
@@ -111,7 +119,14 @@ export class AnalysisQueue implements AnalysisService {
       error: null,
       queuedAt: new Date().toISOString(),
     };
-    const job: Job = { info, file, upload: req.file.kind === 'upload', ctrl: new AbortController(), options: req.options, result: null };
+    const job: Job = {
+      info,
+      file,
+      upload: req.file.kind === 'upload',
+      ctrl: new AbortController(),
+      options: req.options,
+      result: null,
+    };
     this.jobsById.set(info.id, job);
     this.update(job, {}, true);
     this.pump();
@@ -142,7 +157,8 @@ export class AnalysisQueue implements AnalysisService {
 
   /** Cancels everything queued or running. */
   cancelAll(): void {
-    for (const j of this.jobsById.values()) if (j.info.status === 'queued' || j.info.status === 'running') void this.cancel(j.info.id);
+    for (const j of this.jobsById.values())
+      if (j.info.status === 'queued' || j.info.status === 'running') void this.cancel(j.info.id);
   }
 
   private pump(): void {
@@ -158,14 +174,24 @@ export class AnalysisQueue implements AnalysisService {
   private async run(job: Job): Promise<void> {
     this.update(job, { status: 'running', stage: 'decode' }, true);
     try {
-      const r: AnalysisResult = await analyzeFile(job.file, this.deps.models, job.options ?? {}, (stage, completed, total) => {
-        if (job.ctrl.signal.aborted) throw new CancelledError();
-        this.update(job, { stage, progress: overallProgress(stage, completed, total) });
-      });
+      const r: AnalysisResult = await analyzeFile(
+        job.file,
+        this.deps.models,
+        job.options ?? {},
+        (stage, completed, total) => {
+          if (job.ctrl.signal.aborted) throw new CancelledError();
+          this.update(job, { stage, progress: overallProgress(stage, completed, total) });
+        },
+      );
       if (job.ctrl.signal.aborted) throw new CancelledError();
       r.file = job.info.name;
       const embeddings = speakerEmbeddingsOf(r);
-      const { callId, ids } = saveLabelledCall(this.deps.db, r, embeddings, job.upload ? `upload:${job.info.name}` : `file:${job.file}`);
+      const { callId, ids } = saveLabelledCall(
+        this.deps.db,
+        r,
+        embeddings,
+        job.upload ? `upload:${job.info.name}` : `file:${job.file}`,
+      );
       this.embeddingsByCall.set(callId, embeddings);
       const voiceprintIds: Record<string, number | null> = {};
       for (const [sid, id] of ids) voiceprintIds[sid] = id.status === 'known' ? id.best!.voiceprintId : null;
@@ -173,7 +199,15 @@ export class AnalysisQueue implements AnalysisService {
       this.update(job, { status: 'done', progress: 1, stage: null, callId }, true);
     } catch (err) {
       const cancelled = job.ctrl.signal.aborted || (err as Error).name === 'AbortError';
-      this.update(job, { status: cancelled ? 'cancelled' : 'failed', stage: null, error: cancelled ? null : (err as Error).message }, true);
+      this.update(
+        job,
+        {
+          status: cancelled ? 'cancelled' : 'failed',
+          stage: null,
+          error: cancelled ? null : (err as Error).message,
+        },
+        true,
+      );
     } finally {
       if (job.upload) await rm(job.file, { force: true });
     }
@@ -192,9 +226,12 @@ export class AnalysisQueue implements AnalysisService {
 export function resolveFileRef(ref: FileRef, uploadPath: (id: string) => string | null): string {
   const path = ref.kind === 'upload' ? uploadPath(ref.uploadId) : resolve(ref.path);
   if (!path || !existsSync(path)) {
-    throw Object.assign(new Error(ref.kind === 'upload' ? `upload ${ref.uploadId} not found` : `${ref.path}: no such file`), {
-      code: 'not_found',
-    });
+    throw Object.assign(
+      new Error(ref.kind === 'upload' ? `upload ${ref.uploadId} not found` : `${ref.path}: no such file`),
+      {
+        code: 'not_found',
+      },
+    );
   }
   return path;
 }
@@ -227,19 +264,36 @@ export class Library implements LibraryService {
     deleteVoiceprint(this.deps.db, id);
     this.changed();
   }
-  async enrollFromCall(req: { callId: number; speakerId: string; name: string; consent: string }): Promise<Voiceprint> {
+  async enrollFromCall(req: {
+    callId: number;
+    speakerId: string;
+    name: string;
+    consent: string;
+  }): Promise<Voiceprint> {
     const call = getCall(this.deps.db, req.callId);
     const speaker = call.result.speakers.find((s) => s.id === req.speakerId);
     const vector = this.queue.embeddingsByCall.get(req.callId)?.get(req.speakerId);
     if (!speaker || !vector) {
-      throw Object.assign(new Error(`no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`), {
-        code: 'not_found',
-      });
+      throw Object.assign(
+        new Error(
+          `no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`,
+        ),
+        {
+          code: 'not_found',
+        },
+      );
     }
     const enc = this.deps.models.embedder.use;
     const snr = call.result.quality.find((q) => q.channel === speaker.channel)?.snrDb ?? null;
     const id = createVoiceprint(this.deps.db, { name: req.name, consentHow: req.consent }, [
-      { vector, modelId: enc.id, modelVersion: enc.version, source: `call:${req.callId}/${req.speakerId}`, speechS: speaker.speechS, snrDb: snr },
+      {
+        vector,
+        modelId: enc.id,
+        modelVersion: enc.version,
+        source: `call:${req.callId}/${req.speakerId}`,
+        speechS: speaker.speechS,
+        snrDb: snr,
+      },
     ]);
     this.changed();
     return getVoiceprint(this.deps.db, id);
@@ -248,7 +302,11 @@ export class Library implements LibraryService {
     const path = resolveFileRef(req.file, this.deps.uploadPath);
     const e = await embedSpeech([path], this.deps.models);
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
-    const id = createVoiceprint(this.deps.db, { name: req.name, notes: req.notes ?? '', consentHow: req.consent }, [{ ...e, source: label }]);
+    const id = createVoiceprint(
+      this.deps.db,
+      { name: req.name, notes: req.notes ?? '', consentHow: req.consent },
+      [{ ...e, source: label }],
+    );
     if (req.file.kind === 'upload') await rm(path, { force: true });
     this.changed();
     return getVoiceprint(this.deps.db, id);
@@ -308,7 +366,7 @@ export class App implements AppService {
     });
     const enc = this.deps.models.embedder.use;
     const op = operatingPointFor(enc.id);
-    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8').catch(() => '{}')) as {
+    const pkg = JSON.parse(await readFile(join(APP_ROOT, 'package.json'), 'utf8').catch(() => '{}')) as {
       version?: string;
     };
     const provider = this.deps.models.vadModel.provider;
@@ -320,30 +378,31 @@ export class App implements AppService {
       thresholds: { identification: { modelId: enc.id, ...op }, clusteringThreshold: null },
       dataFolder: dirname(this.deps.dbPath),
       dbPath: this.deps.dbPath,
-      retention: 'uploaded recordings are deleted right after analysis; only results and voiceprints are kept',
-      liveAvailable: false,
+      retention:
+        'uploaded recordings are deleted right after analysis; only results and voiceprints are kept',
+      liveAvailable: true,
     };
   }
 }
 
-/** Size in bytes of a file, or 0. */
-export const fileSize = (p: string): number => {
-  try {
-    return statSync(p).size;
-  } catch {
-    return 0;
-  }
-};
-
-/** Exposes every service on `server` with argument validation. @returns the queue (for shutdown). */
-export function exposeEngineServices(server: RpcServer, deps: Omit<EngineServiceDeps, 'emit'>): AnalysisQueue {
+/** Exposes every service on `server` with argument validation. */
+export function exposeEngineServices(
+  server: RpcServer,
+  deps: Omit<EngineServiceDeps, 'emit'>,
+): { queue: AnalysisQueue; live: LiveControl; shutdown: () => Promise<void> } {
   const full: EngineServiceDeps = { ...deps, emit: (s, e, p) => server.emit(s, e, p) };
   const queue = new AnalysisQueue(full);
+  const live = new LiveControl(full);
+  exposeService<LiveControlService>(server, SERVICE.live, live, LiveArgs);
   exposeService<AnalysisService>(server, SERVICE.analysis, queue, AnalysisArgs);
   exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), LibraryArgs);
   exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), HistoryArgs);
   exposeService<AppService>(server, SERVICE.app, new App(full), AppArgs);
-  return queue;
+  /** Cancels queued/running analyses, stops the live session, waits for pending writes. */
+  const shutdown = async (): Promise<void> => {
+    queue.cancelAll();
+    await live.stopAll();
+    await queue.idle();
+  };
+  return { queue, live, shutdown };
 }
-
-export type { CallContext };

@@ -15,7 +15,13 @@ import { pipeline } from 'node:stream/promises';
 
 import { WebSocketServer, type WebSocket } from 'ws';
 
-import { type RpcMessage, TOKEN_PARAM, type Transport, UPLOAD_PATH, WS_PATH } from '../../src-shared/contracts/transport.ts';
+import {
+  type RpcMessage,
+  TOKEN_PARAM,
+  type Transport,
+  UPLOAD_PATH,
+  WS_PATH,
+} from '../../src-shared/contracts/transport.ts';
 import type { RpcServer } from '../../src-shared/ipc/rpc.ts';
 
 /** Largest accepted upload, bytes (4 GiB: a long call as WAV). */
@@ -97,11 +103,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const rendererDir = resolve(opts.rendererDir);
   let port = opts.port;
 
-  const hostOk = (req: IncomingMessage): boolean => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
+  const hostOk = (req: IncomingMessage): boolean =>
+    req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
   const tokenOk = (url: URL): boolean => url.searchParams.get(TOKEN_PARAM) === token;
 
-  const send = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string,
+    type = 'text/plain; charset=utf-8',
+  ): void => {
+    res.writeHead(status, {
+      'Content-Type': type,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end(body);
   };
 
@@ -122,7 +138,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const length = Number(req.headers['content-length'] ?? NaN);
-    if (!Number.isFinite(length) || length <= 0 || length > MAX_UPLOAD_BYTES) return send(res, 413, 'bad length');
+    if (!Number.isFinite(length) || length <= 0 || length > MAX_UPLOAD_BYTES)
+      return send(res, 413, 'bad length');
     const id = randomBytes(16).toString('hex');
     const path = join(opts.uploadDir, id);
     try {
@@ -152,7 +169,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const origin = req.headers.origin;
-    const originOk = !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    const originOk =
+      !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
     if (url.pathname !== WS_PATH || !hostOk(req) || !tokenOk(url) || !originOk) {
       socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
       socket.destroy();

@@ -126,10 +126,12 @@ export class OnlineClustering {
     });
     cand.forEach((c) => {
       const k = global[c.i];
-      if (k >= 0 && !created.includes(k) && c.l.activeFrames >= this.opts.rhoUpdate) this.update(k, c.l.embedding!);
+      if (k >= 0 && !created.includes(k) && c.l.activeFrames >= this.opts.rhoUpdate)
+        this.update(k, c.l.embedding!);
     });
     const ks = global.filter((k) => k >= 0).sort((a, b) => a - b);
-    for (let a = 0; a < ks.length; a++) for (let b = a + 1; b < ks.length; b++) this.together.add(`${ks[a]},${ks[b]}`);
+    for (let a = 0; a < ks.length; a++)
+      for (let b = a + 1; b < ks.length; b++) this.together.add(`${ks[a]},${ks[b]}`);
     return { global, created };
   }
 
@@ -177,7 +179,7 @@ export class OnlineClustering {
   centroidVector(k: number): Float32Array {
     const c = this.centroids[k];
     const v = Float32Array.from(c.sum, (x) => x / Math.max(c.count, 1));
-    return this.normalized(v, true);
+    return this.normalized(v);
   }
 
   private liveCount(): number {
@@ -198,7 +200,7 @@ export class OnlineClustering {
   }
 
   /** Centred (running mean) and L2-normalised copy. */
-  private normalized(raw: Float32Array, _centroid = false): Float32Array {
+  private normalized(raw: Float32Array): Float32Array {
     const out = new Float32Array(raw.length);
     const mu = this.opts.normalization !== 'none' && this.seen >= 5 ? this.mean : null;
     let s = 0;

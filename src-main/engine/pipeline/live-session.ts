@@ -6,12 +6,7 @@
  * age/gender attributes; typed events (src-shared/contracts/live.ts) at ≤ 20 Hz for summaries;
  * every finalised turn is written to the store as it closes.
  */
-import type {
-  AnalysisResult,
-  ChannelQuality,
-  SpeakerAttributes,
-  Turn,
-} from '../../../src-shared/contracts/analysis.ts';
+import type { ChannelQuality, SpeakerAttributes, Turn } from '../../../src-shared/contracts/analysis.ts';
 import {
   LIVE_MAX_SUMMARY_HZ,
   type LiveChannel,
@@ -30,7 +25,13 @@ import { SileroVad } from '../vad/silero.ts';
 import { speechRegionsFromProbs } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
 import { DEFAULT_LIVE_DIARIZER, LiveDiarizer, type LiveDiarizerOptions } from './live-diarizer.ts';
-import { DEFAULT_SELF_VAD, meanSquare, StreamingRegions, StreamingSelfVad, type StreamingSelfVadOptions } from './live-self-vad.ts';
+import {
+  DEFAULT_SELF_VAD,
+  meanSquare,
+  StreamingRegions,
+  StreamingSelfVad,
+  type StreamingSelfVadOptions,
+} from './live-self-vad.ts';
 import { LiveCallWriter } from './live-store.ts';
 
 const FRAME_S = 0.032;
@@ -123,7 +124,8 @@ export class LiveSession {
   private index: VoiceprintIndex | null = null;
   private source: CaptureSource | null = null;
   private t = 0;
-  private lastSummaryMs = -Infinity;
+  private tokens = 2;
+  private lastTokenMs = performance.now();
   private lastLevelsMs = -Infinity;
   private pendingVad: { frame: CaptureFrame } | null = null;
   private vadState = { mic: false, system: false, local: false };
@@ -138,7 +140,13 @@ export class LiveSession {
     this.micRegions = new StreamingRegions(FRAME_S, {
       onStart: (start) => {
         this.ensureSpeaker('you', 'mic', 'You');
-        this.emit({ type: 'turn_start', channel: 'mic', speaker: 'you', label: this.labelOf('you'), start_s: r3(start) });
+        this.emit({
+          type: 'turn_start',
+          channel: 'mic',
+          speaker: 'you',
+          label: this.labelOf('you'),
+          start_s: r3(start),
+        });
       },
       onEnd: (r) => this.closeTurn('you', 'mic', r.start, r.end),
     });
@@ -149,13 +157,26 @@ export class LiveSession {
         onSpeakerNew: (k, tS) => {
           const key = `S${k + 1}`;
           this.ensureSpeaker(key, 'system', `Speaker ${k + 1}`);
-          this.emit({ type: 'speaker', change: 'new', speaker: key, channel: 'system', label: this.labelOf(key), t_s: r3(tS) });
+          this.emit({
+            type: 'speaker',
+            change: 'new',
+            speaker: key,
+            channel: 'system',
+            label: this.labelOf(key),
+            t_s: r3(tS),
+          });
         },
         onMerge: (from, into, tS) => this.mergeSpeakers(`S${from + 1}`, `S${into + 1}`, tS),
         onTurnStart: (k, start) => {
           const key = this.resolve(`S${k + 1}`);
           this.openTurns.set(key, start);
-          this.emit({ type: 'turn_start', channel: 'system', speaker: key, label: this.labelOf(key), start_s: r3(start) });
+          this.emit({
+            type: 'turn_start',
+            channel: 'system',
+            speaker: key,
+            label: this.labelOf(key),
+            start_s: r3(start),
+          });
         },
         onTurnEnd: (k, start, end) => this.closeTurn(`S${k + 1}`, 'system', start, end),
         onEvidence: (k, feats) => this.addEvidence(this.resolve(`S${k + 1}`), feats),
@@ -187,17 +208,35 @@ export class LiveSession {
     this.source = source;
     const t0 = performance.now();
     if (this.opts.db) {
-      this.writer = new LiveCallWriter(this.opts.db, this.opts.title ?? source.description, this.models.models, this.models.vadModel.provider);
+      this.writer = new LiveCallWriter(
+        this.opts.db,
+        this.opts.title ?? source.description,
+        this.models.models,
+        this.models.vadModel.provider,
+      );
       const enc = this.models.embedder.use;
       this.index = VoiceprintIndex.load(this.opts.db, enc.id, enc.version);
     }
-    this.emit({ type: 'session', state: 'started', t_s: 0, call_id: this.callId, source: source.description });
+    this.emit({
+      type: 'session',
+      state: 'started',
+      t_s: 0,
+      call_id: this.callId,
+      source: source.description,
+    });
     try {
       for await (const item of source.items()) {
         if (item.type === 'frame') await this.frame(item);
         else {
-          this.emit({ type: 'device', channel: item.channel, state: item.state, t_s: r3(this.t), message: item.message });
-          if (item.state === 'lost') this.warnings.push(`${item.channel} channel lost at ${this.t.toFixed(1)} s: ${item.message}`);
+          this.emit({
+            type: 'device',
+            channel: item.channel,
+            state: item.state,
+            t_s: r3(this.t),
+            message: item.message,
+          });
+          if (item.state === 'lost')
+            this.warnings.push(`${item.channel} channel lost at ${this.t.toFixed(1)} s: ${item.message}`);
         }
         if (this.failure) throw this.failure;
       }
@@ -244,24 +283,37 @@ export class LiveSession {
     if (wait) await wait;
   }
 
-  private summaries(f: CaptureFrame, micProb: number, sysProb: number, local: number, micPow: number, sysPow: number): void {
+  private summaries(
+    f: CaptureFrame,
+    micProb: number,
+    sysProb: number,
+    local: number,
+    micPow: number,
+    sysPow: number,
+  ): void {
     const state = {
       mic: hyst(this.vadState.mic, micProb),
       system: hyst(this.vadState.system, sysProb),
       local: this.micRegions.active && local > 0,
     };
-    const changed = state.mic !== this.vadState.mic || state.system !== this.vadState.system || state.local !== this.vadState.local;
+    const changed =
+      state.mic !== this.vadState.mic ||
+      state.system !== this.vadState.system ||
+      state.local !== this.vadState.local;
     this.vadState = state;
     if (changed) this.pendingVad = { frame: f };
+    // token bucket: ≤ 20 summaries per second on average, bursts of 2, so a VAD change right
+    // after a levels event still goes out at once; VAD changes first, levels every ~100 ms
     const now = performance.now();
-    const minGap = 1000 / LIVE_MAX_SUMMARY_HZ;
-    if (now - this.lastSummaryMs < minGap) return;
+    this.tokens = Math.min(2, this.tokens + ((now - this.lastTokenMs) * LIVE_MAX_SUMMARY_HZ) / 1000);
+    this.lastTokenMs = now;
+    if (this.tokens < 1) return;
     if (this.pendingVad) {
       this.emit({ type: 'vad', t_s: r3(this.t), ...this.vadState });
       this.stats.vadLatencyMs.push(performance.now() - this.pendingVad.frame.arrivedMs);
       this.pendingVad = null;
-      this.lastSummaryMs = now;
-    } else if (now - this.lastLevelsMs >= 100) {
+      this.tokens--;
+    } else if (now - this.lastLevelsMs >= 100 && this.tokens >= 1.5) {
       this.emit({
         type: 'levels',
         t_s: r3(this.t),
@@ -269,8 +321,8 @@ export class LiveSession {
         system_dbfs: r1(dbfs(sysPow)),
         bleed_db: this.selfVad.bleedDb === null ? null : r1(this.selfVad.bleedDb),
       });
-      this.lastSummaryMs = now;
       this.lastLevelsMs = now;
+      this.tokens--;
     }
   }
 
@@ -280,19 +332,46 @@ export class LiveSession {
       if ((this.flags.get(key) ?? false) === active) return;
       this.flags.set(key, active);
       if (active) this.warnings.push(`${channel} channel: ${message} (at ${this.t.toFixed(1)} s)`);
-      this.emit({ type: 'quality', channel, flag, active, t_s: r3(this.t), message: active ? message : `${flag} cleared` });
+      this.emit({
+        type: 'quality',
+        channel,
+        flag,
+        active,
+        t_s: r3(this.t),
+        message: active ? message : `${flag} cleared`,
+      });
     };
     const t = QUALITY_THRESHOLDS;
     for (const ch of ['mic', 'system'] as const) {
       const r = this.recent[ch];
       if (r.frames < 150) continue; // ~5 s of audio before judging
-      set(ch, 'clipping', r.clipRatio() > t.clippingRatio, `clipping (${(100 * r.clipRatio()).toFixed(2)} % of samples at full scale)`);
+      set(
+        ch,
+        'clipping',
+        r.clipRatio() > t.clippingRatio,
+        `clipping (${(100 * r.clipRatio()).toFixed(2)} % of samples at full scale)`,
+      );
       const speech = r.speechDbfs();
-      set(ch, 'low_volume', speech !== null && speech < t.lowVolumeDbfs, `low volume (speech at ${speech?.toFixed(0)} dBFS)`);
-      set(ch, 'silence', r.rmsDbfs() < t.silenceDbfs, `silent for the last ${(r.frames * FRAME_S).toFixed(0)} s`);
+      set(
+        ch,
+        'low_volume',
+        speech !== null && speech < t.lowVolumeDbfs,
+        `low volume (speech at ${speech?.toFixed(0)} dBFS)`,
+      );
+      set(
+        ch,
+        'silence',
+        r.rmsDbfs() < t.silenceDbfs,
+        `silent for the last ${(r.frames * FRAME_S).toFixed(0)} s`,
+      );
     }
     const bleed = this.selfVad.bleedDb;
-    set('mic', 'bleed', bleed !== null && bleed > STRONG_BLEED_DB, `strong bleed of the remote party into the mic (${bleed?.toFixed(0)} dB): use headphones`);
+    set(
+      'mic',
+      'bleed',
+      bleed !== null && bleed > STRONG_BLEED_DB,
+      `strong bleed of the remote party into the mic (${bleed?.toFixed(0)} dB): use headphones`,
+    );
   }
 
   private ensureSpeaker(key: string, channel: LiveChannel, label: string): SpeakerState {
@@ -330,7 +409,9 @@ export class LiveSession {
     const key = this.resolve(rawKey);
     this.openTurns.delete(key);
     const s = this.ensureSpeaker(key, channel, key === 'you' ? 'You' : `Speaker ${key.slice(1)}`);
-    const overlap = this.turns.slice(-20).some((o) => o.speakerId !== key && o.startS < end && o.endS > start);
+    const overlap = this.turns
+      .slice(-20)
+      .some((o) => o.speakerId !== key && o.startS < end && o.endS > start);
     const turn: Turn = { startS: r3(start), endS: r3(end), speakerId: key, channel, overlap };
     this.turns.push(turn);
     try {
@@ -338,7 +419,14 @@ export class LiveSession {
     } catch (err) {
       this.failure = err;
     }
-    this.emit({ type: 'turn', channel, speaker: key, label: s.label, start_s: turn.startS, end_s: turn.endS });
+    this.emit({
+      type: 'turn',
+      channel,
+      speaker: key,
+      label: s.label,
+      start_s: turn.startS,
+      end_s: turn.endS,
+    });
   }
 
   private mergeSpeakers(from: string, into: string, tS: number): void {
@@ -353,7 +441,15 @@ export class LiveSession {
       this.speakers.delete(from);
     }
     this.writer?.merge(from, into, b.label, 'system');
-    this.emit({ type: 'speaker', change: 'merged', speaker: from, into, channel: 'system', label: b.label, t_s: r3(tS) });
+    this.emit({
+      type: 'speaker',
+      change: 'merged',
+      speaker: from,
+      into,
+      channel: 'system',
+      label: b.label,
+      t_s: r3(tS),
+    });
   }
 
   private pushFeats(s: SpeakerState, feats: Float32Array): void {
@@ -416,7 +512,9 @@ export class LiveSession {
     if (rival && (rival.identification!.best?.similarity ?? 0) >= (id.best?.similarity ?? 0)) return;
     const prev = s.identification;
     s.identification = id;
-    const label = id.status === 'unknown' ? s.label : id.label;
+    // the mic speaker is the local user by definition: a voiceprint name is shown beside "You"
+    const base = s.key === 'you' ? 'You' : `Speaker ${s.key.slice(1)}`;
+    const label = id.status === 'unknown' ? base : s.key === 'you' ? `You (${id.label})` : id.label;
     const first = prev === null;
     if (!first && label === s.label && prev?.status === id.status) return;
     s.label = label;
@@ -457,7 +555,11 @@ export class LiveSession {
     }
     while (this.jobs.size) await Promise.all([...this.jobs]);
     const d = this.diarizer.stats;
-    Object.assign(this.stats, { segmentationMs: d.segmentationMs, embeddingMs: d.embeddingMs, modelSteps: d.modelSteps });
+    Object.assign(this.stats, {
+      segmentationMs: d.segmentationMs,
+      embeddingMs: d.embeddingMs,
+      modelSteps: d.modelSteps,
+    });
     const durationS = this.stats.frames * FRAME_S;
     const quality = this.finalQuality(durationS);
     const speech = new Map<string, number>();
@@ -468,7 +570,13 @@ export class LiveSession {
       segmentation: Math.round(d.segmentationMs),
       embedding: Math.round(d.embeddingMs),
     });
-    this.emit({ type: 'session', state: 'stopped', t_s: r3(durationS), call_id: this.callId, source: this.source?.description ?? '' });
+    this.emit({
+      type: 'session',
+      state: 'stopped',
+      t_s: r3(durationS),
+      call_id: this.callId,
+      source: this.source?.description ?? '',
+    });
     if (this.failure) throw this.failure;
     return {
       durationS: r3(durationS),
@@ -508,7 +616,8 @@ class RollingLevels {
 
   push(x: Float32Array, pow: number, prob: number): void {
     let c = 0;
-    for (let k = 0; k < x.length; k++) if (x[k] >= QUALITY_THRESHOLDS.clipLevel || x[k] <= -QUALITY_THRESHOLDS.clipLevel) c++;
+    for (let k = 0; k < x.length; k++)
+      if (x[k] >= QUALITY_THRESHOLDS.clipLevel || x[k] <= -QUALITY_THRESHOLDS.clipLevel) c++;
     this.pow[this.i] = pow;
     this.clip[this.i] = c;
     this.speech[this.i] = prob >= 0.5 ? 1 : 0;
@@ -546,6 +655,3 @@ class RollingLevels {
 const hyst = (on: boolean, p: number): boolean => (on ? p >= 0.35 : p >= 0.5);
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
-
-/** Unused-type guard so the result type stays in sync with the file pipeline's. */
-export type LiveTurn = AnalysisResult['turns'][number];

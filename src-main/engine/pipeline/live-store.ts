@@ -11,7 +11,8 @@ import type { SpeakerLink } from '../../store/calls.ts';
 import { type Db, nowIso } from '../../store/db.ts';
 
 /** Warning stored while the session runs; replaced on close (left there if the process died). */
-export const OPEN_CALL_WARNING = 'live session not closed (interrupted): turns up to the last closed one are kept';
+export const OPEN_CALL_WARNING =
+  'live session not closed (interrupted): turns up to the last closed one are kept';
 
 /** Writes one live call. */
 export class LiveCallWriter {
@@ -38,7 +39,8 @@ export class LiveCallWriter {
                execution_provider, execution_provider_reason, rtf, timings, warnings, created_at)
              VALUES ('live', ?, ?, 0, 2, 16000, '["mic","system"]', ?, ?, 0, '{}', ?, ?)`,
           )
-          .run(title, now, provider.name, provider.reason, JSON.stringify([OPEN_CALL_WARNING]), now).lastInsertRowid,
+          .run(title, now, provider.name, provider.reason, JSON.stringify([OPEN_CALL_WARNING]), now)
+          .lastInsertRowid,
       );
       const ins = db.prepare(
         'INSERT OR REPLACE INTO call_models (call_id, role, model_id, version, sha256) VALUES (?, ?, ?, ?, ?)',
@@ -61,17 +63,28 @@ export class LiveCallWriter {
   }
 
   /** Inserts a finalised turn (and its speaker), updating speech time and call duration. */
-  turn(key: string, label: string, channel: LiveChannel, startS: number, endS: number, overlap: boolean): void {
+  turn(
+    key: string,
+    label: string,
+    channel: LiveChannel,
+    startS: number,
+    endS: number,
+    overlap: boolean,
+  ): void {
     this.durationS = Math.max(this.durationS, endS);
     this.db.transaction(() => {
       this.speaker(key, label, channel);
       this.db
-        .prepare('INSERT INTO turns (call_id, speaker_key, start_s, end_s, channel, overlap) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO turns (call_id, speaker_key, start_s, end_s, channel, overlap) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(this.callId, key, round3(startS), round3(endS), channel, overlap ? 1 : 0);
       this.db
         .prepare('UPDATE call_speakers SET speech_s = speech_s + ? WHERE call_id = ? AND speaker_key = ?')
         .run(round3(endS - startS), this.callId, key);
-      this.db.prepare('UPDATE calls SET duration_s = ? WHERE id = ?').run(round3(this.durationS), this.callId);
+      this.db
+        .prepare('UPDATE calls SET duration_s = ? WHERE id = ?')
+        .run(round3(this.durationS), this.callId);
     })();
   }
 
@@ -98,27 +111,52 @@ export class LiveCallWriter {
       const row = this.db
         .prepare('SELECT speech_s FROM call_speakers WHERE call_id = ? AND speaker_key = ?')
         .get(this.callId, from) as { speech_s: number } | undefined;
-      this.db.prepare('UPDATE turns SET speaker_key = ? WHERE call_id = ? AND speaker_key = ?').run(into, this.callId, from);
+      this.db
+        .prepare('UPDATE turns SET speaker_key = ? WHERE call_id = ? AND speaker_key = ?')
+        .run(into, this.callId, from);
       this.db
         .prepare('UPDATE call_speakers SET speech_s = speech_s + ? WHERE call_id = ? AND speaker_key = ?')
         .run(row?.speech_s ?? 0, this.callId, into);
-      this.db.prepare('DELETE FROM call_speakers WHERE call_id = ? AND speaker_key = ?').run(this.callId, from);
+      this.db
+        .prepare('DELETE FROM call_speakers WHERE call_id = ? AND speaker_key = ?')
+        .run(this.callId, from);
     })();
     this.speakers.delete(from);
   }
 
   /** Closes the call: final duration, quality per channel, warnings and timings. */
-  close(durationS: number, quality: ChannelQuality[], warnings: string[], rtf: number, timingsMs: Record<string, number>): void {
+  close(
+    durationS: number,
+    quality: ChannelQuality[],
+    warnings: string[],
+    rtf: number,
+    timingsMs: Record<string, number>,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare('UPDATE calls SET duration_s = ?, warnings = ?, rtf = ?, timings = ? WHERE id = ?')
-        .run(round3(Math.max(durationS, this.durationS)), JSON.stringify(warnings), rtf, JSON.stringify(timingsMs), this.callId);
+        .run(
+          round3(Math.max(durationS, this.durationS)),
+          JSON.stringify(warnings),
+          rtf,
+          JSON.stringify(timingsMs),
+          this.callId,
+        );
       const ins = this.db.prepare(
         `INSERT OR REPLACE INTO call_quality (call_id, channel, clipping_ratio, rms_dbfs, speech_dbfs, snr_db, speech_ratio, flags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const q of quality) {
-        ins.run(this.callId, q.channel, q.clippingRatio, q.rmsDbfs, q.speechDbfs, q.snrDb, q.speechRatio, JSON.stringify(q.flags));
+        ins.run(
+          this.callId,
+          q.channel,
+          q.clippingRatio,
+          q.rmsDbfs,
+          q.speechDbfs,
+          q.snrDb,
+          q.speechRatio,
+          JSON.stringify(q.flags),
+        );
       }
     })();
   }

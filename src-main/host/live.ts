@@ -1,0 +1,106 @@
+/**
+ * The live service behind the UI: starts an engine `LiveSession` on a replayed recording or the
+ * PulseAudio/PipeWire devices, forwards its events (≤ 20 Hz summaries, turns, speakers) to every
+ * connected UI, stops it on request. Sessions write to the history store. One session at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+
+import type { LiveSessionSummary } from '../../src-shared/contracts/live.ts';
+import {
+  type LiveControlService,
+  type LiveSourceRequest,
+  SERVICE,
+} from '../../src-shared/contracts/services.ts';
+import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../capture/pulse.ts';
+import { ReplaySource } from '../capture/replay.ts';
+import type { CaptureSource } from '../capture/source.ts';
+import { LiveSession } from '../engine/pipeline/live-session.ts';
+import { type EngineServiceDeps, resolveFileRef } from './services.ts';
+
+interface Running {
+  id: string;
+  session: LiveSession;
+  done: Promise<LiveSessionSummary | null>;
+}
+
+/** Live sessions for the UI. */
+export class LiveControl implements LiveControlService {
+  private current: Running | null = null;
+
+  constructor(private readonly deps: EngineServiceDeps) {}
+
+  async devices(): ReturnType<LiveControlService['devices']> {
+    try {
+      const d = await listPulseDevices();
+      return {
+        sources: d.sources.map((s) => ({ name: s.name, description: s.name, monitor: s.monitor })),
+        error: null,
+      };
+    } catch (err) {
+      return { sources: [], error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }> {
+    if (this.current)
+      throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
+    const { source, cleanup } = await this.sourceFor(req.source);
+    const id = randomUUID();
+    const session = new LiveSession(this.deps.models, {
+      db: this.deps.db,
+      title: req.title ?? source.description,
+    });
+    session.on((event) => this.deps.emit(SERVICE.live, 'event', { sessionId: id, event }));
+    const done = session
+      .run(source)
+      .then((summary) => {
+        this.deps.emit(SERVICE.live, 'ended', { sessionId: id, summary, error: null });
+        return summary;
+      })
+      .catch((err: unknown) => {
+        this.deps.emit(SERVICE.live, 'ended', {
+          sessionId: id,
+          summary: null,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return null;
+      })
+      .finally(() => {
+        if (this.current?.id === id) this.current = null;
+        void cleanup();
+      });
+    this.current = { id, session, done };
+    return { sessionId: id };
+  }
+
+  async stop(sessionId: string): Promise<LiveSessionSummary> {
+    const cur = this.current;
+    if (!cur || cur.id !== sessionId)
+      throw Object.assign(new Error(`no running session ${sessionId}`), { code: 'not_found' });
+    await cur.session.stop();
+    const summary = await cur.done;
+    if (!summary) throw new Error('the live session failed');
+    return summary;
+  }
+
+  /** Stops the running session (shutdown). */
+  async stopAll(): Promise<void> {
+    if (this.current) await this.stop(this.current.id).catch(() => undefined);
+  }
+
+  private async sourceFor(
+    req: LiveSourceRequest,
+  ): Promise<{ source: CaptureSource; cleanup: () => Promise<void> }> {
+    if (req.kind === 'replay') {
+      const path = resolveFileRef(req.file, this.deps.uploadPath);
+      const upload = req.file.kind === 'upload';
+      return {
+        source: new ReplaySource([path], { speed: req.speed }),
+        cleanup: async () => void (upload && (await rm(path, { force: true }))),
+      };
+    }
+    const { mic, system } = choosePulseSources(await listPulseDevices(), req.mic, req.system);
+    return { source: pulseCaptureSource(mic, system), cleanup: async () => undefined };
+  }
+}

@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { HistoryService } from '../../src-shared/contracts/history.ts';
+import {
+  type AnalysisEvents,
+  type AnalysisService,
+  type AppService,
+  type JobInfo,
+  type LibraryService,
+  SERVICE,
+} from '../../src-shared/contracts/services.ts';
+import {
+  createMemoryTransportPair,
+  proxyService,
+  RpcClient,
+  RpcServer,
+  subscribeEvent,
+} from '../../src-shared/ipc/rpc.ts';
+import { loadEngineModels } from '../engine/index.ts';
+import { type Db, openDb } from '../store/db.ts';
+import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
+import { overallProgress, exposeEngineServices } from './services.ts';
+
+let tmp: TmpDir;
+let db: Db;
+let client: RpcClient;
+const SAMPLE = (): string => devFile('diarization/pyannote_sample.wav');
+
+beforeAll(async () => {
+  useSharedModels();
+  tmp = await createTmpDir('services');
+  const dbPath = join(tmp.path, 'c.db');
+  db = openDb(dbPath);
+  const server = new RpcServer();
+  exposeEngineServices(server, {
+    models: await loadEngineModels(),
+    db,
+    dbPath,
+    host: 'web',
+    uploadPath: () => null,
+  });
+  const [a, b] = createMemoryTransportPair();
+  server.connect(a);
+  client = new RpcClient(b);
+});
+afterAll(async () => {
+  db.close();
+  await tmp.cleanup();
+});
+
+function waitFor(id: string, status: JobInfo['status'], seen: JobInfo[]): Promise<JobInfo> {
+  return new Promise((ok) => {
+    const off = subscribeEvent<AnalysisEvents, 'job'>(client, SERVICE.analysis, 'job', (j) => {
+      seen.push(j);
+      if (j.id === id && j.status === status) {
+        off();
+        ok(j);
+      }
+    });
+  });
+}
+
+describe('engine services over the in-memory transport (real models, real recording)', () => {
+  it('maps stage progress onto one monotonic bar', () => {
+    expect(overallProgress('decode', 0, 10)).toBe(0);
+    expect(overallProgress('segmentation', 5, 10)).toBeGreaterThan(overallProgress('vad', 10, 10));
+    expect(overallProgress('export', 1, 1)).toBeLessThan(1);
+  });
+
+  it('analyses a file with progress events, stores it, enrolls a speaker and finds it again', async () => {
+    const analysis = proxyService<AnalysisService>(client, SERVICE.analysis);
+    const library = proxyService<LibraryService>(client, SERVICE.library);
+    const history = proxyService<HistoryService>(client, SERVICE.history);
+    const seen: JobInfo[] = [];
+    const job = await analysis.enqueue({ file: { kind: 'path', path: SAMPLE() } });
+    const done = await waitFor(job.id, 'done', seen);
+    expect(seen.some((j) => j.status === 'running' && j.progress > 0 && j.progress < 1)).toBe(true);
+    const { callId, result } = await analysis.result(job.id);
+    expect(done.callId).toBe(callId);
+    expect(result.speakers).toHaveLength(2);
+
+    const v = await library.enrollFromCall({ callId, speakerId: 'S1', name: 'Ann', consent: 'test' });
+    expect(v.embeddings[0].source).toBe(`call:${callId}/S1`);
+    const again = await analysis.enqueue({ file: { kind: 'path', path: SAMPLE() } });
+    await waitFor(again.id, 'done', []);
+    const second = await analysis.result(again.id);
+    expect(second.result.speakers.find((s) => s.id === 'S1')?.label).toBe('Ann');
+    expect(second.voiceprintIds.S1).toBe(v.id);
+    expect((await history.list({})).total).toBe(2);
+    await library.delete(v.id);
+    expect(await library.list()).toEqual([]);
+  });
+
+  it('enrolls from a file, merges, exports and re-imports the library', async () => {
+    const library = proxyService<LibraryService>(client, SERVICE.library);
+    const changes: number[] = [];
+    const off = client.subscribe(SERVICE.library, 'changed', (p) =>
+      changes.push((p as { count: number }).count),
+    );
+    const a = await library.enrollFromFile({
+      name: 'A',
+      consent: 'test',
+      file: { kind: 'path', path: SAMPLE() },
+    });
+    const b = await library.enrollFromFile({
+      name: 'B',
+      consent: 'test',
+      file: { kind: 'path', path: SAMPLE() },
+    });
+    const merged = await library.merge(a.id, b.id);
+    expect(merged.embeddings).toHaveLength(2);
+    const text = await library.exportLibrary();
+    expect(JSON.parse(text)).toMatchObject({ format: 'callscope-voiceprints', voiceprints: [{ name: 'A' }] });
+    await library.delete(a.id);
+    expect(await library.importLibrary(text)).toBe(1);
+    expect((await library.list()).map((v) => v.name)).toEqual(['A']);
+    await new Promise((r) => setTimeout(r, 10));
+    off();
+    expect(changes).toEqual([1, 2, 1, 0, 1]);
+    await library.delete((await library.list())[0].id);
+  });
+
+  it('cancels a queued and a running job', async () => {
+    const analysis = proxyService<AnalysisService>(client, SERVICE.analysis);
+    const a = await analysis.enqueue({ file: { kind: 'path', path: SAMPLE() } });
+    const b = await analysis.enqueue({ file: { kind: 'path', path: SAMPLE() } });
+    const bCancelled = waitFor(b.id, 'cancelled', []);
+    await analysis.cancel(b.id);
+    await bCancelled;
+    const aCancelled = waitFor(a.id, 'cancelled', []);
+    await analysis.cancel(a.id);
+    expect((await aCancelled).error).toBeNull();
+  });
+
+  it('rejects bad arguments and missing files with clear errors', async () => {
+    const analysis = proxyService<AnalysisService>(client, SERVICE.analysis);
+    await expect(analysis.enqueue({ file: { kind: 'path', path: '/nope/x.wav' } })).rejects.toThrow(
+      /no such file/,
+    );
+    await expect(client.call(SERVICE.library, 'rename', [-1, ''])).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
+    const info = await proxyService<AppService>(client, SERVICE.app).info();
+    expect(info.models.find((m) => m.id === 'silero-vad-v6')).toMatchObject({
+      inUse: true,
+      installed: true,
+      license: 'MIT',
+    });
+  });
+});

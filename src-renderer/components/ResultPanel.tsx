@@ -1,0 +1,219 @@
+/**
+ * One analysed call: summary, speaker timeline, talk-time share, speakers with attributes and
+ * "Remember this voice", audio quality per channel, warnings, and export to JSON / RTTM / CSV.
+ */
+import { useMemo, useState } from 'react';
+
+import type { AnalysisResult, Speaker } from '../../src-shared/contracts/analysis.ts';
+import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
+import { errorText, useApp } from '../state.ts';
+import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
+import { TalkShare } from './TalkShare.tsx';
+import { Timeline } from './Timeline.tsx';
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function attributesText(s: Speaker): string {
+  const a = s.attributes;
+  if (a.status === 'not_run') return 'age/gender: not estimated';
+  if (a.status === 'undetermined') return `age/gender: undetermined${a.reason ? ` (${a.reason})` : ''}`;
+  const parts = [];
+  if (a.gender)
+    parts.push(`${a.gender.label} ${Math.round(100 * Math.max(...Object.values(a.gender.probs)))}%`);
+  if (a.age) parts.push(`${a.age.bracket} (~${Math.round(a.age.years)} y)`);
+  if (a.confidence !== undefined) parts.push(`confidence ${Math.round(100 * a.confidence)}%`);
+  return parts.join(' · ');
+}
+
+function RememberVoice({ callId, speaker }: { callId: number; speaker: Speaker }): React.JSX.Element {
+  const conn = useApp((s) => s.conn);
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [consent, setConsent] = useState('');
+  const [msg, setMsg] = useState<string | null>(null);
+  if (!open)
+    return (
+      <button className="small" onClick={() => setOpen(true)} data-testid={`remember-${speaker.id}`}>
+        Remember this voice
+      </button>
+    );
+  const save = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    try {
+      const v = await conn!.library.enrollFromCall({ callId, speakerId: speaker.id, name, consent });
+      setMsg(`Saved as ${v.name}`);
+      setOpen(false);
+    } catch (err) {
+      setMsg(errorText(err));
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={(e) => void save(e)} aria-label={`Remember ${speaker.label}`}>
+      <input
+        autoFocus
+        required
+        placeholder="Name"
+        aria-label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <input
+        required
+        placeholder="Consent (how, when)"
+        aria-label="Consent"
+        value={consent}
+        onChange={(e) => setConsent(e.target.value)}
+      />
+      <button type="submit" className="small primary">
+        Save
+      </button>
+      <button type="button" className="small ghost" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      {msg && <span className="muted">{msg}</span>}
+    </form>
+  );
+}
+
+export function ResultPanel({
+  result,
+  callId,
+  known = {},
+}: {
+  result: AnalysisResult;
+  callId: number | null;
+  /** Voiceprint id per speaker id, when identified. */
+  known?: Record<string, number | null>;
+}): React.JSX.Element {
+  const lanes = useMemo(() => buildLanes(result.speakers, result.turns), [result]);
+  const talk = useMemo(() => talkTime(result.turns), [result]);
+  const base = result.file.replace(/\.[^.]+$/, '').replace(/\s+/g, '_') || 'call';
+  const exp = (f: ExportFormat): void =>
+    download(`${base}.${f}`, exportResult(result, f, base), f === 'json' ? 'application/json' : 'text/plain');
+  return (
+    <section className="result" aria-label={`Results for ${result.file}`} data-testid="result">
+      <header className="result-head">
+        <div>
+          <h2>{result.file}</h2>
+          <p className="muted">
+            {formatClock(result.durationS)} · {result.sourceChannels} channel(s),{' '}
+            {result.sourceSampleRate / 1000} kHz ·{' '}
+            <span data-testid="speaker-count">{result.speakers.length}</span> speaker(s) ·{' '}
+            {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
+            {result.executionProvider.name.toUpperCase()}
+          </p>
+        </div>
+        <div className="row" role="group" aria-label="Export">
+          {(['json', 'rttm', 'csv'] as const).map((f) => (
+            <button key={f} className="small" onClick={() => exp(f)}>
+              Export {f.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      </header>
+      <Timeline
+        lanes={lanes}
+        fromS={0}
+        toS={Math.max(1, result.durationS)}
+        label={`Speaker timeline, ${lanes.length} lanes`}
+      />
+      <div className="grid2">
+        <div className="card">
+          <h3>Speakers</h3>
+          <table className="table" data-testid="speakers">
+            <thead>
+              <tr>
+                <th>Speaker</th>
+                <th>Channel</th>
+                <th>Talk time</th>
+                <th>Attributes</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {lanes.map((l) => {
+                const s = result.speakers.find((x) => x.id === l.speakerId)!;
+                return (
+                  <tr key={s.id} data-testid={`speaker-${s.id}`}>
+                    <td>
+                      <span className="swatch" style={{ background: l.color }} />{' '}
+                      <span className="speaker-label">{s.label}</span>
+                    </td>
+                    <td>{s.channel}</td>
+                    <td>{formatClock(s.speechS)}</td>
+                    <td className="muted wrap">{attributesText(s)}</td>
+                    <td>
+                      {known[s.id] ? (
+                        <span className="tag ok">known voice</span>
+                      ) : (
+                        callId !== null &&
+                        s.channel !== 'mic' && <RememberVoice callId={callId} speaker={s} />
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+        <div className="card">
+          <h3>Talk-time share</h3>
+          <TalkShare lanes={lanes} talk={talk} />
+        </div>
+      </div>
+      <div className="card">
+        <h3>Audio quality</h3>
+        <table className="table" data-testid="quality">
+          <thead>
+            <tr>
+              <th>Channel</th>
+              <th>Level</th>
+              <th>Speech level</th>
+              <th>SNR</th>
+              <th>Speech</th>
+              <th>Clipping</th>
+              <th>Flags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.quality.map((q) => (
+              <tr key={q.channel}>
+                <td>{q.channel}</td>
+                <td>{q.rmsDbfs.toFixed(1)} dBFS</td>
+                <td>{q.speechDbfs === null ? '—' : `${q.speechDbfs.toFixed(1)} dBFS`}</td>
+                <td>{q.snrDb === null ? '—' : `${q.snrDb.toFixed(1)} dB`}</td>
+                <td>{Math.round(100 * q.speechRatio)}%</td>
+                <td>{(100 * q.clippingRatio).toFixed(2)}%</td>
+                <td>
+                  {q.flags.length ? (
+                    q.flags.map((f) => (
+                      <span key={f} className="tag warn">
+                        {f.replace('_', ' ')}
+                      </span>
+                    ))
+                  ) : (
+                    <span className="tag ok">ok</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {result.warnings.length > 0 && (
+          <ul className="warnings">
+            {result.warnings.map((w) => (
+              <li key={w}>⚠ {w}</li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

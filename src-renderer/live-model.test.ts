@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+
+import { applyLiveEvent, emptyLive, liveTurns } from './live-model.ts';
+
+describe('live event model', () => {
+  it('grows open turns to now, finalises turns and follows speaker merges', () => {
+    const m = emptyLive();
+    applyLiveEvent(m, { type: 'session', state: 'started', t_s: 0, call_id: 7, source: 'replay' });
+    applyLiveEvent(m, { type: 'turn_start', channel: 'mic', speaker: 'you', label: 'You', start_s: 1 });
+    applyLiveEvent(m, {
+      type: 'turn_start',
+      channel: 'system',
+      speaker: 'S2',
+      label: 'Unknown 2',
+      start_s: 2,
+    });
+    applyLiveEvent(m, { type: 'levels', t_s: 3, mic_dbfs: -20, system_dbfs: -30, bleed_db: null });
+    expect(liveTurns(m).map((t) => [t.speakerId, t.startS, t.endS])).toEqual([
+      ['you', 1, 3],
+      ['S2', 2, 3],
+    ]);
+    applyLiveEvent(m, { type: 'turn', channel: 'mic', speaker: 'you', label: 'You', start_s: 1, end_s: 3.5 });
+    applyLiveEvent(m, {
+      type: 'speaker',
+      change: 'new',
+      speaker: 'S1',
+      channel: 'system',
+      label: 'Unknown 1',
+      t_s: 3.5,
+    });
+    applyLiveEvent(m, {
+      type: 'speaker',
+      change: 'merged',
+      speaker: 'S2',
+      channel: 'system',
+      label: 'Unknown 1',
+      t_s: 4,
+      into: 'S1',
+    });
+    expect(m.callId).toBe(7);
+    expect(m.speakers.get('S2')?.merged).toBe(true);
+    expect(liveTurns(m).map((t) => t.speakerId)).toEqual(['you', 'S1']);
+    applyLiveEvent(m, {
+      type: 'quality',
+      channel: 'mic',
+      flag: 'clipping',
+      active: true,
+      t_s: 4,
+      message: 'mic clipping',
+    });
+    expect([...m.warnings.values()]).toEqual(['mic clipping']);
+    applyLiveEvent(m, {
+      type: 'quality',
+      channel: 'mic',
+      flag: 'clipping',
+      active: false,
+      t_s: 5,
+      message: '',
+    });
+    expect(m.warnings.size).toBe(0);
+  });
+});

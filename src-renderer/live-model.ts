@@ -1,0 +1,115 @@
+/**
+ * Folds live events (src-shared/contracts/live.ts) into what the Live view draws: finalised and
+ * open turns per speaker, speaker labels and attributes, levels, active quality warnings, the
+ * session clock. Pure; the view batches redraws to animation frames.
+ */
+import type { SpeakerAttributes, Turn } from '../src-shared/contracts/analysis.ts';
+import type { LiveChannel, LiveEvent } from '../src-shared/contracts/live.ts';
+
+export interface LiveSpeaker {
+  id: string;
+  label: string;
+  channel: LiveChannel;
+  attributes: SpeakerAttributes | null;
+  merged: boolean;
+}
+
+export interface LiveModel {
+  nowS: number;
+  turns: Turn[];
+  open: Map<string, { startS: number; channel: LiveChannel }>;
+  speakers: Map<string, LiveSpeaker>;
+  levels: { mic: number; system: number };
+  vad: { mic: boolean; system: boolean; local: boolean };
+  warnings: Map<string, string>;
+  callId: number | null;
+  state: 'idle' | 'running' | 'stopped';
+}
+
+export const emptyLive = (): LiveModel => ({
+  nowS: 0,
+  turns: [],
+  open: new Map(),
+  speakers: new Map([['you', { id: 'you', label: 'You', channel: 'mic', attributes: null, merged: false }]]),
+  levels: { mic: -120, system: -120 },
+  vad: { mic: false, system: false, local: false },
+  warnings: new Map(),
+  callId: null,
+  state: 'idle',
+});
+
+const speaker = (m: LiveModel, id: string, channel: LiveChannel, label: string): LiveSpeaker => {
+  let s = m.speakers.get(id);
+  if (!s) m.speakers.set(id, (s = { id, label, channel, attributes: null, merged: false }));
+  return s;
+};
+
+/** Applies one event to the model (mutates it). */
+export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
+  if ('t_s' in e) m.nowS = Math.max(m.nowS, e.t_s);
+  switch (e.type) {
+    case 'session':
+      m.state = e.state === 'started' ? 'running' : 'stopped';
+      m.callId = e.call_id;
+      break;
+    case 'levels':
+      m.levels = { mic: e.mic_dbfs, system: e.system_dbfs };
+      break;
+    case 'vad':
+      m.vad = { mic: e.mic, system: e.system, local: e.local };
+      break;
+    case 'turn_start':
+      speaker(m, e.speaker, e.channel, e.label);
+      m.open.set(e.speaker, { startS: e.start_s, channel: e.channel });
+      m.nowS = Math.max(m.nowS, e.start_s);
+      break;
+    case 'turn':
+      speaker(m, e.speaker, e.channel, e.label);
+      m.open.delete(e.speaker);
+      m.turns.push({
+        startS: e.start_s,
+        endS: e.end_s,
+        speakerId: e.speaker,
+        channel: e.channel,
+        overlap: false,
+      });
+      m.nowS = Math.max(m.nowS, e.end_s);
+      break;
+    case 'speaker': {
+      const s = speaker(m, e.speaker, e.channel, e.label);
+      s.label = e.label;
+      if (e.change === 'merged' && e.into) {
+        s.merged = true;
+        for (const t of m.turns) if (t.speakerId === e.speaker) t.speakerId = e.into;
+        const o = m.open.get(e.speaker);
+        if (o) {
+          m.open.delete(e.speaker);
+          if (!m.open.has(e.into)) m.open.set(e.into, o);
+        }
+      }
+      break;
+    }
+    case 'attributes':
+      speaker(m, e.speaker, 'system', e.speaker).attributes = e.attributes;
+      break;
+    case 'quality':
+      if (e.active) m.warnings.set(`${e.channel}:${e.flag}`, e.message);
+      else m.warnings.delete(`${e.channel}:${e.flag}`);
+      break;
+    case 'device':
+      if (e.state !== 'ended') m.warnings.set(`device:${e.channel}`, e.message);
+      break;
+  }
+}
+
+/** Finalised turns plus the open ones up to now, speakers in lane order (merged ones dropped). */
+export function liveTurns(m: LiveModel): Turn[] {
+  const open: Turn[] = [...m.open].map(([id, o]) => ({
+    startS: o.startS,
+    endS: Math.max(o.startS + 0.05, m.nowS),
+    speakerId: id,
+    channel: o.channel,
+    overlap: false,
+  }));
+  return [...m.turns, ...open];
+}

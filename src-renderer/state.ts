@@ -1,0 +1,78 @@
+/**
+ * App state (zustand): the connection, the current view and theme, the analysis queue as the
+ * engine reports it, and results by job. Views read slices; only event handlers write.
+ */
+import { create } from 'zustand';
+
+import type { AnalyzeOptions } from '../src-shared/contracts/analysis.ts';
+import type { AnalyzedCall, JobInfo } from '../src-shared/contracts/services.ts';
+import type { Connection } from './bridge.ts';
+
+export type View = 'files' | 'live' | 'library' | 'history' | 'settings';
+export type Theme = 'dark' | 'light';
+
+interface AppState {
+  conn: Connection | null;
+  connError: string | null;
+  view: View;
+  theme: Theme;
+  jobs: JobInfo[];
+  results: Record<string, AnalyzedCall>;
+  selectedJob: string | null;
+  /** Bumped whenever the library changes (views refetch). */
+  libraryVersion: number;
+  /** Options every new file analysis uses (Settings → Analysis), kept in localStorage. */
+  analyzeOptions: AnalyzeOptions;
+  setAnalyzeOptions(o: AnalyzeOptions): void;
+  setConn(conn: Connection | null, error?: string): void;
+  setView(v: View): void;
+  setTheme(t: Theme): void;
+  upsertJob(j: JobInfo): void;
+  setResult(jobId: string, r: AnalyzedCall): void;
+  select(jobId: string | null): void;
+  bumpLibrary(): void;
+}
+
+const storedTheme = (): Theme => (localStorage.getItem('callscope.theme') === 'light' ? 'light' : 'dark');
+const storedOptions = (): AnalyzeOptions => {
+  try {
+    const o = JSON.parse(localStorage.getItem('callscope.analyzeOptions') ?? '{}') as AnalyzeOptions;
+    return typeof o === 'object' && o ? o : {};
+  } catch {
+    return {};
+  }
+};
+
+export const useApp = create<AppState>((set) => ({
+  conn: null,
+  connError: null,
+  view: 'files',
+  theme: storedTheme(),
+  jobs: [],
+  results: {},
+  selectedJob: null,
+  libraryVersion: 0,
+  analyzeOptions: storedOptions(),
+  setAnalyzeOptions: (analyzeOptions) => {
+    localStorage.setItem('callscope.analyzeOptions', JSON.stringify(analyzeOptions));
+    set({ analyzeOptions });
+  },
+  setConn: (conn, error) => set({ conn, connError: error ?? null }),
+  setView: (view) => set({ view }),
+  setTheme: (theme) => {
+    localStorage.setItem('callscope.theme', theme);
+    set({ theme });
+  },
+  upsertJob: (j) =>
+    set((s) => {
+      const i = s.jobs.findIndex((x) => x.id === j.id);
+      const jobs = i < 0 ? [...s.jobs, j] : s.jobs.map((x) => (x.id === j.id ? j : x));
+      return { jobs };
+    }),
+  setResult: (jobId, r) => set((s) => ({ results: { ...s.results, [jobId]: r }, selectedJob: jobId })),
+  select: (selectedJob) => set({ selectedJob }),
+  bumpLibrary: () => set((s) => ({ libraryVersion: s.libraryVersion + 1 })),
+}));
+
+/** Human message of an error from a remote call. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

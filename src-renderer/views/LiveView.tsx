@@ -1,0 +1,237 @@
+/**
+ * Live: choose the sources (this computer's microphone + system output, or a recording replayed
+ * in real time), start/stop, a scrolling timeline with a "You" lane and a lane per remote speaker,
+ * level meters, speaker cards (name or "Unknown N", gender/age with confidence, talk time), the
+ * talk-time share and quality warnings. Events are folded into a model; redraws are batched to
+ * animation frames.
+ */
+import { useEffect, useRef, useState } from 'react';
+
+import type { LiveEvent } from '../../src-shared/contracts/live.ts';
+import { TalkShare } from '../components/TalkShare.tsx';
+import { Timeline } from '../components/Timeline.tsx';
+import { applyLiveEvent, emptyLive, liveTurns, type LiveModel } from '../live-model.ts';
+import { errorText, useApp } from '../state.ts';
+import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
+
+const WINDOW_S = 60;
+const pct = (dbfs: number): number => Math.max(0, Math.min(100, ((dbfs + 60) / 60) * 100));
+
+export function LiveView(): React.JSX.Element {
+  const conn = useApp((s) => s.conn);
+  const [kind, setKind] = useState<'replay' | 'pulse'>('replay');
+  const [file, setFile] = useState<File | null>(null);
+  const [devices, setDevices] = useState<{ name: string; monitor: boolean }[]>([]);
+  const [devError, setDevError] = useState<string | null>(null);
+  const [mic, setMic] = useState('');
+  const [system, setSystem] = useState('');
+  const [session, setSession] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [, setTick] = useState(0);
+  const model = useRef<LiveModel>(emptyLive());
+  const raf = useRef(0);
+
+  useEffect(() => {
+    if (!conn) return;
+    void conn.live.devices().then((d) => {
+      setDevices(d.sources);
+      setDevError(d.error);
+    });
+    const redraw = (): void => {
+      if (!raf.current) raf.current = requestAnimationFrame(() => ((raf.current = 0), setTick((t) => t + 1)));
+    };
+    const offE = conn.onLive('event', ({ event }: { event: LiveEvent }) => {
+      applyLiveEvent(model.current, event);
+      redraw();
+    });
+    const offEnd = conn.onLive('ended', (e) => {
+      setSession(null);
+      model.current.state = 'stopped';
+      if (e.error) setError(e.error);
+      redraw();
+    });
+    return () => {
+      offE();
+      offEnd();
+    };
+  }, [conn]);
+
+  const start = async (): Promise<void> => {
+    if (!conn) return;
+    setError(null);
+    model.current = emptyLive();
+    try {
+      const source =
+        kind === 'replay'
+          ? { kind: 'replay' as const, file: await conn.fileRef(file!), speed: 1 }
+          : { kind: 'pulse' as const, mic: mic || undefined, system: system || undefined };
+      const { sessionId } = await conn.live.start({ source });
+      model.current.state = 'running';
+      setSession(sessionId);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    if (session) await conn?.live.stop(session).catch((e: unknown) => setError(errorText(e)));
+  };
+
+  const m = model.current;
+  const turns = liveTurns(m);
+  const speakers = [...m.speakers.values()].filter((s) => !s.merged);
+  const lanes = buildLanes(speakers, turns);
+  const talk = talkTime(turns);
+  const toS = Math.max(WINDOW_S, m.nowS + 2);
+  const running = session !== null;
+  const canStart = conn && !running && (kind === 'pulse' || file);
+  const remoteCount = speakers.filter((s) => s.channel === 'system').length;
+
+  return (
+    <div className="view">
+      <h1>Live</h1>
+      <div className="card row toolbar" role="group" aria-label="Source">
+        <label className="radio">
+          <input
+            type="radio"
+            name="src"
+            checked={kind === 'replay'}
+            onChange={() => setKind('replay')}
+            disabled={running}
+          />{' '}
+          Replay a stereo recording
+        </label>
+        <label className="radio">
+          <input
+            type="radio"
+            name="src"
+            checked={kind === 'pulse'}
+            onChange={() => setKind('pulse')}
+            disabled={running}
+          />{' '}
+          This computer (mic + system output)
+        </label>
+        {kind === 'replay' ? (
+          <input
+            type="file"
+            accept="audio/*"
+            aria-label="Stereo recording to replay"
+            disabled={running}
+            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            data-testid="live-file"
+          />
+        ) : (
+          <>
+            <select
+              aria-label="Microphone source"
+              value={mic}
+              onChange={(e) => setMic(e.target.value)}
+              disabled={running}
+            >
+              <option value="">default microphone</option>
+              {devices
+                .filter((d) => !d.monitor)
+                .map((d) => (
+                  <option key={d.name}>{d.name}</option>
+                ))}
+            </select>
+            <select
+              aria-label="System output source"
+              value={system}
+              onChange={(e) => setSystem(e.target.value)}
+              disabled={running}
+            >
+              <option value="">default output monitor</option>
+              {devices
+                .filter((d) => d.monitor)
+                .map((d) => (
+                  <option key={d.name}>{d.name}</option>
+                ))}
+            </select>
+            {devError && <span className="error-text small-text">{devError}</span>}
+          </>
+        )}
+        {running ? (
+          <button className="primary" onClick={() => void stop()}>
+            Stop
+          </button>
+        ) : (
+          <button className="primary" onClick={() => void start()} disabled={!canStart}>
+            Start
+          </button>
+        )}
+        <span className="muted" data-testid="live-clock">
+          {m.state === 'running' ? '● ' : ''}
+          {formatClock(m.nowS)}
+        </span>
+      </div>
+      {error && (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      )}
+      {[...m.warnings.values()].map((w) => (
+        <div key={w} className="banner" role="status">
+          ⚠ {w}
+        </div>
+      ))}
+      <div className="card">
+        <Timeline
+          lanes={lanes}
+          fromS={Math.max(0, toS - WINDOW_S)}
+          toS={toS}
+          nowS={m.nowS}
+          label={`Live timeline, ${lanes.length} lanes`}
+          testId="live-timeline"
+        />
+        <div className="meters" aria-label="Levels">
+          {(['mic', 'system'] as const).map((c) => (
+            <div key={c} className="meter">
+              <span>{c === 'mic' ? 'Microphone' : 'System'}</span>
+              <div
+                className="progress"
+                role="meter"
+                aria-label={`${c} level`}
+                aria-valuemin={-60}
+                aria-valuemax={0}
+                aria-valuenow={Math.round(m.levels[c])}
+              >
+                <div className="bar" style={{ width: `${pct(m.levels[c])}%` }} />
+              </div>
+              <span className="muted small-text">
+                {m.levels[c] <= -119 ? '—' : `${m.levels[c].toFixed(0)} dBFS`}
+              </span>
+            </div>
+          ))}
+        </div>
+      </div>
+      <div className="grid2">
+        <div className="card">
+          <h3>Speakers ({remoteCount} remote)</h3>
+          <div className="cards" data-testid="live-speakers">
+            {lanes.map((l) => {
+              const s = m.speakers.get(l.speakerId)!;
+              const a = s.attributes;
+              return (
+                <div key={l.speakerId} className="speaker-card">
+                  <div>
+                    <span className="swatch" style={{ background: l.color }} /> <strong>{s.label}</strong>
+                  </div>
+                  <div className="muted small-text">
+                    {a?.status === 'estimated'
+                      ? `${a.gender?.label ?? ''} ${a.age ? `· ${a.age.bracket}` : ''} · ${Math.round(100 * (a.confidence ?? 0))}% conf.`
+                      : 'age/gender: gathering evidence'}
+                  </div>
+                  <div>{formatClock(talk.get(l.speakerId) ?? 0)}</div>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+        <div className="card">
+          <h3>Talk-time share</h3>
+          <TalkShare lanes={lanes} talk={talk} />
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,174 @@
+/** Settings: models per role (file, version, license, size), execution provider, thresholds, data. */
+import { useEffect, useState } from 'react';
+
+import type { AppInfo } from '../../src-shared/contracts/services.ts';
+import { errorText, useApp } from '../state.ts';
+
+const mb = (b: number): string =>
+  !b ? '—' : b < 100_000 ? `${Math.round(b / 1024)} KB` : `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+export function SettingsView(): React.JSX.Element {
+  const { conn, theme, setTheme, analyzeOptions: opts, setAnalyzeOptions } = useApp();
+  const num = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v));
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    void conn?.app
+      .info()
+      .then(setInfo)
+      .catch((e: unknown) => setErr(errorText(e)));
+  }, [conn]);
+  const roles = info ? [...new Set(info.models.map((m) => m.role))] : [];
+  return (
+    <div className="view">
+      <h1>Settings</h1>
+      {err && <div className="banner error">{err}</div>}
+      <div className="grid2">
+        <div className="card">
+          <h3>Appearance</h3>
+          <div className="row" role="radiogroup" aria-label="Theme">
+            {(['dark', 'light'] as const).map((t) => (
+              <label key={t} className="radio">
+                <input type="radio" name="theme" checked={theme === t} onChange={() => setTheme(t)} />{' '}
+                {t === 'dark' ? 'Dark' : 'Light'}
+              </label>
+            ))}
+          </div>
+        </div>
+        <div className="card" data-testid="execution-provider">
+          <h3>Execution provider</h3>
+          {info && (
+            <p>
+              <strong>{info.executionProvider.name.toUpperCase()}</strong> —{' '}
+              <span className="muted">{info.executionProvider.reason}</span>
+            </p>
+          )}
+        </div>
+      </div>
+      <div className="card">
+        <h3>Analysis</h3>
+        <div className="row toolbar">
+          <label>
+            Channels{' '}
+            <select
+              value={opts.channels ?? 'auto'}
+              onChange={(e) =>
+                setAnalyzeOptions({ ...opts, channels: e.target.value as NonNullable<typeof opts.channels> })
+              }
+            >
+              <option value="auto">auto (2 channels = mic, system)</option>
+              <option value="mic,system">mic, system</option>
+              <option value="system,mic">system, mic</option>
+              <option value="mono">mono (down-mix)</option>
+            </select>
+          </label>
+          <label>
+            Speakers{' '}
+            <input
+              type="number"
+              min={1}
+              max={20}
+              placeholder="auto"
+              style={{ width: 80 }}
+              value={opts.numSpeakers ?? ''}
+              onChange={(e) => setAnalyzeOptions({ ...opts, numSpeakers: num(e.target.value) })}
+            />
+          </label>
+          <label>
+            Clustering threshold (cosine distance){' '}
+            <input
+              type="number"
+              min={0}
+              max={2}
+              step={0.01}
+              placeholder="default"
+              style={{ width: 100 }}
+              value={opts.clusteringThreshold ?? ''}
+              onChange={(e) => setAnalyzeOptions({ ...opts, clusteringThreshold: num(e.target.value) })}
+            />
+          </label>
+          <button className="ghost small" onClick={() => setAnalyzeOptions({})}>
+            Reset to defaults
+          </button>
+        </div>
+        <p className="muted small-text">Applies to recordings added from now on.</p>
+      </div>
+      <div className="card">
+        <h3>Models</h3>
+        <table className="table" data-testid="models">
+          <thead>
+            <tr>
+              <th>Role</th>
+              <th>Model</th>
+              <th>File</th>
+              <th>Version</th>
+              <th>License</th>
+              <th>Size</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {roles.flatMap((r) =>
+              info!.models
+                .filter((m) => m.role === r)
+                .map((m) => (
+                  <tr key={m.id} className={m.inUse ? 'in-use' : ''}>
+                    <td>{r}</td>
+                    <td>{m.id}</td>
+                    <td className="mono wrap">{m.file ?? '(built in)'}</td>
+                    <td>{m.version}</td>
+                    <td className="wrap">{m.license}</td>
+                    <td>{mb(m.bytes)}</td>
+                    <td>
+                      {m.inUse ? (
+                        <span className="tag ok">in use</span>
+                      ) : m.installed ? (
+                        <span className="tag">installed</span>
+                      ) : (
+                        <span className="tag muted">not installed</span>
+                      )}
+                    </td>
+                  </tr>
+                )),
+            )}
+          </tbody>
+        </table>
+      </div>
+      {info && (
+        <div className="grid2">
+          <div className="card">
+            <h3>Thresholds</h3>
+            <dl className="kv">
+              <dt>Voice identification ({info.thresholds.identification.modelId})</dt>
+              <dd>
+                cosine ≥ {info.thresholds.identification.threshold}, margin{' '}
+                {info.thresholds.identification.margin}
+              </dd>
+              <dt>Clustering</dt>
+              <dd>
+                {opts.clusteringThreshold ??
+                  info.thresholds.clusteringThreshold ??
+                  'engine default (tuned on the dev set)'}
+              </dd>
+            </dl>
+          </div>
+          <div className="card">
+            <h3>Data</h3>
+            <dl className="kv">
+              <dt>Data folder</dt>
+              <dd className="mono">{info.dataFolder}</dd>
+              <dt>Database</dt>
+              <dd className="mono">{info.dbPath}</dd>
+              <dt>Retention</dt>
+              <dd>{info.retention}</dd>
+              <dt>Version</dt>
+              <dd>
+                {info.version} ({info.host})
+              </dd>
+            </dl>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

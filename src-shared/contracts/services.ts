@@ -1,0 +1,249 @@
+/**
+ * The app's service contracts, defined once (STYLE.md 1): the methods the UI calls on the engine,
+ * the events the engine emits, the service names, and zod schemas of every method's arguments
+ * (validated by the engine side on receipt). Electron IPC, the web host and in-process callers
+ * all use these. Pure TypeScript.
+ */
+import { z } from 'zod';
+
+import type { AnalysisResult, AnalyzeOptions, Stage } from './analysis.ts';
+import type { HistoryService } from './history.ts';
+import type { LiveEvent, LiveSessionSummary } from './live.ts';
+import type { Voiceprint, VoiceprintsService } from './voiceprints.ts';
+
+/** Service names on the wire. */
+export const SERVICE = {
+  analysis: 'analysis',
+  library: 'library',
+  history: 'history',
+  app: 'app',
+  live: 'live',
+} as const;
+
+/**
+ * A recording the engine can read: an upload to the web host (`POST /upload`) or, in the desktop
+ * app, a local path the user dropped or picked.
+ */
+export type FileRef = { kind: 'upload'; uploadId: string; name: string } | { kind: 'path'; path: string };
+
+/** State of one analysis job in the queue. */
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One analysis job, as shown in the Files queue. */
+export interface JobInfo {
+  id: string;
+  /** File name shown to the user. */
+  name: string;
+  status: JobStatus;
+  /** Stage in progress, when running. */
+  stage: Stage | null;
+  /** Overall progress in [0, 1] (stages weighted by typical share of run time). */
+  progress: number;
+  /** Stored call id, once done. */
+  callId: number | null;
+  error: string | null;
+  /** ISO 8601. */
+  queuedAt: string;
+}
+
+/** A finished analysis: the result with speakers labelled from the library, and its call id. */
+export interface AnalyzedCall {
+  callId: number;
+  result: AnalysisResult;
+  /** Per speaker id: the linked voiceprint when the speaker was identified. */
+  voiceprintIds: Record<string, number | null>;
+}
+
+/** File analysis: a queue processed one job at a time. Events: {@link AnalysisEvents}. */
+export interface AnalysisService {
+  enqueue(req: { file: FileRef; options?: AnalyzeOptions }): Promise<JobInfo>;
+  cancel(jobId: string): Promise<void>;
+  jobs(): Promise<JobInfo[]>;
+  /** The result of a done job. @throws when the job is not done. */
+  result(jobId: string): Promise<AnalyzedCall>;
+}
+
+/** Events of the analysis service. */
+export interface AnalysisEvents {
+  /** A job changed (status or progress; progress at most ~10 Hz per job). */
+  job: JobInfo;
+}
+
+/**
+ * The voiceprint library as the UI uses it: the store's operations, enrollment from an uploaded or
+ * local file, import/export of the versioned library file.
+ */
+export interface LibraryService extends Pick<
+  VoiceprintsService,
+  'list' | 'rename' | 'merge' | 'delete' | 'enrollFromCall'
+> {
+  enrollFromFile(req: { name: string; consent: string; notes?: string; file: FileRef }): Promise<Voiceprint>;
+  /** The library as a versioned JSON export file (text). */
+  exportLibrary(): Promise<string>;
+  /** Imports an export file's text. @returns the number of voiceprints imported. */
+  importLibrary(text: string): Promise<number>;
+}
+
+/** Events of the library service. */
+export interface LibraryEvents {
+  /** The library changed (enrolled, renamed, merged, deleted, imported). */
+  changed: { count: number };
+}
+
+/** One model of a role, as shown in Settings. */
+export interface ModelInfo {
+  role: string;
+  id: string;
+  file: string | null;
+  version: string;
+  license: string;
+  bytes: number;
+  /** Whether this is the role's default (the one in use). */
+  inUse: boolean;
+  /** Whether the file was found on this machine (model-free backends: true). */
+  installed: boolean;
+}
+
+/** What the Settings view shows. */
+export interface AppInfo {
+  version: string;
+  /** `web` (loopback host) or `electron`. */
+  host: 'web' | 'electron';
+  models: ModelInfo[];
+  executionProvider: { name: string; reason: string };
+  thresholds: {
+    /** Cosine-similarity threshold and margin of the encoder in use. */
+    identification: { modelId: string; threshold: number; margin: number };
+    clusteringThreshold: number | null;
+  };
+  dataFolder: string;
+  dbPath: string;
+  /** Raw audio retention: uploads are deleted after analysis unless kept. */
+  retention: string;
+  /** Whether the live capture contract is available in this build. */
+  liveAvailable: boolean;
+}
+
+/** App-wide information. */
+export interface AppService {
+  info(): Promise<AppInfo>;
+}
+
+/** Where the UI asks a live session to take its audio from. */
+export type LiveSourceRequest =
+  | { kind: 'pulse'; mic?: string; system?: string }
+  /** A stereo recording (ch0 = mic, ch1 = system) replayed at `speed` × real time. */
+  | { kind: 'replay'; file: FileRef; speed: number };
+
+/**
+ * Live monitoring as the UI drives it over RPC (the engine's `LiveSession` behind it; events of
+ * src-shared/contracts/live.ts arrive as {@link LiveUiEvents}). One session at a time.
+ */
+export interface LiveControlService {
+  start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }>;
+  /** Stops the session and waits for its summary (open turns closed, call saved). */
+  stop(sessionId: string): Promise<LiveSessionSummary>;
+  /** Audio sources that can be chosen (PulseAudio/PipeWire); empty where none can be listed. */
+  devices(): Promise<{
+    sources: { name: string; description: string; monitor: boolean }[];
+    error: string | null;
+  }>;
+}
+
+/** Events of the live service. */
+export interface LiveUiEvents {
+  event: { sessionId: string; event: LiveEvent };
+  /** The session ended (source finished, stopped, or failed). */
+  ended: { sessionId: string; summary: LiveSessionSummary | null; error: string | null };
+}
+
+/** Re-exported so UI code imports services from one place. */
+export type { HistoryService };
+
+// ---- argument schemas (validated on the engine side) ----
+
+const id = z.number().int().positive();
+const text = (max: number) => z.string().trim().min(1).max(max);
+const FileRefSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('upload'),
+    uploadId: z.string().regex(/^[a-f0-9]{32}$/),
+    name: z.string().max(500),
+  }),
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+]);
+const AnalyzeOptionsSchema = z
+  .object({
+    channels: z.enum(['auto', 'mono', 'mic,system', 'system,mic']).optional(),
+    numSpeakers: z.number().int().min(1).max(20).optional(),
+    minSpeakers: z.number().int().min(1).max(20).optional(),
+    maxSpeakers: z.number().int().min(1).max(20).optional(),
+    clusteringThreshold: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+const jobId = z.string().regex(/^[a-z0-9-]{1,64}$/);
+
+/** Argument tuples of {@link AnalysisService}. */
+export const AnalysisArgs = {
+  enqueue: z.tuple([z.object({ file: FileRefSchema, options: AnalyzeOptionsSchema.optional() })]),
+  cancel: z.tuple([jobId]),
+  jobs: z.tuple([]),
+  result: z.tuple([jobId]),
+};
+
+/** Argument tuples of {@link LibraryService}. */
+export const LibraryArgs = {
+  list: z.tuple([]),
+  rename: z.tuple([id, text(200)]),
+  merge: z.tuple([id, id]),
+  delete: z.tuple([id]),
+  enrollFromCall: z.tuple([
+    z.object({ callId: id, speakerId: z.string().min(1).max(64), name: text(200), consent: text(1000) }),
+  ]),
+  enrollFromFile: z.tuple([
+    z.object({
+      name: text(200),
+      consent: text(1000),
+      notes: z.string().max(2000).optional(),
+      file: FileRefSchema,
+    }),
+  ]),
+  exportLibrary: z.tuple([]),
+  importLibrary: z.tuple([z.string().max(50_000_000)]),
+};
+
+/** Argument tuples of {@link HistoryService}. */
+export const HistoryArgs = {
+  list: z.tuple([
+    z.object({
+      limit: z.number().int().min(1).max(500).optional(),
+      offset: z.number().int().min(0).optional(),
+      search: z.string().max(200).optional(),
+    }),
+  ]),
+  open: z.tuple([id]),
+  delete: z.tuple([id]),
+  export: z.tuple([id, z.enum(['json', 'rttm', 'csv'])]),
+};
+
+/** Argument tuples of {@link LiveControlService}. */
+export const LiveArgs = {
+  start: z.tuple([
+    z.object({
+      source: z.discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('pulse'),
+          mic: z.string().max(500).optional(),
+          system: z.string().max(500).optional(),
+        }),
+        z.object({ kind: z.literal('replay'), file: FileRefSchema, speed: z.number().positive().max(100) }),
+      ]),
+      title: z.string().max(200).optional(),
+    }),
+  ]),
+  stop: z.tuple([jobId]),
+  devices: z.tuple([]),
+};
+
+/** Argument tuples of {@link AppService}. */
+export const AppArgs = { info: z.tuple([]) };

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import {
+  CancelledError,
+  type CallContext,
+  createMemoryTransportPair,
+  exposeService,
+  proxyService,
+  RemoteError,
+  RpcClient,
+  RpcServer,
+  subscribeEvent,
+} from './rpc.ts';
+
+interface Calc {
+  add(a: number, b: number): Promise<number>;
+  fail(msg: string): Promise<void>;
+  slow(ms: number): Promise<string>;
+}
+interface CalcEvents {
+  tick: { n: number };
+}
+
+function setup(): {
+  server: RpcServer;
+  client: RpcClient;
+  calc: ReturnType<typeof proxyService<Calc>>;
+  log: string[];
+  close: () => void;
+} {
+  const log: string[] = [];
+  const server = new RpcServer();
+  class Impl implements Calc {
+    async add(a: number, b: number): Promise<number> {
+      return a + b;
+    }
+    async fail(msg: string): Promise<void> {
+      throw Object.assign(new Error(msg), { name: 'StoreError', code: 'not_found' });
+    }
+    slow(ms: number, ctx?: CallContext): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => resolve('finished'), ms);
+        ctx?.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          log.push('aborted on the server');
+          reject(new Error('aborted'));
+        });
+      });
+    }
+  }
+  exposeService<Calc>(server, 'calc', new Impl(), { add: z.tuple([z.number(), z.number()]) });
+  const [a, b] = createMemoryTransportPair();
+  server.connect(a);
+  const client = new RpcClient(b);
+  return { server, client, calc: proxyService<Calc>(client, 'calc'), log, close: () => b.close() };
+}
+
+describe('RPC over the in-memory transport', () => {
+  it('calls a method and returns its value', async () => {
+    const { calc } = setup();
+    expect(await calc.add(2, 3)).toBe(5);
+    const all = await Promise.all([calc.add(1, 1), calc.add(2, 2), calc.add(3, 3)]);
+    expect(all).toEqual([2, 4, 6]);
+  });
+
+  it('rejects with the remote error name, message and code', async () => {
+    const { calc } = setup();
+    const err = await calc.fail('no such voiceprint').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect(err).toMatchObject({ name: 'StoreError', message: 'no such voiceprint', code: 'not_found' });
+  });
+
+  it('validates arguments at the receiving side', async () => {
+    const { client } = setup();
+    const err = await client.call('calc', 'add', ['2', 3]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ValidationError' });
+    expect(String((err as Error).message)).toContain('calc.add');
+  });
+
+  it('rejects unknown methods and ignores malformed envelopes', async () => {
+    const { client } = setup();
+    await expect(client.call('calc', 'nope', [])).rejects.toMatchObject({ code: 'unknown_method' });
+    await expect(client.call('other', 'add', [])).rejects.toThrow(/unknown method/);
+  });
+
+  it('cancels a call: the caller rejects with AbortError and the server sees the abort', async () => {
+    const { client, log } = setup();
+    const ctrl = new AbortController();
+    const calc = proxyService<Calc>(client, 'calc', { signal: ctrl.signal });
+    const p = calc.slow(10_000);
+    setTimeout(() => ctrl.abort(), 20);
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).name).toBe('AbortError');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(['aborted on the server']);
+    await expect(proxyService<Calc>(client, 'calc', { signal: ctrl.signal }).add(1, 2)).rejects.toThrow(
+      CancelledError,
+    );
+  });
+
+  it('delivers events to subscribers until they unsubscribe', async () => {
+    const { server, client } = setup();
+    const got: number[] = [];
+    const off = subscribeEvent<CalcEvents, 'tick'>(client, 'calc', 'tick', (p) => got.push(p.n));
+    server.emit('calc', 'tick', { n: 1 });
+    server.emit('calc', 'tick', { n: 2 });
+    server.emit('calc', 'other', { n: 9 });
+    await new Promise((r) => setTimeout(r, 5));
+    off();
+    server.emit('calc', 'tick', { n: 3 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('rejects pending calls and aborts server work when the transport closes', async () => {
+    const { calc, log, close } = setup();
+    const p = calc.slow(10_000);
+    await new Promise((r) => setTimeout(r, 5));
+    close();
+    await expect(p).rejects.toMatchObject({ name: 'DisconnectedError' });
+    expect(log).toEqual(['aborted on the server']);
+  });
+});

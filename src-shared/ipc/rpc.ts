@@ -1,0 +1,315 @@
+/**
+ * Generic IPC plumbing, written once (STYLE.md 2): `exposeService(server, name, impl)` on the
+ * engine side, `proxyService<T>(client, name)` on the UI side, over any {@link Transport}. Calls
+ * carry sequence numbers; errors are serialised with their name; a call can be cancelled with an
+ * AbortSignal (the implementation receives a signal as an extra last argument); services emit
+ * typed events to every connected client. No per-channel glue. Pure TypeScript.
+ */
+import type { ZodType } from 'zod';
+
+import {
+  type RpcMessage,
+  RpcMessageSchema,
+  type SerializedError,
+  type Transport,
+} from '../contracts/transport.ts';
+
+/** Error thrown on the client for a failed remote call; keeps the remote error's name and code. */
+export class RemoteError extends Error {
+  readonly code: string | undefined;
+  constructor(e: SerializedError) {
+    super(e.message);
+    this.name = e.name;
+    this.code = e.code;
+  }
+}
+
+/** The error a cancelled call rejects with (name `AbortError`, like `fetch`). */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
+/** Extra last argument every exposed method receives. */
+export interface CallContext {
+  /** Aborted when the caller cancels or disconnects. */
+  signal: AbortSignal;
+}
+
+/** Zod schemas of a service's method arguments (a tuple schema per method), checked on receipt. */
+export type ArgSchemas<T> = { [K in keyof T]?: ZodType<unknown[]> };
+
+/** Serialises any thrown value. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+type Handler = (args: unknown[], ctx: CallContext) => Promise<unknown>;
+
+/**
+ * Engine side: dispatches calls from any number of connected transports to exposed services and
+ * broadcasts events to all of them.
+ */
+export class RpcServer {
+  private readonly services = new Map<string, Map<string, Handler>>();
+  private readonly peers = new Set<Transport>();
+  /** Called for calls slower than `slowCallMs` (default 2 s) — slow-call logging. */
+  onSlowCall: ((service: string, method: string, ms: number) => void) | null = null;
+  slowCallMs = 2000;
+
+  /** Registers a service's methods by name. @throws Error when the name is taken. */
+  register(name: string, handlers: Map<string, Handler>): void {
+    if (this.services.has(name)) throw new Error(`service ${name} already exposed`);
+    this.services.set(name, handlers);
+  }
+
+  /** Serves one peer until it closes. @returns a function that disconnects it. */
+  connect(transport: Transport): () => void {
+    const inflight = new Map<number, AbortController>();
+    this.peers.add(transport);
+    const off = transport.onMessage((raw) => {
+      const parsed = RpcMessageSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const msg = parsed.data;
+      if (msg.t === 'cancel') inflight.get(msg.id)?.abort();
+      else if (msg.t === 'call') void this.dispatch(transport, msg, inflight);
+    });
+    const disconnect = (): void => {
+      off();
+      offClose?.();
+      this.peers.delete(transport);
+      for (const c of inflight.values()) c.abort();
+      inflight.clear();
+    };
+    const offClose = transport.onClose?.(disconnect);
+    return disconnect;
+  }
+
+  /** Sends an event to every connected peer. */
+  emit(service: string, event: string, payload: unknown): void {
+    for (const p of this.peers) {
+      try {
+        p.send({ t: 'event', service, event, payload });
+      } catch {
+        // a peer that cannot receive any more is dropped when its transport closes
+      }
+    }
+  }
+
+  private async dispatch(
+    transport: Transport,
+    msg: Extract<RpcMessage, { t: 'call' }>,
+    inflight: Map<number, AbortController>,
+  ): Promise<void> {
+    const ctrl = new AbortController();
+    inflight.set(msg.id, ctrl);
+    const t0 = Date.now();
+    let reply: RpcMessage;
+    try {
+      const handler = this.services.get(msg.service)?.get(msg.method);
+      if (!handler)
+        throw Object.assign(new Error(`unknown method ${msg.service}.${msg.method}`), {
+          code: 'unknown_method',
+        });
+      const value = await handler(msg.args, { signal: ctrl.signal });
+      if (ctrl.signal.aborted) throw new CancelledError();
+      reply = { t: 'result', id: msg.id, value };
+    } catch (err) {
+      reply = {
+        t: 'error',
+        id: msg.id,
+        error: serializeError(ctrl.signal.aborted ? new CancelledError() : err),
+      };
+    } finally {
+      inflight.delete(msg.id);
+    }
+    const ms = Date.now() - t0;
+    if (ms > this.slowCallMs) this.onSlowCall?.(msg.service, msg.method, ms);
+    try {
+      transport.send(reply);
+    } catch {
+      // peer went away
+    }
+  }
+}
+
+/**
+ * Exposes `impl`'s methods as service `name`. Arguments are validated with `schemas` (when given
+ * for a method) before the call; a validation failure rejects with name `ValidationError`.
+ */
+export function exposeService<T extends object>(
+  server: RpcServer,
+  name: string,
+  impl: T,
+  schemas: ArgSchemas<T> = {},
+): void {
+  const handlers = new Map<string, Handler>();
+  const proto = Object.getPrototypeOf(impl) as object;
+  const keys = new Set([...Object.keys(impl), ...Object.getOwnPropertyNames(proto)]);
+  for (const key of keys) {
+    const fn = (impl as Record<string, unknown>)[key];
+    if (key === 'constructor' || typeof fn !== 'function') continue;
+    const schema = (schemas as Record<string, ZodType<unknown[]> | undefined>)[key];
+    handlers.set(key, async (args, ctx) => {
+      let checked = args;
+      if (schema) {
+        const r = schema.safeParse(args);
+        if (!r.success) {
+          const issue = r.error.issues[0];
+          throw Object.assign(
+            new Error(`invalid arguments to ${name}.${key}: ${issue?.path.join('.')} ${issue?.message}`),
+            {
+              name: 'ValidationError',
+            },
+          );
+        }
+        checked = r.data;
+      }
+      return (fn as (...a: unknown[]) => unknown).apply(impl, [...checked, ctx]);
+    });
+  }
+  server.register(name, handlers);
+}
+
+/** UI side: issues calls, pairs results, forwards events to subscribers. */
+export class RpcClient {
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+  constructor(private readonly transport: Transport) {
+    transport.onMessage((raw) => {
+      const parsed = RpcMessageSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const msg = parsed.data;
+      if (msg.t === 'result' || msg.t === 'error') {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.t === 'result') p.resolve(msg.value);
+        else
+          p.reject(
+            msg.error.name === 'AbortError'
+              ? new CancelledError(msg.error.message)
+              : new RemoteError(msg.error),
+          );
+      } else if (msg.t === 'event') {
+        for (const cb of this.listeners.get(`${msg.service}.${msg.event}`) ?? []) cb(msg.payload);
+      }
+    });
+    transport.onClose?.(() => {
+      for (const p of this.pending.values())
+        p.reject(new RemoteError({ name: 'DisconnectedError', message: 'the engine connection closed' }));
+      this.pending.clear();
+    });
+  }
+
+  /** Calls `service.method(...args)`; rejects with {@link CancelledError} when `signal` aborts. */
+  call(service: string, method: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!this.pending.delete(id)) return;
+        this.transport.send({ t: 'cancel', id });
+        reject(new CancelledError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (v) => (done(), resolve(v)),
+        reject: (e) => (done(), reject(e)),
+      });
+      this.transport.send({ t: 'call', id, service, method, args });
+    });
+  }
+
+  /** Subscribes to one event of a service. @returns the unsubscribe function. */
+  subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void {
+    const key = `${service}.${event}`;
+    let set = this.listeners.get(key);
+    if (!set) this.listeners.set(key, (set = new Set()));
+    set.add(cb);
+    return () => set.delete(cb);
+  }
+}
+
+/** A service's client-side type: its methods, without the engine-side {@link CallContext}. */
+export type Remote<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
+};
+
+/**
+ * A typed proxy of service `name`: every property is a method that calls the remote one.
+ * @param opts.signal cancels every call made through this proxy.
+ */
+export function proxyService<T>(
+  client: RpcClient,
+  name: string,
+  opts: { signal?: AbortSignal } = {},
+): Remote<T> {
+  return new Proxy({} as Remote<T>, {
+    get(_target, prop) {
+      if (typeof prop !== 'string' || prop === 'then') return undefined;
+      return (...args: unknown[]) => client.call(name, prop, args, opts.signal);
+    },
+  });
+}
+
+/** Typed subscription to a service event. `E` maps event names to payload types. */
+export function subscribeEvent<E, K extends keyof E & string>(
+  client: RpcClient,
+  service: string,
+  event: K,
+  cb: (payload: E[K]) => void,
+): () => void {
+  return client.subscribe(service, event, cb as (p: unknown) => void);
+}
+
+/**
+ * Two connected in-memory transports (tests, in-process use). Messages are delivered
+ * asynchronously and structured-cloned, like a real process boundary.
+ */
+export function createMemoryTransportPair(): [Transport & { close(): void }, Transport & { close(): void }] {
+  const make = (): {
+    t: Transport & { close(): void };
+    receivers: Set<(m: RpcMessage) => void>;
+    closers: Set<() => void>;
+  } => {
+    const receivers = new Set<(m: RpcMessage) => void>();
+    const closers = new Set<() => void>();
+    const t = {
+      send: (_m: RpcMessage) => undefined as void,
+      onMessage: (cb: (m: RpcMessage) => void) => (receivers.add(cb), () => receivers.delete(cb)),
+      onClose: (cb: () => void) => (closers.add(cb), () => closers.delete(cb)),
+      close: () => undefined as void,
+    };
+    return { t, receivers, closers };
+  };
+  const a = make();
+  const b = make();
+  let closed = false;
+  const deliver = (to: typeof a) => (m: RpcMessage) => {
+    if (closed) throw new Error('transport closed');
+    const copy = structuredClone(m);
+    queueMicrotask(() => {
+      if (!closed) for (const r of to.receivers) r(copy);
+    });
+  };
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const c of [...a.closers, ...b.closers]) c();
+  };
+  a.t.send = deliver(b);
+  b.t.send = deliver(a);
+  a.t.close = close;
+  b.t.close = close;
+  return [a.t, b.t];
+}
