@@ -1,7 +1,8 @@
 /**
  * The app in Debian Chromium against the loopback web host, on the real engine and real dev
  * recordings: drop → progress → results (2 speakers, a timeline); remember a voice → Library →
- * rename → another recording of that speaker shows the name → delete; every view screenshotted
+ * rename → another recording of that speaker shows the name → delete; Live replay → remember a
+ * remote speaker → Library lists it; every view screenshotted
  * (1280×800, dark and light, and 1920×1080); every request the page makes goes to 127.0.0.1.
  */
 import { execFileSync } from 'node:child_process';
@@ -145,7 +146,7 @@ test('Settings and Live views, keyboard navigation, light theme, 1920×1080', as
   await page.getByLabel('Dark').check();
 });
 
-test('Live: replaying a dev stereo call fills the You lane and remote lanes as it plays', async () => {
+test('Live: replaying a dev stereo call fills the You lane and remote lanes, then remember a remote voice', async () => {
   await nav('Live').click();
   await page.getByTestId('live-file').setInputFiles(STEREO);
   await page.getByRole('button', { name: 'Start' }).click();
@@ -160,8 +161,29 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes as i
   await page.screenshot({ path: join(SCREENSHOTS, 'live.png') });
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('button', { name: 'Start' })).toBeVisible({ timeout: 30_000 });
+
+  // remember a remote speaker of the session that just ended; the Library lists the name
+  const speakers = page.getByTestId('live-speakers');
+  const remember = speakers.locator('[data-testid^="remember-S"]').first();
+  const key = (await remember.getAttribute('data-testid'))!.slice('remember-'.length);
+  const card = speakers.getByTestId(`live-speaker-${key}`);
+  await remember.click();
+  await card.getByLabel('Name').fill('Live Caller');
+  await card.getByLabel('Consent').fill('e2e test, synthetic consent');
+  await page.screenshot({ path: join(SCREENSHOTS, 'live-remember.png') });
+  await card.getByRole('button', { name: 'Save' }).click();
+  await expect(card.getByText('saved as Live Caller')).toBeVisible();
+  await page.screenshot({ path: join(SCREENSHOTS, 'live-remembered.png') });
+  await nav('Library').click();
+  const row = page.locator('[data-testid=voiceprint][data-name="Live Caller"]');
+  await expect(row).toBeVisible();
+
   await nav('History').click();
   await expect(page.getByTestId('call').first()).toContainText('replay');
+  await nav('Library').click();
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await row.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(page.getByTestId('voiceprint')).toHaveCount(0);
 });
 
 test('every request the page made went to 127.0.0.1', async () => {

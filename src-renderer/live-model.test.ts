@@ -59,4 +59,28 @@ describe('live event model', () => {
     });
     expect(m.warnings.size).toBe(0);
   });
+
+  it('keeps the identification status of a speaker named from the library', () => {
+    const m = emptyLive();
+    applyLiveEvent(m, {
+      type: 'speaker',
+      change: 'new',
+      speaker: 'S1',
+      channel: 'system',
+      label: 'Speaker 1',
+      t_s: 1,
+    });
+    expect(m.speakers.get('S1')?.status).toBeUndefined();
+    applyLiveEvent(m, {
+      type: 'speaker',
+      change: 'identified',
+      speaker: 'S1',
+      channel: 'system',
+      label: 'Ann',
+      t_s: 2,
+      status: 'known',
+      similarity: 0.7,
+    });
+    expect(m.speakers.get('S1')).toMatchObject({ label: 'Ann', status: 'known' });
+  });
 });

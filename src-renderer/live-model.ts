@@ -5,6 +5,7 @@
  */
 import type { SpeakerAttributes, Turn } from '../src-shared/contracts/analysis.ts';
 import type { LiveChannel, LiveEvent } from '../src-shared/contracts/live.ts';
+import type { IdentificationStatus } from '../src-shared/contracts/voiceprints.ts';
 
 export interface LiveSpeaker {
   id: string;
@@ -12,6 +13,8 @@ export interface LiveSpeaker {
   channel: LiveChannel;
   attributes: SpeakerAttributes | null;
   merged: boolean;
+  /** Identification from the voiceprint library, once the session has decided. */
+  status?: IdentificationStatus;
 }
 
 export interface LiveModel {
@@ -78,6 +81,7 @@ export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
     case 'speaker': {
       const s = speaker(m, e.speaker, e.channel, e.label);
       s.label = e.label;
+      if (e.status) s.status = e.status;
       if (e.change === 'merged' && e.into) {
         s.merged = true;
         for (const t of m.turns) if (t.speakerId === e.speaker) t.speakerId = e.into;

@@ -1,12 +1,14 @@
 /**
  * The live service behind the UI: starts an engine `LiveSession` on a replayed recording or the
  * PulseAudio/PipeWire devices, forwards its events (≤ 20 Hz summaries, turns, speakers) to every
- * connected UI, stops it on request. Sessions write to the history store. One session at a time.
+ * connected UI, stops it on request, and remembers a speaker's voice (during the session or after
+ * it, for the most recent one). Sessions write to the history store. One session at a time.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 
 import type { LiveSessionSummary } from '../../src-shared/contracts/live.ts';
+import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import {
   type LiveControlService,
   type LiveSourceRequest,
@@ -16,7 +18,7 @@ import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../cap
 import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
-import { type EngineServiceDeps, resolveFileRef } from './services.ts';
+import { type EngineServiceDeps, rememberEmbedding, resolveFileRef } from './services.ts';
 
 interface Running {
   id: string;
@@ -27,6 +29,8 @@ interface Running {
 /** Live sessions for the UI. */
 export class LiveControl implements LiveControlService {
   private current: Running | null = null;
+  /** The most recent session (running or ended), whose voices can still be remembered. */
+  private latest: Running | null = null;
 
   constructor(private readonly deps: EngineServiceDeps) {}
 
@@ -70,7 +74,7 @@ export class LiveControl implements LiveControlService {
         if (this.current?.id === id) this.current = null;
         void cleanup();
       });
-    this.current = { id, session, done };
+    this.current = this.latest = { id, session, done };
     return { sessionId: id };
   }
 
@@ -82,6 +86,33 @@ export class LiveControl implements LiveControlService {
     const summary = await cur.done;
     if (!summary) throw new Error('the live session failed');
     return summary;
+  }
+
+  async rememberVoice(req: Parameters<LiveControlService['rememberVoice']>[0]): Promise<Voiceprint> {
+    const s = this.latest;
+    if (!s || s.id !== req.sessionId)
+      throw Object.assign(
+        new Error(
+          `live session ${req.sessionId} is no longer available; voices can be remembered from the most recent session only`,
+        ),
+        { code: 'not_found' },
+      );
+    const e = await s.session.speakerEmbedding(req.speaker);
+    if (!e) {
+      const needS = this.deps.models.embedder.minFrames / 100;
+      throw Object.assign(
+        new Error(
+          `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
+        ),
+        { code: 'not_enough_speech' },
+      );
+    }
+    return rememberEmbedding(this.deps, req, {
+      vector: e.embedding,
+      source: `live:${s.session.callId ?? s.id}/${req.speaker}`,
+      speechS: e.seconds,
+      snrDb: null,
+    });
   }
 
   /** Stops the running session (shutdown). */

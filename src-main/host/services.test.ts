@@ -9,6 +9,8 @@ import {
   type AppService,
   type JobInfo,
   type LibraryService,
+  type LiveControlService,
+  type LiveUiEvents,
   SERVICE,
 } from '../../src-shared/contracts/services.ts';
 import {
@@ -27,6 +29,7 @@ let tmp: TmpDir;
 let db: Db;
 let client: RpcClient;
 const SAMPLE = (): string => devFile('diarization/pyannote_sample.wav');
+const STEREO = (): string => devFile('stereo/aws_lca_auto_repairs_40_stereo.wav');
 
 beforeAll(async () => {
   useSharedModels();
@@ -132,6 +135,57 @@ describe('engine services over the in-memory transport (real models, real record
     const aCancelled = waitFor(a.id, 'cancelled', []);
     await analysis.cancel(a.id);
     expect((await aCancelled).error).toBeNull();
+  });
+
+  it('remembers a live speaker during the session and another after it ended', async () => {
+    const live = proxyService<LiveControlService>(client, SERVICE.live);
+    const library = proxyService<LibraryService>(client, SERVICE.library);
+    const changes: number[] = [];
+    const offChanged = client.subscribe(SERVICE.library, 'changed', (p) =>
+      changes.push((p as { count: number }).count),
+    );
+    let callId: number | null = null;
+    let resolveHeard: (speaker: string) => void = () => undefined;
+    // age/gender is first estimated after ~3 s of a speaker's clean speech: enough to remember it
+    const heard = new Promise<string>((ok) => (resolveHeard = ok));
+    const offEvent = subscribeEvent<LiveUiEvents, 'event'>(client, SERVICE.live, 'event', ({ event }) => {
+      if (event.type === 'session' && event.state === 'started') callId = event.call_id;
+      if (event.type === 'attributes' && event.speaker.startsWith('S')) resolveHeard(event.speaker);
+    });
+    const ended = new Promise<LiveUiEvents['ended']>((ok) => {
+      const off = subscribeEvent<LiveUiEvents, 'ended'>(client, SERVICE.live, 'ended', (e) => (off(), ok(e)));
+    });
+    const { sessionId } = await live.start({
+      source: { kind: 'replay', file: { kind: 'path', path: STEREO() }, speed: 20 },
+    });
+    const speaker = await heard;
+    const caller = await live.rememberVoice({ sessionId, speaker, name: 'Live caller', consent: 'test' });
+    expect(callId).not.toBeNull();
+    expect(caller.embeddings).toMatchObject([{ source: `live:${callId}/${speaker}` }]);
+    expect(caller.embeddings[0].speechS).toBeGreaterThanOrEqual(3);
+    const summary = await live.stop(sessionId);
+    expect((await ended).summary?.callId).toBe(summary.callId);
+
+    // after the session ended, its voices can still be remembered
+    const agent = await live.rememberVoice({ sessionId, speaker: 'you', name: 'Agent', consent: 'test' });
+    expect(agent.embeddings[0].source).toBe(`live:${callId}/you`);
+    expect((await library.list()).map((v) => v.name).sort()).toEqual(['Agent', 'Live caller']);
+    await expect(
+      live.rememberVoice({ sessionId, speaker: 'S99', name: 'X', consent: 'test' }),
+    ).rejects.toMatchObject({ code: 'not_found', message: /no speaker S99/ });
+    await expect(
+      live.rememberVoice({ sessionId: 'f'.repeat(8), speaker: 'S1', name: 'X', consent: 'test' }),
+    ).rejects.toMatchObject({ code: 'not_found', message: /most recent session/ });
+    await expect(
+      live.rememberVoice({ sessionId, speaker: 'S1', name: 'X', consent: ' ' }),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(
+      client.call(SERVICE.live, 'rememberVoice', [{ sessionId, speaker: '../x', name: 'X', consent: 'y' }]),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
+    offEvent();
+    offChanged();
+    expect(changes).toEqual([1, 2]);
+    for (const v of await library.list()) await library.delete(v.id);
   });
 
   it('rejects bad arguments and missing files with clear errors', async () => {

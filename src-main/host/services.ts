@@ -236,6 +236,29 @@ export function resolveFileRef(ref: FileRef, uploadPath: (id: string) => string 
   return path;
 }
 
+/** Tells every UI that the voiceprint library changed (the Library view refetches). */
+export function libraryChanged(deps: EngineServiceDeps): void {
+  deps.emit(SERVICE.library, 'changed', { count: listVoiceprints(deps.db).length });
+}
+
+/**
+ * "Remember this voice": keeps one speaker embedding of the encoder in use as a new voiceprint
+ * with the consent given, and tells the UIs. Shared by enrollment from an analysed call and from
+ * a live session.
+ */
+export function rememberEmbedding(
+  deps: EngineServiceDeps,
+  who: { name: string; consent: string },
+  e: { vector: Float32Array; source: string; speechS: number; snrDb: number | null },
+): Voiceprint {
+  const enc = deps.models.embedder.use;
+  const id = createVoiceprint(deps.db, { name: who.name, consentHow: who.consent }, [
+    { ...e, modelId: enc.id, modelVersion: enc.version },
+  ]);
+  libraryChanged(deps);
+  return getVoiceprint(deps.db, id);
+}
+
 /** The voiceprint library on the store. */
 export class Library implements LibraryService {
   constructor(
@@ -244,7 +267,7 @@ export class Library implements LibraryService {
   ) {}
 
   private changed(): void {
-    this.deps.emit(SERVICE.library, 'changed', { count: listVoiceprints(this.deps.db).length });
+    libraryChanged(this.deps);
   }
 
   async list(): Promise<Voiceprint[]> {
@@ -283,20 +306,13 @@ export class Library implements LibraryService {
         },
       );
     }
-    const enc = this.deps.models.embedder.use;
     const snr = call.result.quality.find((q) => q.channel === speaker.channel)?.snrDb ?? null;
-    const id = createVoiceprint(this.deps.db, { name: req.name, consentHow: req.consent }, [
-      {
-        vector,
-        modelId: enc.id,
-        modelVersion: enc.version,
-        source: `call:${req.callId}/${req.speakerId}`,
-        speechS: speaker.speechS,
-        snrDb: snr,
-      },
-    ]);
-    this.changed();
-    return getVoiceprint(this.deps.db, id);
+    return rememberEmbedding(this.deps, req, {
+      vector,
+      source: `call:${req.callId}/${req.speakerId}`,
+      speechS: speaker.speechS,
+      snrDb: snr,
+    });
   }
   async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
     const path = resolveFileRef(req.file, this.deps.uploadPath);

@@ -2,12 +2,13 @@
  * One analysed call: summary, speaker timeline, talk-time share, speakers with attributes and
  * "Remember this voice", audio quality per channel, warnings, and export to JSON / RTTM / CSV.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 
 import type { AnalysisResult, Speaker } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
-import { errorText, useApp } from '../state.ts';
+import { useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
+import { RememberVoice } from './RememberVoice.tsx';
 import { TalkShare } from './TalkShare.tsx';
 import { Timeline } from './Timeline.tsx';
 
@@ -32,56 +33,6 @@ function attributesText(s: Speaker): string {
   return parts.join(' · ');
 }
 
-function RememberVoice({ callId, speaker }: { callId: number; speaker: Speaker }): React.JSX.Element {
-  const conn = useApp((s) => s.conn);
-  const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [consent, setConsent] = useState('');
-  const [msg, setMsg] = useState<string | null>(null);
-  if (!open)
-    return (
-      <button className="small" onClick={() => setOpen(true)} data-testid={`remember-${speaker.id}`}>
-        Remember this voice
-      </button>
-    );
-  const save = async (e: React.FormEvent): Promise<void> => {
-    e.preventDefault();
-    try {
-      const v = await conn!.library.enrollFromCall({ callId, speakerId: speaker.id, name, consent });
-      setMsg(`Saved as ${v.name}`);
-      setOpen(false);
-    } catch (err) {
-      setMsg(errorText(err));
-    }
-  };
-  return (
-    <form className="inline-form" onSubmit={(e) => void save(e)} aria-label={`Remember ${speaker.label}`}>
-      <input
-        autoFocus
-        required
-        placeholder="Name"
-        aria-label="Name"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-      />
-      <input
-        required
-        placeholder="Consent (how, when)"
-        aria-label="Consent"
-        value={consent}
-        onChange={(e) => setConsent(e.target.value)}
-      />
-      <button type="submit" className="small primary">
-        Save
-      </button>
-      <button type="button" className="small ghost" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {msg && <span className="muted">{msg}</span>}
-    </form>
-  );
-}
-
 export function ResultPanel({
   result,
   callId,
@@ -92,6 +43,7 @@ export function ResultPanel({
   /** Voiceprint id per speaker id, when identified. */
   known?: Record<string, number | null>;
 }): React.JSX.Element {
+  const conn = useApp((s) => s.conn);
   const lanes = useMemo(() => buildLanes(result.speakers, result.turns), [result]);
   const talk = useMemo(() => talkTime(result.turns), [result]);
   const base = result.file.replace(/\.[^.]+$/, '').replace(/\s+/g, '_') || 'call';
@@ -154,7 +106,15 @@ export function ResultPanel({
                         <span className="tag ok">known voice</span>
                       ) : (
                         callId !== null &&
-                        s.channel !== 'mic' && <RememberVoice callId={callId} speaker={s} />
+                        s.channel !== 'mic' && (
+                          <RememberVoice
+                            speakerId={s.id}
+                            speakerLabel={s.label}
+                            save={(name, consent) =>
+                              conn!.library.enrollFromCall({ callId, speakerId: s.id, name, consent })
+                            }
+                          />
+                        )
                       )}
                     </td>
                   </tr>

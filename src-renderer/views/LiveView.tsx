@@ -1,13 +1,14 @@
 /**
  * Live: choose the sources (this computer's microphone + system output, or a recording replayed
  * in real time), start/stop, a scrolling timeline with a "You" lane and a lane per remote speaker,
- * level meters, speaker cards (name or "Unknown N", gender/age with confidence, talk time), the
- * talk-time share and quality warnings. Events are folded into a model; redraws are batched to
- * animation frames.
+ * level meters, speaker cards (name or "Unknown N", gender/age with confidence, talk time,
+ * "Remember this voice" during the session and after it), the talk-time share and quality
+ * warnings. Events are folded into a model; redraws are batched to animation frames.
  */
 import { useEffect, useRef, useState } from 'react';
 
 import type { LiveEvent } from '../../src-shared/contracts/live.ts';
+import { RememberVoice } from '../components/RememberVoice.tsx';
 import { TalkShare } from '../components/TalkShare.tsx';
 import { Timeline } from '../components/Timeline.tsx';
 import { applyLiveEvent, emptyLive, liveTurns, type LiveModel } from '../live-model.ts';
@@ -26,6 +27,8 @@ export function LiveView(): React.JSX.Element {
   const [mic, setMic] = useState('');
   const [system, setSystem] = useState('');
   const [session, setSession] = useState<string | null>(null);
+  /** The running or last session: its voices can still be remembered after it ended. */
+  const [lastSession, setLastSession] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [, setTick] = useState(0);
   const model = useRef<LiveModel>(emptyLive());
@@ -68,6 +71,7 @@ export function LiveView(): React.JSX.Element {
       const { sessionId } = await conn.live.start({ source });
       model.current.state = 'running';
       setSession(sessionId);
+      setLastSession(sessionId);
     } catch (e) {
       setError(errorText(e));
     }
@@ -212,7 +216,7 @@ export function LiveView(): React.JSX.Element {
               const s = m.speakers.get(l.speakerId)!;
               const a = s.attributes;
               return (
-                <div key={l.speakerId} className="speaker-card">
+                <div key={l.speakerId} className="speaker-card" data-testid={`live-speaker-${l.speakerId}`}>
                   <div>
                     <span className="swatch" style={{ background: l.color }} /> <strong>{s.label}</strong>
                   </div>
@@ -222,6 +226,20 @@ export function LiveView(): React.JSX.Element {
                       : 'age/gender: gathering evidence'}
                   </div>
                   <div>{formatClock(talk.get(l.speakerId) ?? 0)}</div>
+                  {s.status === 'known' ? (
+                    <span className="tag ok">known voice</span>
+                  ) : (
+                    lastSession && (
+                      <RememberVoice
+                        key={`${lastSession}:${s.id}`}
+                        speakerId={s.id}
+                        speakerLabel={s.label}
+                        save={(name, consent) =>
+                          conn!.live.rememberVoice({ sessionId: lastSession, speaker: s.id, name, consent })
+                        }
+                      />
+                    )
+                  )}
                 </div>
               );
             })}

@@ -143,6 +143,18 @@ export interface LiveControlService {
   start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }>;
   /** Stops the session and waits for its summary (open turns closed, call saved). */
   stop(sessionId: string): Promise<LiveSessionSummary>;
+  /**
+   * "Remember this voice" for a speaker of the running or the most recent session (`you`, `S1`,
+   * …): a new voiceprint from the clean speech heard so far, with the consent given; the library
+   * emits `changed`. @throws when the session is gone, the speaker unknown, or there is too
+   * little of their speech.
+   */
+  rememberVoice(req: {
+    sessionId: string;
+    speaker: string;
+    name: string;
+    consent: string;
+  }): Promise<Voiceprint>;
   /** Audio sources that can be chosen (PulseAudio/PipeWire); empty where none can be listed. */
   devices(): Promise<{
     sources: { name: string; description: string; monitor: boolean }[];
@@ -242,6 +254,14 @@ export const LiveArgs = {
     }),
   ]),
   stop: z.tuple([jobId]),
+  rememberVoice: z.tuple([
+    z.object({
+      sessionId: jobId,
+      speaker: z.string().regex(/^(you|S[1-9][0-9]{0,3})$/),
+      name: text(200),
+      consent: text(1000),
+    }),
+  ]),
   devices: z.tuple([]),
 };
 

@@ -87,7 +87,10 @@ describe('live session on replayed dev calls', () => {
     const turnsInDbDuringRun: number[] = [];
     // the caller speaks 10.14–13.28 s: stop the source at 12 s, mid-turn
     const session = new LiveSession(models, { db });
+    // a remote speaker's voice at the moment it appears: no speech of it yet, nothing to enroll
+    let atNew: ReturnType<LiveSession['speakerEmbedding']> | null = null;
     session.on((e) => {
+      if (e.type === 'speaker' && e.change === 'new') atNew ??= session.speakerEmbedding(e.speaker);
       if (e.type === 'turn') {
         const n = db.prepare('SELECT COUNT(*) AS n FROM turns WHERE call_id = ?').get(session.callId) as {
           n: number;
@@ -112,6 +115,17 @@ describe('live session on replayed dev calls', () => {
     // local speech (agent 0.4–6.0 s) on the mic, one remote speaker
     expect(session.turns.some((t) => t.channel === 'mic' && t.startS < 1 && t.endS > 5)).toBe(true);
     expect(summary.speakers.filter((s) => s.channel === 'system' && s.speechS > 1).length).toBe(1);
+    // "remember this voice" after the session: embeddings of the speech heard, per speaker
+    expect(await atNew).toBeNull();
+    const caller = await session.speakerEmbedding('S1');
+    const agent = await session.speakerEmbedding('you');
+    expect(caller).toMatchObject({ channel: 'system' });
+    expect(agent).toMatchObject({ channel: 'mic' });
+    expect(caller!.embedding).toHaveLength(models.embedder.dim);
+    expect(caller!.seconds).toBeGreaterThan(1);
+    expect(agent!.seconds).toBeGreaterThan(3);
+    expect(caller!.embedding).not.toEqual(agent!.embedding);
+    await expect(session.speakerEmbedding('S9')).rejects.toMatchObject({ code: 'not_found' });
     db.close();
   });
 

@@ -246,6 +246,24 @@ export class LiveSession {
     return this.finish(performance.now() - t0);
   }
 
+  /**
+   * The voice embedding of a speaker from the clean speech kept for it (at most the last
+   * {@link MAX_EVIDENCE_S} s), for enrolling it into the voiceprint library ("remember this
+   * voice"); works during the session and after it ended. A merged key resolves to its speaker.
+   * @returns null with too little speech (fewer fbank frames than the encoder's minimum);
+   *   `seconds` is the speech the embedding was computed from.
+   * @throws Error with code `not_found` for a speaker the session has not heard.
+   */
+  async speakerEmbedding(
+    key: string,
+  ): Promise<{ embedding: Float32Array; seconds: number; channel: LiveChannel } | null> {
+    const s = this.speakers.get(this.resolve(key));
+    if (!s) throw Object.assign(new Error(`no speaker ${key} in this live session`), { code: 'not_found' });
+    if (s.rows < this.models.embedder.minFrames) return null;
+    const embedding = await this.models.embedder.embed(this.evidence(s));
+    return { embedding, seconds: r3(s.rows / 100), channel: s.channel };
+  }
+
   /** Asks the source to stop; {@link run} then finishes the session. */
   async stop(): Promise<void> {
     await this.source?.stop();
