@@ -100,6 +100,12 @@ def main():
     round_fp16(spk)
     round_fp16(ag)
     metrics = json.load(open(args.metrics)) if args.metrics else {}
+    base = metrics.get("baseline_fbank_meanstd_cosine")
+    metrics = dict(spk=metrics.get("spk:" + os.path.basename(args.spk), metrics.get("spk", {})),
+                   ag=metrics.get("ag:" + os.path.basename(args.ag), metrics.get("ag", {})))
+    if base:
+        metrics["spk"] = dict(metrics["spk"], baseline_fbank_meanstd_cosine={
+            k: v for k, v in base.items() if k.endswith("eer") or k.endswith("acc")})
     with torch.no_grad():
         emb_dim = int(spk(torch.randn(1, 200, 80)).shape[1])
     n_spk = sum(p.numel() for p in spk.parameters()) + sum(b.numel() for n, b in spk.named_buffers()

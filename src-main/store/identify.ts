@@ -27,7 +27,7 @@ export interface OperatingPoint {
  */
 export const OPERATING_POINTS: Record<string, OperatingPoint> = {
   'fbank-stats': { threshold: 0.94, margin: 0.005 },
-  callscope_spk_encoder_v1: { threshold: 0.4, margin: 0.05 },
+  callscope_spk_encoder_v1: { threshold: 0.4, margin: 0.05 }, // v1.0.0: EER 0.24 % at 0.377; at 0.4 FAR 0.5 %, FRR 2.9 %
 };
 
 /** Used for an encoder not calibrated yet (cosine; conservative for typical speaker encoders). */
