@@ -14,6 +14,7 @@ import {
   type EmbeddingItem,
 } from './clustering.ts';
 import type { EmbeddingBackend } from './embedding.ts';
+import { activeFrameCount, FB_DIM, FB_HOP, FB_WIN, gatherRows, speakerFrames } from './speaker-frames.ts';
 import { buildTracks, type TrackOptions } from './tracks.ts';
 import {
   type ClusterTurn,
@@ -21,18 +22,7 @@ import {
   type ReconstructOptions,
   reconstructTurns,
 } from './reconstruct.ts';
-import {
-  SEG_FRAMES,
-  SEG_FRAME_STEP,
-  SEG_RECEPTIVE_FIELD,
-  SEG_SPEAKERS,
-  SEG_WINDOW,
-  type Segmenter,
-} from './segmentation.ts';
-
-const FB_DIM = 80;
-const FB_HOP = 160;
-const FB_WIN = 400;
+import { SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
 
 /** Options of {@link ChannelDiarizer}. */
 export interface ChannelDiarizerOptions {
@@ -246,30 +236,11 @@ export class ChannelDiarizer {
     const f0 = Math.ceil(start / FB_HOP);
     const f1 = Math.floor((Math.min(start + SEG_WINDOW, this.total) - FB_WIN) / FB_HOP);
     for (let s = 0; s < SEG_SPEAKERS; s++) {
-      let active = 0;
-      for (let i = 0; i < SEG_FRAMES; i++) active += activity[i * SEG_SPEAKERS + s];
+      const active = activeFrameCount(activity, s);
       if (active === 0) continue;
-      const clean: number[] = [];
-      const any: number[] = [];
-      for (let j = f0; j <= f1; j++) {
-        const center = j * FB_HOP + FB_WIN / 2 - start;
-        const i = Math.min(
-          SEG_FRAMES - 1,
-          Math.max(0, Math.round((center - SEG_RECEPTIVE_FIELD / 2) / SEG_FRAME_STEP)),
-        );
-        if (!activity[i * SEG_SPEAKERS + s]) continue;
-        any.push(j);
-        let others = 0;
-        for (let o = 0; o < SEG_SPEAKERS; o++) if (o !== s) others += activity[i * SEG_SPEAKERS + o];
-        if (!others) clean.push(j);
-      }
-      const use = clean.length >= this.embedder.minFrames ? clean : any;
-      if (use.length < this.embedder.minFrames) continue;
-      const feats = new Float32Array(use.length * FB_DIM);
-      use.forEach((j, r) => {
-        const row = (j - this.fbStart) * FB_DIM;
-        feats.set(this.fb.subarray(row, row + FB_DIM), r * FB_DIM);
-      });
+      const use = speakerFrames(activity, s, start, f0, f1, this.embedder.minFrames);
+      if (!use) continue;
+      const feats = gatherRows(this.fb, this.fbStart, use);
       const vector = await this.embedder.embed(feats);
       if (!vector.every(Number.isFinite)) continue;
       items[s] = this.items.length;

@@ -19,12 +19,18 @@ import {
   SEG_WINDOW,
   type Segmenter,
 } from '../diarization/segmentation.ts';
+import {
+  activeFrameCount,
+  FB_DIM,
+  FB_HOP,
+  FB_WIN,
+  gatherRows,
+  segFrameOf,
+  speakerFrames,
+} from '../diarization/speaker-frames.ts';
 import { type LocalSpeaker, OnlineClustering, type OnlineClusteringOptions } from './live-clustering.ts';
 
 const SR = 16_000;
-const FB_DIM = 80;
-const FB_HOP = 160;
-const FB_WIN = 400;
 
 /** Options of {@link LiveDiarizer}. */
 export interface LiveDiarizerOptions {
@@ -362,24 +368,13 @@ export class LiveDiarizer {
     const f1 = Math.min(step.fbStart + step.fb.length / FB_DIM - 1, Math.floor((step.end - FB_WIN) / FB_HOP));
     const out: LocalSpeaker[] = [];
     for (let s = 0; s < SEG_SPEAKERS; s++) {
-      let activeFrames = 0;
-      for (let i = 0; i < SEG_FRAMES; i++) activeFrames += activity[i * SEG_SPEAKERS + s];
+      const activeFrames = activeFrameCount(activity, s);
       if (!activeFrames) {
         out.push({ embedding: null, activeFrames });
         continue;
       }
-      const clean: number[] = [];
-      const any: number[] = [];
-      for (let j = f0; j <= f1; j++) {
-        const i = segFrameOf(j, winStart);
-        if (!activity[i * SEG_SPEAKERS + s]) continue;
-        any.push(j);
-        let others = 0;
-        for (let o = 0; o < SEG_SPEAKERS; o++) if (o !== s) others += activity[i * SEG_SPEAKERS + o];
-        if (!others) clean.push(j);
-      }
-      const use = clean.length >= this.embedder.minFrames ? clean : any;
-      if (use.length < this.embedder.minFrames) {
+      const use = speakerFrames(activity, s, winStart, f0, f1, this.embedder.minFrames);
+      if (!use) {
         out.push({ embedding: null, activeFrames });
         continue;
       }
@@ -414,19 +409,3 @@ export class LiveDiarizer {
 
 /** Lets pending I/O and frames run before continuing (setImmediate). */
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Segmentation frame (0..588) whose receptive field is centred nearest to fbank frame j. */
-function segFrameOf(j: number, winStart: number): number {
-  const center = j * FB_HOP + FB_WIN / 2 - winStart;
-  return Math.min(
-    SEG_FRAMES - 1,
-    Math.max(0, Math.round((center - SEG_RECEPTIVE_FIELD / 2) / SEG_FRAME_STEP)),
-  );
-}
-
-/** Copies fbank rows (global indices) into a new [n, 80] array. */
-function gatherRows(fb: Float32Array, fbStart: number, js: number[]): Float32Array {
-  const out = new Float32Array(js.length * FB_DIM);
-  js.forEach((j, r) => out.set(fb.subarray((j - fbStart) * FB_DIM, (j - fbStart + 1) * FB_DIM), r * FB_DIM));
-  return out;
-}

@@ -24,6 +24,7 @@ import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.t
 import { SileroVad } from '../vad/silero.ts';
 import { speechRegionsFromProbs } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
+import { FB_DIM } from '../diarization/speaker-frames.ts';
 import { DEFAULT_LIVE_DIARIZER, LiveDiarizer, type LiveDiarizerOptions } from './live-diarizer.ts';
 import {
   DEFAULT_SELF_VAD,
@@ -35,7 +36,6 @@ import {
 import { LiveCallWriter } from './live-store.ts';
 
 const FRAME_S = 0.032;
-const FB_DIM = 80;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
 const IDENTIFY_AT_S = [1.5, 4, 10, 20, 40];
 /** Seconds of clean speech after which attributes are (re-)estimated (first after ~3 s). */
