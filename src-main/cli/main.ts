@@ -1,5 +1,6 @@
 /**
- * The `callscope` command line (commander). Subcommands: analyze, eval, eval-dev.
+ * The `callscope` command line (commander). Subcommands: analyze, eval, eval-dev, eval-vad,
+ * voiceprints, history, live, models.
  */
 import { writeFile } from 'node:fs/promises';
 
@@ -11,6 +12,7 @@ import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
 import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
 import { registerLiveCommand } from './live.ts';
+import { registerModelCommands } from './models.ts';
 import { evaluateVad, formatVadTable } from './eval-vad.ts';
 import { registerVoiceprintCommands, runAnalyzeToStore } from './voiceprints.ts';
 
@@ -114,6 +116,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
   registerVoiceprintCommands(program, io, setExit);
   registerLiveCommand(program, io, setExit);
+  registerModelCommands(program, io, setExit);
   return program;
 }
 

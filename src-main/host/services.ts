@@ -22,6 +22,7 @@ import {
   HistoryArgs,
   LibraryArgs,
   LiveArgs,
+  ModelsArgs,
   SERVICE,
   type AnalysisService,
   type AnalyzedCall,
@@ -31,6 +32,7 @@ import {
   type JobInfo,
   type LibraryService,
   type LiveControlService,
+  type ModelsService,
 } from '../../src-shared/contracts/services.ts';
 import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import type { ExportFormat } from '../../src-shared/formats/exports.ts';
@@ -52,6 +54,7 @@ import {
   renameVoiceprint,
 } from '../store/voiceprints.ts';
 import { LiveControl } from './live.ts';
+import { ModelManagerService } from './models.ts';
 
 /** Share of a file analysis's run time per stage (measured on the dev set; drives one bar). */
 const STAGE_WEIGHT: Record<Stage, number> = {
@@ -375,7 +378,7 @@ export class App implements AppService {
         file: e.file,
         version: e.version,
         license: e.license,
-        bytes: e.bytes,
+        bytes: e.bytes ?? 0,
         inUse: this.deps.models.models.some((u) => u.id === e.id),
         installed,
       };
@@ -414,6 +417,7 @@ export function exposeEngineServices(
   exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), LibraryArgs);
   exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), HistoryArgs);
   exposeService<AppService>(server, SERVICE.app, new App(full), AppArgs);
+  exposeService<ModelsService>(server, SERVICE.models, new ModelManagerService(full), ModelsArgs);
   /** Cancels queued/running analyses, stops the live session, waits for pending writes. */
   const shutdown = async (): Promise<void> => {
     queue.cancelAll();

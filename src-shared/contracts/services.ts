@@ -18,6 +18,7 @@ export const SERVICE = {
   history: 'history',
   app: 'app',
   live: 'live',
+  models: 'models',
 } as const;
 
 /**
@@ -127,6 +128,96 @@ export interface AppInfo {
 /** App-wide information. */
 export interface AppService {
   info(): Promise<AppInfo>;
+}
+
+/**
+ * Where a model stands on this machine: `bundled` (shipped with the app or found in the app's
+ * model folders, or model-free), `installed` (in the user's model folder, verified), `available`
+ * (optional, not on this machine), `missing` (a role default that cannot be found: the engine
+ * cannot start), `verify-failed` (the file found has the wrong sha256 or none known: an error,
+ * never replaced by another copy).
+ */
+export type ModelState = 'bundled' | 'installed' | 'available' | 'missing' | 'verify-failed';
+
+/** One manifest model and its state, as the model manager (CLI `models list`, Settings) shows it. */
+export interface ModelStatus {
+  id: string;
+  role: 'vad' | 'segmentation' | 'embedding' | 'agegender';
+  /** File name; null for model-free backends. */
+  file: string | null;
+  version: string;
+  license: string;
+  licenseUrl: string | null;
+  /** The license must be accepted explicitly before install. */
+  requiresLicenseAcceptance: boolean;
+  /** ISO 8601 time the user accepted it (install record), or null. */
+  licenseAcceptedAt: string | null;
+  /** File size in bytes; null when the project does not know it. */
+  bytes: number | null;
+  /** The manifest's sha256 (null: unknown; install needs an explicit accept-unverified). */
+  sha256: string | null;
+  /** The role's default (used unless another model is chosen). */
+  isDefault: boolean;
+  /** An optional candidate the user may install and remove. */
+  optional: boolean;
+  state: ModelState;
+  /** Path of the file in use (found first in lookup order), or null. */
+  path: string | null;
+  /** For `verify-failed` (and `missing`): what is wrong and what to do. */
+  error: string | null;
+  /** Whether `download` can fetch it (the manifest has a direct URL). */
+  downloadable: boolean;
+  /** Bytes of an interrupted download waiting to be resumed (`<file>.part`), else 0. */
+  partialBytes: number;
+  /** How an installed file is trusted: the manifest's hash, or a hash recorded at the user's explicit acceptance. */
+  trust: 'manifest' | 'user-accepted' | null;
+  source: string;
+  notes: string | null;
+}
+
+/** The result of re-hashing one model file. */
+export interface ModelVerifyResult {
+  id: string;
+  path: string;
+  ok: boolean;
+  /** sha256 computed now. */
+  sha256: string;
+  /** sha256 it must have (manifest or install record); null when none is known. */
+  expected: string | null;
+  error: string | null;
+}
+
+/** Options of an install: explicit acceptances (never implied). */
+export interface ModelInstallOptions {
+  /** The user accepted the model's license (required where `requiresLicenseAcceptance`). */
+  acceptLicense?: boolean;
+  /** Trust a file whose sha256 the manifest does not know; the computed hash is recorded. */
+  acceptUnverified?: boolean;
+}
+
+/**
+ * The model manager as the UI uses it. Nothing is downloaded unless `download` is called (an
+ * explicit user action); every install is checked against the sha256 before it is put in place.
+ * Events: {@link ModelsEvents}.
+ */
+export interface ModelsService {
+  list(): Promise<ModelStatus[]>;
+  /** Installs from an uploaded or local file. @throws when refused (license, hash, size, unknown id). */
+  installFromFile(req: { id: string; file: FileRef } & ModelInstallOptions): Promise<ModelStatus>;
+  /** Downloads from the manifest URL with resume of a partial file. @throws as installFromFile, or on network errors. */
+  download(req: { id: string } & ModelInstallOptions): Promise<ModelStatus>;
+  /** Re-hashes every model file found on this machine. */
+  verify(): Promise<ModelVerifyResult[]>;
+  /** Deletes an installed optional model. @throws for bundled defaults and models not installed. */
+  remove(id: string): Promise<ModelStatus>;
+}
+
+/** Events of the models service. */
+export interface ModelsEvents {
+  /** Download progress (at most ~10 Hz per model). `totalBytes` null when unknown. */
+  progress: { id: string; receivedBytes: number; totalBytes: number | null };
+  /** A model was installed or removed. */
+  changed: { id: string };
 }
 
 /** Where the UI asks a live session to take its audio from. */
@@ -267,3 +358,15 @@ export const LiveArgs = {
 
 /** Argument tuples of {@link AppService}. */
 export const AppArgs = { info: z.tuple([]) };
+
+const modelId = z.string().regex(/^[A-Za-z0-9._+-]{1,100}$/);
+const installFlags = { acceptLicense: z.boolean().optional(), acceptUnverified: z.boolean().optional() };
+
+/** Argument tuples of {@link ModelsService}. */
+export const ModelsArgs = {
+  list: z.tuple([]),
+  installFromFile: z.tuple([z.object({ id: modelId, file: FileRefSchema, ...installFlags }).strict()]),
+  download: z.tuple([z.object({ id: modelId, ...installFlags }).strict()]),
+  verify: z.tuple([]),
+  remove: z.tuple([modelId]),
+};

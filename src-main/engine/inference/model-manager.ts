@@ -1,0 +1,481 @@
+/**
+ * The model manager: lists the manifest's models with their state on this machine, installs an
+ * optional (or missing default) model into the user's model folder from a local file or by an
+ * explicit download, re-verifies installed files and removes them.
+ *
+ * Every install goes through `<user dir>/<file>.part`: the bytes are hashed (sha256) and sized
+ * against the manifest before an atomic rename puts the file in place, so a refused or interrupted
+ * install never leaves a file the registry would pick up. A download resumes an existing `.part`
+ * with an HTTP `Range` request (RFC 9110 §14). Installs are recorded in `installed.json` (see
+ * registry.ts), with the license acceptance and, for models whose sha256 the manifest does not
+ * know, the hash computed at the user's explicit `acceptUnverified`.
+ *
+ * Nothing here runs unless the user asks: the app never downloads by itself (ARCHITECTURE.md).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import type {
+  ModelInstallOptions,
+  ModelState,
+  ModelStatus,
+  ModelVerifyResult,
+} from '../../../src-shared/contracts/services.ts';
+import {
+  candidatePaths,
+  clearModelCache,
+  expectedSha256,
+  INSTALL_RECORD_FILE,
+  type InstallRecord,
+  loadManifest,
+  MODEL_ROLES,
+  type ModelEntry,
+  ModelIntegrityError,
+  readInstallRecords,
+  userModelDir,
+} from './registry.ts';
+
+/** Why an install or removal was refused; `code` is stable for callers and tests. */
+export type ModelManagerErrorCode =
+  | 'unknown-model'
+  | 'no-file'
+  | 'license-not-accepted'
+  | 'unverified'
+  | 'size-mismatch'
+  | 'sha256-mismatch'
+  | 'no-url'
+  | 'bad-url'
+  | 'network'
+  | 'busy'
+  | 'bundled'
+  | 'not-installed';
+
+/** A refused model-manager operation; the message names the model, the problem and the fix. */
+export class ModelManagerError extends Error {
+  constructor(
+    readonly code: ModelManagerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelManagerError';
+  }
+}
+
+/** Download progress: bytes of the file on disk so far (including a resumed part). */
+export interface DownloadProgress {
+  receivedBytes: number;
+  /** Full file size, when known (manifest or HTTP headers). */
+  totalBytes: number | null;
+}
+
+/** Options of {@link downloadModel}. */
+export interface DownloadOptions extends ModelInstallOptions {
+  /** Download from this address instead of the manifest URL (https, or http on loopback only). */
+  url?: string;
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+const busy = new Set<string>();
+
+/** The manifest entry of `id`. @throws ModelManagerError `unknown-model`. */
+export function modelEntry(id: string): ModelEntry {
+  const entry = loadManifest().models.find((m) => m.id === id);
+  if (!entry) {
+    const ids = loadManifest()
+      .models.map((m) => m.id)
+      .join(', ');
+    throw new ModelManagerError('unknown-model', `unknown model "${id}"; models: ${ids}`);
+  }
+  return entry;
+}
+
+const isDefault = (e: ModelEntry): boolean => loadManifest().roles[e.role]?.default === e.id;
+const isOptional = (e: ModelEntry): boolean =>
+  (loadManifest().roles[e.role]?.candidates ?? []).includes(e.id);
+const userPath = (e: ModelEntry): string => join(userModelDir(), e.file!);
+const partPath = (e: ModelEntry): string => userPath(e) + '.part';
+
+/** sha256 of a file, streamed (the event loop stays free for the UI while a large file hashes). */
+export async function sha256FileAsync(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  return hash.digest('hex');
+}
+
+/** Hashes verified in this process, keyed by path and invalidated by size or mtime changes. */
+const hashCache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+
+async function cachedSha256(path: string): Promise<string> {
+  const st = await stat(path);
+  const hit = hashCache.get(path);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
+  const sha256 = await sha256FileAsync(path);
+  hashCache.set(path, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+  return sha256;
+}
+
+/**
+ * The state of one model on this machine. Hashes the file found (cached per path, size and mtime;
+ * {@link verifyModels} always re-hashes).
+ * @throws ModelManagerError `unknown-model`.
+ */
+export async function modelStatus(id: string): Promise<ModelStatus> {
+  const e = modelEntry(id);
+  const records = readInstallRecords();
+  const rec = records[e.id] as InstallRecord | undefined;
+  const base = {
+    id: e.id,
+    role: e.role,
+    file: e.file,
+    version: e.version,
+    license: e.license,
+    licenseUrl: e.licenseUrl ?? null,
+    requiresLicenseAcceptance: Boolean(e.requiresLicenseAcceptance),
+    licenseAcceptedAt: rec?.licenseAcceptedAt ?? null,
+    bytes: e.bytes,
+    sha256: e.sha256,
+    isDefault: isDefault(e),
+    optional: isOptional(e),
+    downloadable: Boolean(e.url),
+    source: e.source,
+    notes: e.notes ?? null,
+  };
+  if (!e.file) {
+    return { ...base, state: 'bundled', path: null, error: null, partialBytes: 0, trust: null };
+  }
+  const part = partPath(e);
+  const partialBytes = existsSync(part) ? statSync(part).size : 0;
+  const found = candidatePaths(e.file).find((p) => existsSync(p)) ?? null;
+  let state: ModelState;
+  let error: string | null = null;
+  if (!found) {
+    state = base.isDefault ? 'missing' : 'available';
+    if (state === 'missing')
+      error = `default ${e.role} model not found; install it or set CALLSCOPE_MODELS_DIR`;
+  } else {
+    const expected = expectedSha256(e, found);
+    const actual = expected ? await cachedSha256(found) : null;
+    if (!expected) {
+      state = 'verify-failed';
+      error = `${found}: no sha256 is known for this file (manifest or install record)`;
+    } else if (actual !== expected) {
+      state = 'verify-failed';
+      error = `${found}: sha256 ${actual}, expected ${expected}`;
+    } else {
+      state = found === userPath(e) ? 'installed' : 'bundled';
+    }
+  }
+  const trust = found && found === userPath(e) ? (rec?.trust ?? (e.sha256 ? 'manifest' : null)) : null;
+  return { ...base, state, path: found, error, partialBytes, trust };
+}
+
+/** Every manifest model with its state, grouped by role (vad, segmentation, embedding, agegender). */
+export async function listModels(): Promise<ModelStatus[]> {
+  const out: ModelStatus[] = [];
+  const models = [...loadManifest().models].sort(
+    (a, b) => MODEL_ROLES.indexOf(a.role) - MODEL_ROLES.indexOf(b.role),
+  );
+  for (const m of models) out.push(await modelStatus(m.id));
+  return out;
+}
+
+/**
+ * Re-hashes every model file found on this machine (bundled and installed; no cache).
+ * @param ids only these models (default: all).
+ * @returns one result per file found; `ok` false for a mismatch or an unknown hash.
+ */
+export async function verifyModels(ids?: string[]): Promise<ModelVerifyResult[]> {
+  const out: ModelVerifyResult[] = [];
+  for (const e of loadManifest().models) {
+    if (!e.file || (ids && !ids.includes(e.id))) continue;
+    const path = candidatePaths(e.file).find((p) => existsSync(p));
+    if (!path) continue;
+    const expected = expectedSha256(e, path);
+    const sha256 = await sha256FileAsync(path);
+    const st = await stat(path);
+    hashCache.set(path, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+    const ok = expected !== null && sha256 === expected;
+    const error = ok
+      ? null
+      : expected === null
+        ? `no sha256 is known for ${path}; install it again with --accept-unverified or remove it`
+        : `sha256 mismatch: ${path} has ${sha256}, expected ${expected}; install it again or remove it`;
+    out.push({ id: e.id, path, ok, sha256, expected, error });
+  }
+  return out;
+}
+
+/**
+ * Verifies only the models installed in the user's model folder (start-up check of the hosts).
+ * @returns the failures (empty when everything verifies).
+ */
+export async function checkInstalledModels(): Promise<ModelVerifyResult[]> {
+  const installed = loadManifest().models.filter((e) => e.file && existsSync(userPath(e)));
+  if (!installed.length) return [];
+  const mine = new Set(installed.map(userPath));
+  return (await verifyModels(installed.map((e) => e.id))).filter((r) => !r.ok && mine.has(r.path));
+}
+
+/** Refusals that do not need the file: unknown id, model-free, license, unknown hash. */
+function preflight(id: string, opts: ModelInstallOptions): ModelEntry {
+  const e = modelEntry(id);
+  if (!e.file) throw new ModelManagerError('no-file', `model ${id} is built in (no file to install)`);
+  if (e.requiresLicenseAcceptance && !opts.acceptLicense) {
+    throw new ModelManagerError(
+      'license-not-accepted',
+      `model ${id} is licensed ${e.license}${e.licenseUrl ? ` (${e.licenseUrl})` : ''}` +
+        `${e.licenseNotice ? `: ${e.licenseNotice}` : ''}. Read the license and accept it explicitly ` +
+        '(--accept-license, or the confirmation in Settings) to install it.',
+    );
+  }
+  if (!e.sha256 && !opts.acceptUnverified) {
+    throw new ModelManagerError(
+      'unverified',
+      `model ${id} has no known sha256 in the manifest, so Callscope cannot check the file. If you ` +
+        'trust its source, pass --accept-unverified (Settings: "trust this file"): the hash computed ' +
+        'now is recorded and every later start checks the file against it.',
+    );
+  }
+  if (busy.has(id)) throw new ModelManagerError('busy', `model ${id} is being installed already`);
+  return e;
+}
+
+/** Checks the finished `.part` and moves it into place; records the install. */
+async function finish(e: ModelEntry, part: string, sha256: string, source: string): Promise<ModelStatus> {
+  const size = (await stat(part)).size;
+  if (e.bytes !== null && size !== e.bytes) {
+    await rm(part, { force: true });
+    throw new ModelManagerError(
+      'size-mismatch',
+      `model ${e.id}: the file is ${size} bytes, the manifest's ${e.file} is ${e.bytes} bytes; nothing installed`,
+    );
+  }
+  if (e.sha256 && sha256 !== e.sha256) {
+    await rm(part, { force: true });
+    throw new ModelManagerError(
+      'sha256-mismatch',
+      `model ${e.id}: sha256 ${sha256} does not match the manifest's ${e.sha256}; the file is ` +
+        'corrupt or a different model. Nothing installed.',
+    );
+  }
+  const target = userPath(e);
+  await rename(part, target);
+  const now = new Date().toISOString();
+  await writeRecord(e.id, {
+    id: e.id,
+    file: e.file!,
+    sha256,
+    bytes: size,
+    installedAt: now,
+    source,
+    trust: e.sha256 ? 'manifest' : 'user-accepted',
+    ...(e.requiresLicenseAcceptance ? { licenseAcceptedAt: now } : {}),
+  });
+  clearModelCache();
+  hashCache.delete(target);
+  return modelStatus(e.id);
+}
+
+/** Writes (or with `rec` null, deletes) one install record; atomic (temp file + rename). */
+async function writeRecord(id: string, rec: InstallRecord | null): Promise<void> {
+  const dir = userModelDir();
+  const models = { ...readInstallRecords() };
+  if (rec) models[id] = rec;
+  else delete models[id];
+  const path = join(dir, INSTALL_RECORD_FILE);
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify({ schemaVersion: 1, models }, null, 2) + '\n');
+  await rename(tmp, path);
+}
+
+/**
+ * Installs model `id` from a local file (offline install): copies it to `<file>.part` in the
+ * user's model folder while hashing, checks size and sha256, then renames it into place.
+ * @throws ModelManagerError: `unknown-model`, `no-file`, `license-not-accepted`, `unverified`,
+ *   `size-mismatch`, `sha256-mismatch` (nothing is installed), or Error when `from` is unreadable.
+ */
+export async function installFromFile(
+  id: string,
+  from: string,
+  opts: ModelInstallOptions = {},
+): Promise<ModelStatus> {
+  const e = preflight(id, opts);
+  const src = resolve(from);
+  const st = await stat(src).catch(() => null);
+  if (!st?.isFile()) throw new Error(`${from}: no such file`);
+  if (e.bytes !== null && st.size !== e.bytes) {
+    throw new ModelManagerError(
+      'size-mismatch',
+      `${from} is ${st.size} bytes, the manifest's ${e.file} (model ${id}) is ${e.bytes} bytes; nothing installed`,
+    );
+  }
+  busy.add(id);
+  try {
+    await mkdir(userModelDir(), { recursive: true });
+    const part = partPath(e);
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(createReadStream(src), tap, createWriteStream(part, { flags: 'w' }));
+    } catch (err) {
+      await rm(part, { force: true });
+      throw err;
+    }
+    return await finish(e, part, hash.digest('hex'), `file:${src}`);
+  } finally {
+    busy.delete(id);
+  }
+}
+
+/** Accepts https anywhere and plain http only on the loopback interface (tests, local mirrors). */
+function checkUrl(id: string, url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ModelManagerError('bad-url', `model ${id}: "${url}" is not a URL`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new ModelManagerError(
+      'bad-url',
+      `model ${id}: ${url}: only https (or http on 127.0.0.1) is allowed`,
+    );
+  }
+  return u;
+}
+
+/**
+ * Downloads model `id` (explicit user request only) into `<file>.part` in the user's model
+ * folder, resuming an existing part with `Range: bytes=N-` (a server answering 200 instead of 206
+ * restarts it), then checks size and sha256 and renames it into place.
+ * @throws ModelManagerError: the refusals of {@link installFromFile}, `no-url` (the manifest has
+ *   no direct download), `bad-url`, `network` (the `.part` is kept: run again to resume). A hash
+ *   mismatch deletes the part (resuming it could not repair it).
+ */
+export async function downloadModel(id: string, opts: DownloadOptions = {}): Promise<ModelStatus> {
+  const e = preflight(id, opts);
+  const url = opts.url ?? e.url;
+  if (!url) {
+    throw new ModelManagerError(
+      'no-url',
+      `model ${id} has no direct download${e.notes ? `: ${e.notes}` : ''}; install it with --from <file>`,
+    );
+  }
+  checkUrl(id, url);
+  busy.add(id);
+  try {
+    await mkdir(userModelDir(), { recursive: true });
+    const part = partPath(e);
+    await fetchToPart(e, url, part, opts);
+    return await finish(e, part, await sha256FileAsync(part), `download:${url}`);
+  } finally {
+    busy.delete(id);
+  }
+}
+
+async function fetchToPart(e: ModelEntry, url: string, part: string, opts: DownloadOptions): Promise<void> {
+  let have = existsSync(part) ? statSync(part).size : 0;
+  if (e.bytes !== null && have > e.bytes) {
+    await rm(part, { force: true });
+    have = 0;
+  }
+  if (e.bytes !== null && have === e.bytes) return; // complete part from an earlier run: verify it
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: have > 0 ? { Range: `bytes=${have}-` } : {},
+      redirect: 'follow',
+      signal: opts.signal,
+    });
+  } catch (err) {
+    throw new ModelManagerError('network', `model ${e.id}: cannot reach ${url}: ${causeOf(err)}`);
+  }
+  if (res.status === 416 && have > 0) return; // nothing left to fetch: the hash check decides
+  if (!res.ok || !res.body) {
+    throw new ModelManagerError('network', `model ${e.id}: ${url} answered HTTP ${res.status}`);
+  }
+  const resumed = res.status === 206;
+  if (resumed && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
+    throw new ModelManagerError(
+      'network',
+      `model ${e.id}: ${url} answered a range other than the one asked (bytes ${have}-)`,
+    );
+  }
+  let received = resumed ? have : 0;
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  const total = e.bytes ?? (Number.isFinite(length) ? received + length : null);
+  opts.onProgress?.({ receivedBytes: received, totalBytes: total });
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      opts.onProgress?.({ receivedBytes: received, totalBytes: total });
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]),
+      count,
+      createWriteStream(part, { flags: resumed ? 'a' : 'w' }),
+    );
+  } catch (err) {
+    throw new ModelManagerError(
+      'network',
+      `model ${e.id}: download interrupted after ${received}${total ? ` of ${total}` : ''} bytes ` +
+        `(${causeOf(err)}); run the same install again to resume`,
+    );
+  }
+  if (total !== null && received < total) {
+    throw new ModelManagerError(
+      'network',
+      `model ${e.id}: download ended after ${received} of ${total} bytes; run the same install again to resume`,
+    );
+  }
+}
+
+const causeOf = (err: unknown): string => {
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ');
+};
+
+/**
+ * Removes an installed optional model from the user's model folder (file, partial download and
+ * install record).
+ * @throws ModelManagerError `bundled` for role defaults and models that are not optional
+ *   candidates, `not-installed` when the user folder has no copy.
+ */
+export async function removeModel(id: string): Promise<ModelStatus> {
+  const e = modelEntry(id);
+  if (!e.file || isDefault(e) || !isOptional(e)) {
+    throw new ModelManagerError(
+      'bundled',
+      `model ${id} is ${isDefault(e) ? `the default ${e.role} model` : 'bundled with the app'}; it cannot be removed`,
+    );
+  }
+  const target = userPath(e);
+  const part = partPath(e);
+  const records = readInstallRecords();
+  if (!existsSync(target) && !existsSync(part) && !records[id]) {
+    throw new ModelManagerError('not-installed', `model ${id} is not installed in ${userModelDir()}`);
+  }
+  await rm(target, { force: true });
+  await rm(part, { force: true });
+  if (records[id]) await writeRecord(id, null);
+  clearModelCache();
+  hashCache.delete(target);
+  return modelStatus(id);
+}
+
+/** Re-exported so callers need one import for the manager's errors. */
+export { ModelIntegrityError };

@@ -1,0 +1,79 @@
+/**
+ * The models service behind Settings > Models (src-shared/contracts/services.ts `ModelsService`):
+ * the engine's model manager (src-main/engine/inference/model-manager.ts) with uploads resolved,
+ * download progress as `progress` events (≤ 10 Hz per model) and `changed` after every install or
+ * removal. A download starts only when the UI calls `download` (an explicit user action).
+ */
+import { rm } from 'node:fs/promises';
+
+import {
+  SERVICE,
+  type ModelInstallOptions,
+  type ModelsEvents,
+  type ModelsService,
+  type ModelStatus,
+  type ModelVerifyResult,
+  type FileRef,
+} from '../../src-shared/contracts/services.ts';
+import {
+  downloadModel,
+  installFromFile,
+  listModels,
+  removeModel,
+  verifyModels,
+} from '../engine/inference/model-manager.ts';
+import { type EngineServiceDeps, resolveFileRef } from './services.ts';
+
+/** {@link ModelsService} on the engine side. */
+export class ModelManagerService implements ModelsService {
+  private lastProgress = new Map<string, number>();
+
+  constructor(private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit'>) {}
+
+  async list(): Promise<ModelStatus[]> {
+    return listModels();
+  }
+
+  async installFromFile(req: { id: string; file: FileRef } & ModelInstallOptions): Promise<ModelStatus> {
+    const path = resolveFileRef(req.file, this.deps.uploadPath);
+    try {
+      const s = await installFromFile(req.id, path, req);
+      this.changed(req.id);
+      return s;
+    } finally {
+      if (req.file.kind === 'upload') await rm(path, { force: true });
+    }
+  }
+
+  async download(req: { id: string } & ModelInstallOptions): Promise<ModelStatus> {
+    const s = await downloadModel(req.id, {
+      acceptLicense: req.acceptLicense,
+      acceptUnverified: req.acceptUnverified,
+      onProgress: (p) => {
+        const now = Date.now();
+        const done = p.totalBytes !== null && p.receivedBytes >= p.totalBytes;
+        if (!done && now - (this.lastProgress.get(req.id) ?? 0) < 100) return;
+        this.lastProgress.set(req.id, now);
+        const ev: ModelsEvents['progress'] = { id: req.id, ...p };
+        this.deps.emit(SERVICE.models, 'progress', ev);
+      },
+    });
+    this.changed(req.id);
+    return s;
+  }
+
+  async verify(): Promise<ModelVerifyResult[]> {
+    return verifyModels();
+  }
+
+  async remove(id: string): Promise<ModelStatus> {
+    const s = await removeModel(id);
+    this.changed(id);
+    return s;
+  }
+
+  private changed(id: string): void {
+    const ev: ModelsEvents['changed'] = { id };
+    this.deps.emit(SERVICE.models, 'changed', ev);
+  }
+}
