@@ -16,6 +16,8 @@ import {
   type LibraryService,
   type LiveControlService,
   type LiveUiEvents,
+  type ModelsEvents,
+  type ModelsService,
 } from '../src-shared/contracts/services.ts';
 import {
   type RpcMessage,
@@ -48,6 +50,8 @@ export interface Connection {
   history: Remote<HistoryService>;
   app: Remote<AppService>;
   live: Remote<LiveControlService>;
+  models: Remote<ModelsService>;
+  onModels<K extends keyof ModelsEvents & string>(event: K, cb: (e: ModelsEvents[K]) => void): () => void;
   onLive<K extends keyof LiveUiEvents & string>(event: K, cb: (e: LiveUiEvents[K]) => void): () => void;
   onJob(cb: (job: AnalysisEvents['job']) => void): () => void;
   onLibraryChanged(cb: (e: LibraryEvents['changed']) => void): () => void;
@@ -70,6 +74,8 @@ function services(
     history: proxyService<HistoryService>(client, SERVICE.history),
     app: proxyService<AppService>(client, SERVICE.app),
     live: proxyService<LiveControlService>(client, SERVICE.live),
+    models: proxyService<ModelsService>(client, SERVICE.models),
+    onModels: (event, cb) => subscribeEvent<ModelsEvents, typeof event>(client, SERVICE.models, event, cb),
     onLive: (event, cb) => subscribeEvent<LiveUiEvents, typeof event>(client, SERVICE.live, event, cb),
     onJob: (cb) => subscribeEvent<AnalysisEvents, 'job'>(client, SERVICE.analysis, 'job', cb),
     onLibraryChanged: (cb) =>

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 
 import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { loadEngineModels } from '../engine/index.ts';
+import { checkInstalledModels } from '../engine/inference/model-manager.ts';
 import { APP_ROOT } from '../engine/inference/registry.ts';
 import { openDb, resolveDbPath } from '../store/db.ts';
 import { exposeEngineServices } from './services.ts';
@@ -35,6 +36,10 @@ const models = await loadEngineModels().catch((err: unknown) => {
   console.error(`callscope: cannot load models: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(3);
 });
+// models in use were verified while loading (a mismatch stops the host above); installed
+// optional models are re-hashed here so a corrupt one is reported now, not when first chosen
+for (const f of await checkInstalledModels())
+  console.error(`error: model ${f.id}: ${f.error} (shown as "verify failed" in Settings > Models)`);
 const dbPath = resolveDbPath(values.db);
 const db = openDb(dbPath);
 const rpc = new RpcServer();

@@ -45,8 +45,13 @@ export class ModelManagerService implements ModelsService {
     }
   }
 
-  async download(req: { id: string } & ModelInstallOptions): Promise<ModelStatus> {
+  /**
+   * @param url in-process callers (tests) only: another source than the manifest URL. The RPC
+   *   schema (`ModelsArgs.download`) admits one argument, so the UI cannot pass it.
+   */
+  async download(req: { id: string } & ModelInstallOptions, url?: string): Promise<ModelStatus> {
     const s = await downloadModel(req.id, {
+      url,
       acceptLicense: req.acceptLicense,
       acceptUnverified: req.acceptUnverified,
       onProgress: (p) => {

@@ -1,11 +1,12 @@
-/** Settings: models per role (file, version, license, size), execution provider, thresholds, data. */
+/**
+ * Settings: models per role (state, license, size; install, verify, remove: ModelsPanel),
+ * execution provider, thresholds, data.
+ */
 import { useEffect, useState } from 'react';
 
 import type { AppInfo } from '../../src-shared/contracts/services.ts';
+import { ModelsPanel } from '../components/ModelsPanel.tsx';
 import { errorText, useApp } from '../state.ts';
-
-const mb = (b: number): string =>
-  !b ? '—' : b < 100_000 ? `${Math.round(b / 1024)} KB` : `${(b / 1024 / 1024).toFixed(1)} MB`;
 
 export function SettingsView(): React.JSX.Element {
   const { conn, theme, setTheme, analyzeOptions: opts, setAnalyzeOptions } = useApp();
@@ -18,7 +19,6 @@ export function SettingsView(): React.JSX.Element {
       .then(setInfo)
       .catch((e: unknown) => setErr(errorText(e)));
   }, [conn]);
-  const roles = info ? [...new Set(info.models.map((m) => m.role))] : [];
   return (
     <div className="view">
       <h1>Settings</h1>
@@ -93,47 +93,7 @@ export function SettingsView(): React.JSX.Element {
         </div>
         <p className="muted small-text">Applies to recordings added from now on.</p>
       </div>
-      <div className="card">
-        <h3>Models</h3>
-        <table className="table" data-testid="models">
-          <thead>
-            <tr>
-              <th>Role</th>
-              <th>Model</th>
-              <th>File</th>
-              <th>Version</th>
-              <th>License</th>
-              <th>Size</th>
-              <th>Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {roles.flatMap((r) =>
-              info!.models
-                .filter((m) => m.role === r)
-                .map((m) => (
-                  <tr key={m.id} className={m.inUse ? 'in-use' : ''}>
-                    <td>{r}</td>
-                    <td>{m.id}</td>
-                    <td className="mono wrap">{m.file ?? '(built in)'}</td>
-                    <td>{m.version}</td>
-                    <td className="wrap">{m.license}</td>
-                    <td>{mb(m.bytes)}</td>
-                    <td>
-                      {m.inUse ? (
-                        <span className="tag ok">in use</span>
-                      ) : m.installed ? (
-                        <span className="tag">installed</span>
-                      ) : (
-                        <span className="tag muted">not installed</span>
-                      )}
-                    </td>
-                  </tr>
-                )),
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ModelsPanel />
       {info && (
         <div className="grid2">
           <div className="card">

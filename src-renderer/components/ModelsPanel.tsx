@@ -1,0 +1,307 @@
+/**
+ * Settings > Models: every model of the manifest by role with its state (bundled, installed,
+ * available, missing, verify failed), license and size; install from a file (uploaded to the
+ * engine) or, on an explicit click, download with progress; verify all; remove an installed
+ * optional model. Non-commercial licenses and files without a known sha256 need an explicit
+ * confirmation before either install button is enabled. Nothing starts by itself.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import type {
+  ModelsEvents,
+  ModelState,
+  ModelStatus,
+  ModelVerifyResult,
+} from '../../src-shared/contracts/services.ts';
+import { errorText, useApp } from '../state.ts';
+
+const size = (b: number | null): string =>
+  b === null
+    ? 'unknown'
+    : !b
+      ? '—'
+      : b < 100_000
+        ? `${Math.round(b / 1024)} KB`
+        : `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+const STATE_LABEL: Record<ModelState, string> = {
+  bundled: 'bundled',
+  installed: 'installed',
+  available: 'available',
+  missing: 'missing',
+  'verify-failed': 'verify failed',
+};
+const STATE_CLASS: Record<ModelState, string> = {
+  bundled: 'tag ok',
+  installed: 'tag ok',
+  available: 'tag',
+  missing: 'tag warn',
+  'verify-failed': 'tag warn',
+};
+
+function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): React.JSX.Element {
+  const conn = useApp((s) => s.conn)!;
+  const [license, setLicense] = useState(false);
+  const [trust, setTrust] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ModelsEvents['progress'] | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const ready = (!m.requiresLicenseAcceptance || license) && (m.sha256 !== null || trust);
+  const flags = {
+    ...(m.requiresLicenseAcceptance ? { acceptLicense: license } : {}),
+    ...(m.sha256 === null ? { acceptUnverified: trust } : {}),
+  };
+  useEffect(() => conn.onModels('progress', (p) => p.id === m.id && setProgress(p)), [conn, m.id]);
+  const run = async (what: string, f: () => Promise<unknown>): Promise<void> => {
+    setBusy(what);
+    setErr(null);
+    try {
+      await f();
+      onDone();
+    } catch (e) {
+      setErr(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const fromFile = (file: File | undefined): void => {
+    if (!file) return;
+    void run('Installing…', async () =>
+      conn.models.installFromFile({ id: m.id, file: await conn.fileRef(file), ...flags }),
+    );
+  };
+  const pct = progress?.totalBytes ? Math.round((100 * progress.receivedBytes) / progress.totalBytes) : null;
+  return (
+    <div data-testid="model-install" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+      {m.requiresLicenseAcceptance && (
+        <label className="radio">
+          <input
+            type="checkbox"
+            checked={license}
+            onChange={(e) => setLicense(e.target.checked)}
+            aria-label={`Accept the ${m.license} license of ${m.id}`}
+          />{' '}
+          I have read and accept the <strong>{m.license}</strong> license
+          {m.licenseUrl && <span className="mono"> ({m.licenseUrl})</span>}
+          {m.license.includes('NC') && ': non-commercial use only'}.
+        </label>
+      )}
+      {m.sha256 === null && (
+        <label className="radio">
+          <input
+            type="checkbox"
+            checked={trust}
+            onChange={(e) => setTrust(e.target.checked)}
+            aria-label={`Trust an unverified file for ${m.id}`}
+          />{' '}
+          No sha256 is known for this model: I trust the file I choose (its hash is recorded and checked from
+          then on).
+        </label>
+      )}
+      {m.notes && <p className="muted small-text">{m.notes}</p>}
+      <div className="row">
+        <input
+          ref={input}
+          type="file"
+          accept=".onnx"
+          hidden
+          aria-label={`Model file for ${m.id}`}
+          onChange={(e) => fromFile(e.target.files?.[0])}
+        />
+        <button
+          className="small primary"
+          disabled={!ready || busy !== null}
+          onClick={() => input.current?.click()}
+        >
+          Install from file…
+        </button>
+        {m.downloadable && (
+          <button
+            className="small"
+            disabled={!ready || busy !== null}
+            onClick={() => void run('Downloading…', () => conn.models.download({ id: m.id, ...flags }))}
+          >
+            {m.partialBytes ? 'Resume download' : 'Download'} ({size(m.bytes)})
+          </button>
+        )}
+        {busy && <span className="muted">{busy}</span>}
+      </div>
+      {busy === 'Downloading…' && progress && (
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label={`Download of ${m.id}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct ?? undefined}
+        >
+          <div className="bar" style={{ width: `${pct ?? 0}%` }} />
+        </div>
+      )}
+      {err && (
+        <div className="error-text" role="alert">
+          {err}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.Element {
+  const conn = useApp((s) => s.conn)!;
+  const [mode, setMode] = useState<'view' | 'install' | 'remove'>('view');
+  const [err, setErr] = useState<string | null>(null);
+  const canInstall = m.file !== null && m.state !== 'installed' && m.state !== 'bundled';
+  const canRemove = m.optional && m.state === 'installed';
+  const remove = async (): Promise<void> => {
+    try {
+      await conn.models.remove(m.id);
+      setMode('view');
+      reload();
+    } catch (e) {
+      setErr(errorText(e));
+    }
+  };
+  return (
+    <>
+      <tr data-testid="model-row" data-id={m.id} data-state={m.state} className={m.isDefault ? 'in-use' : ''}>
+        <td>{m.role}</td>
+        <td>
+          {m.id} {m.isDefault && <span className="tag">default</span>}
+        </td>
+        <td className="mono wrap">{m.file ?? '(built in)'}</td>
+        <td className="wrap">
+          {m.license}
+          {m.requiresLicenseAcceptance && (
+            <div className="muted">
+              {m.licenseAcceptedAt ? `accepted ${m.licenseAcceptedAt.slice(0, 10)}` : 'needs acceptance'}
+            </div>
+          )}
+        </td>
+        <td>{size(m.bytes)}</td>
+        <td>
+          <span className={STATE_CLASS[m.state]} title={m.error ?? undefined}>
+            {STATE_LABEL[m.state]}
+          </span>
+          {m.error && <div className="error-text">{m.error}</div>}
+          {err && <div className="error-text">{err}</div>}
+        </td>
+        <td className="actions">
+          {canInstall && mode !== 'install' && (
+            <button className="small" onClick={() => setMode('install')}>
+              Install…
+            </button>
+          )}
+          {mode === 'install' && (
+            <button className="small ghost" onClick={() => setMode('view')}>
+              Close
+            </button>
+          )}
+          {canRemove && mode === 'view' && (
+            <button className="small danger" onClick={() => setMode('remove')}>
+              Remove
+            </button>
+          )}
+          {mode === 'remove' && (
+            <>
+              <button className="small danger" onClick={() => void remove()}>
+                Delete {m.file}
+              </button>
+              <button className="small ghost" onClick={() => setMode('view')}>
+                Cancel
+              </button>
+            </>
+          )}
+        </td>
+      </tr>
+      {mode === 'install' && (
+        <tr>
+          <td colSpan={7}>
+            <InstallForm
+              m={m}
+              onDone={() => {
+                setMode('view');
+                reload();
+              }}
+            />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** The Models card of Settings. */
+export function ModelsPanel(): React.JSX.Element {
+  const conn = useApp((s) => s.conn);
+  const [models, setModels] = useState<ModelStatus[] | null>(null);
+  const [verify, setVerify] = useState<ModelVerifyResult[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const reload = useCallback(() => {
+    void conn?.models
+      .list()
+      .then(setModels)
+      .catch((e: unknown) => setErr(errorText(e)));
+  }, [conn]);
+  useEffect(reload, [reload]);
+  useEffect(() => conn?.onModels('changed', reload), [conn, reload]);
+  const runVerify = async (): Promise<void> => {
+    if (!conn) return;
+    setBusy(true);
+    try {
+      setVerify(await conn.models.verify());
+      reload();
+    } catch (e) {
+      setErr(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const failed = verify?.filter((r) => !r.ok) ?? [];
+  return (
+    <div className="card" data-testid="models-panel">
+      <div className="row toolbar">
+        <h3>Models</h3>
+        <button className="small" disabled={busy || !conn} onClick={() => void runVerify()}>
+          {busy ? 'Verifying…' : 'Verify all'}
+        </button>
+      </div>
+      <p className="muted small-text">
+        Optional models are installed only when you ask: from a file you choose, or by a download you start.
+        Every file is checked against its sha256 before it is used.
+      </p>
+      {err && <div className="banner error">{err}</div>}
+      {verify && (
+        <div className={failed.length ? 'banner error' : 'banner'} data-testid="verify-result" role="status">
+          {failed.length
+            ? failed.map((f) => (
+                <div key={f.id}>
+                  {f.id}: {f.error}
+                </div>
+              ))
+            : `All ${verify.length} model files verified.`}
+        </div>
+      )}
+      <table className="table" data-testid="models">
+        <thead>
+          <tr>
+            <th>Role</th>
+            <th>Model</th>
+            <th>File</th>
+            <th>License</th>
+            <th>Size</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {models?.map((m) => (
+            <Row key={m.id} m={m} reload={reload} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
