@@ -4,7 +4,11 @@ import { basename, extname, join } from 'node:path';
 
 import cliProgress from 'cli-progress';
 
-import type { AnalysisResult, AnalyzeOptions } from '../../src-shared/contracts/analysis.ts';
+import type {
+  AnalysisResult,
+  AnalyzeOptions,
+  ProviderSettings,
+} from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { analyzeFile, type EngineModels, loadEngineModels } from '../engine/index.ts';
 import { formatResultTable } from './format-table.ts';
@@ -14,6 +18,8 @@ export interface AnalyzeCliOptions extends AnalyzeOptions {
   format: 'table' | ExportFormat;
   out?: string;
   quiet?: boolean;
+  /** Execution-provider order per role (`--providers`); default: `CALLSCOPE_PROVIDERS`, else CPU. */
+  providers?: ProviderSettings;
 }
 
 /** RTTM file id / output base name: the input's file name without extension, whitespace → `_`. */

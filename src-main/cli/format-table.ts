@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 
 import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
+import { providerLines } from '../../src-shared/formats/providers.ts';
 
 const clock = (s: number): string => {
   const m = Math.floor(s / 60);
@@ -9,7 +10,7 @@ const clock = (s: number): string => {
   return `${String(m).padStart(2, '0')}:${sec.toFixed(1).padStart(4, '0')}`;
 };
 
-/** Renders the speaker summary, quality and the turn-by-turn timeline. */
+/** Renders the speaker summary, quality, the turn-by-turn timeline and each role's execution provider. */
 export function formatResultTable(r: AnalysisResult, color = false): string {
   const style = color ? {} : { style: { head: [], border: [] } };
   const lines: string[] = [];
@@ -58,6 +59,8 @@ export function formatResultTable(r: AnalysisResult, color = false): string {
     ]);
   }
   lines.push(t.toString());
+  const providers = providerLines(r.models);
+  if (providers.length) lines.push(`providers: ${providers.join(' · ')}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }

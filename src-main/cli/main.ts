@@ -6,8 +6,9 @@ import { writeFile } from 'node:fs/promises';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import type { ChannelLayout } from '../../src-shared/contracts/analysis.ts';
+import type { ChannelLayout, ProviderSettings } from '../../src-shared/contracts/analysis.ts';
 import { loadEngineModels } from '../engine/index.ts';
+import { parseProviderSpec } from '../engine/inference/providers.ts';
 import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
 import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
@@ -20,6 +21,13 @@ const positiveInt = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+};
+const providerSpec = (v: string): ProviderSettings => {
+  try {
+    return parseProviderSpec(v, '--providers');
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 };
 const positiveNumber = (v: string): number => {
   const n = Number(v);
@@ -65,6 +73,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--step <seconds>', 'segmentation window step in seconds, (0, 1]', positiveNumber)
     .option('--threshold <distance>', 'clustering cosine-distance threshold', positiveNumber)
     .option('-q, --quiet', 'no progress bar')
+    .option(
+      '--providers <spec>',
+      'execution providers to try in order, cpu last: "cuda,cpu" for every role, or per role ' +
+        '"embedding=cuda,cpu;agegender=cuda,cpu" (default: $CALLSCOPE_PROVIDERS, else cpu)',
+      providerSpec,
+    )
     .option('--db <path>', 'save each call in this history database and name speakers from its voiceprints')
     .action(async (files: string[], o: Record<string, unknown>) => {
       const opts: AnalyzeCliOptions = {
@@ -79,6 +93,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         segmentationStepS: o.step as number | undefined,
         clusteringThreshold: o.threshold as number | undefined,
         quiet: Boolean(o.quiet),
+        providers: o.providers as ProviderSettings | undefined,
       };
       if (o.db) setExit(await runAnalyzeToStore(files, { ...opts, dbPath: o.db as string }, io));
       else setExit(await runAnalyze(files, opts, io));

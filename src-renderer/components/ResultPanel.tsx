@@ -1,11 +1,13 @@
 /**
- * One analysed call: summary, speaker timeline, talk-time share, speakers with attributes and
- * "Remember this voice", audio quality per channel, warnings, and export to JSON / RTTM / CSV.
+ * One analysed call: summary, execution provider per model role, speaker timeline, talk-time
+ * share, speakers with attributes and "Remember this voice", audio quality per channel, warnings,
+ * and export to JSON / RTTM / CSV.
  */
 import { useMemo } from 'react';
 
 import type { AnalysisResult, Speaker } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
+import { providerLines } from '../../src-shared/formats/providers.ts';
 import { useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
 import { RememberVoice } from './RememberVoice.tsx';
@@ -61,6 +63,17 @@ export function ResultPanel({
             {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
             {result.executionProvider.name.toUpperCase()}
           </p>
+          {providerLines(result.models).length > 0 && (
+            <ul
+              className="muted small-text providers"
+              aria-label="Execution providers"
+              data-testid="providers"
+            >
+              {providerLines(result.models).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          )}
         </div>
         <div className="row" role="group" aria-label="Export">
           {(['json', 'rttm', 'csv'] as const).map((f) => (

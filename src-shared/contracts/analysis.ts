@@ -49,13 +49,46 @@ export interface ChannelQuality {
   flags: QualityFlag[];
 }
 
+/**
+ * ONNX Runtime execution providers Callscope knows by name (onnxruntime-node's names): `cpu`
+ * (always available), `cuda` and `tensorrt` (Linux/Windows x64 with the separately installed CUDA
+ * provider libraries), `dml` (DirectML, Windows), `coreml` (macOS), `webgpu`.
+ */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Model roles; each has its own execution-provider order. */
+export const MODEL_ROLES = ['vad', 'segmentation', 'embedding', 'agegender'] as const;
+export type ModelRole = (typeof MODEL_ROLES)[number];
+
+/**
+ * Execution-provider order per role (the settings object): providers are tried in order when the
+ * role's ONNX session is created, and `cpu` is always the last resort. `default` applies to roles
+ * without their own entry. Example: `{ default: ['cuda', 'cpu'], vad: ['cpu'] }`.
+ */
+export type ProviderSettings = Partial<Record<ModelRole | 'default', ExecutionProviderName[]>>;
+
+/** The execution provider one role's ONNX session runs on, and why (recorded in every result). */
+export interface ProviderUse {
+  /** Provider the session was created with, e.g. `cpu`; `none` for model-free backends. */
+  name: ExecutionProviderName | 'none';
+  /** The order that was asked for (after `cpu` was appended as last resort). */
+  requested: ExecutionProviderName[];
+  /** Providers tried before `name` and why each was skipped, in order. */
+  skipped: { name: ExecutionProviderName; reason: string }[];
+  /** `default` (CPU, nothing else asked), `requested`, `fallback: …` or `model-free backend`. */
+  reason: string;
+}
+
 /** One model used for a role, as recorded in every result. */
 export interface ModelUse {
-  role: 'vad' | 'segmentation' | 'embedding' | 'agegender';
+  role: ModelRole;
   id: string;
   version: string;
   /** sha256 of the file, or null for model-free backends. */
   sha256: string | null;
+  /** Execution provider of this role's session (absent in results stored before providers were recorded). */
+  provider?: ProviderUse;
 }
 
 /** Age/gender estimate for a speaker; filled by the attributes stage (issue 3). */
@@ -107,7 +140,10 @@ export interface AnalysisResult {
   sourceSampleRate: number;
   channels: ChannelRole[];
   models: ModelUse[];
-  /** Execution provider the ONNX models ran on, e.g. `cpu`, and why it was chosen. */
+  /**
+   * Execution provider the ONNX models ran on, e.g. `cpu`, and why it was chosen: a summary over
+   * the roles (`cuda+cpu` when they differ); each role's own choice is `models[i].provider`.
+   */
   executionProvider: { name: string; reason: string };
   quality: ChannelQuality[];
   speakers: Speaker[];

@@ -2,13 +2,19 @@
  * Age/gender estimation per speaker behind one role interface. The default estimator is the
  * manifest's `agegender` model: input `feats` float32 [1, T, 80] (CMN'd Kaldi fbank, as the
  * encoder), outputs `gender_probs` [1, 3] (female, male, child), `age_years` [1, 1] and
- * `age_std` [1, 1] (years). Below `minSpeechS` of clean speech the attribute is reported as
- * undetermined instead of guessed.
+ * `age_std` [1, 1] (years). Optional waveform models (audeering wav2vec2) go through
+ * `wav2vec2-age-gender.ts`. Below `MIN_ATTRIBUTE_SPEECH_S` of clean speech the attribute is
+ * reported as undetermined instead of guessed.
  */
-import type { ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
+import type {
+  ModelUse,
+  ProviderSettings,
+  SpeakerAttributes,
+} from '../../../src-shared/contracts/analysis.ts';
 import { applyCmn } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { defaultModelId } from '../inference/registry.ts';
+import { Wav2vec2AgeGender } from './wav2vec2-age-gender.ts';
 
 /** Minimum clean speech for an estimate, seconds. */
 export const MIN_ATTRIBUTE_SPEECH_S = 3;
@@ -26,8 +32,13 @@ export function ageBracket(years: number): string {
 /** An age/gender estimator. */
 export interface AgeGenderEstimator {
   readonly use: ModelUse;
-  /** @param feats raw fbank [T, 80] of one speaker; modified in place. */
-  estimate(feats: Float32Array, speechS: number): Promise<SpeakerAttributes>;
+  /**
+   * @param feats raw fbank [T, 80] of one speaker; modified in place.
+   * @param speechS seconds of clean speech behind `feats`.
+   * @param audio the same speech as 16 kHz samples in [-1, 1], for waveform models (the
+   *   wav2vec2 adapter); fbank models ignore it.
+   */
+  estimate(feats: Float32Array, speechS: number, audio?: Float32Array): Promise<SpeakerAttributes>;
 }
 
 /** ONNX age/gender model (see the module doc for the I/O contract). */
@@ -37,14 +48,30 @@ export class OnnxAgeGender implements AgeGenderEstimator {
     readonly use: ModelUse,
   ) {}
 
-  /** @throws ModelNotFoundError / Error when the file is missing or has the wrong outputs. */
-  static async create(id: string): Promise<OnnxAgeGender> {
-    const model = await OnnxModel.load(id, { intraOpThreads: 1 });
+  /**
+   * @param providers execution-provider order (default: environment, then CPU).
+   * @throws ModelNotFoundError / Error when the file is missing or has the wrong outputs.
+   */
+  static async create(id: string, providers?: ProviderSettings): Promise<OnnxAgeGender> {
+    return OnnxAgeGender.fromModel(
+      await OnnxModel.load(id, { intraOpThreads: 1, role: 'agegender', providers }),
+      id,
+    );
+  }
+
+  /** Wraps a loaded manifest model. @throws Error when it lacks one of the outputs. */
+  static fromModel(model: OnnxModel, id: string): OnnxAgeGender {
     for (const name of ['gender_probs', 'age_years', 'age_std']) {
       if (!model.outputNames.includes(name)) throw new Error(`age/gender model ${id} lacks output "${name}"`);
     }
     const entry = model.resolved!.entry;
-    return new OnnxAgeGender(model, { role: 'agegender', id, version: entry.version, sha256: entry.sha256 });
+    return new OnnxAgeGender(model, {
+      role: 'agegender',
+      id,
+      version: entry.version,
+      sha256: entry.sha256,
+      provider: model.provider,
+    });
   }
 
   async estimate(feats: Float32Array, speechS: number): Promise<SpeakerAttributes> {
@@ -80,8 +107,20 @@ export class OnnxAgeGender implements AgeGenderEstimator {
 
 const round = (v: number, d: number): number => Number(v.toFixed(d));
 
-/** The manifest's default age/gender estimator, or null when the role has no default. */
-export async function createAgeGenderEstimator(id?: string | null): Promise<AgeGenderEstimator | null> {
+/**
+ * The age/gender estimator for a manifest id (default: the role's default), or null when the role
+ * has no default. The adapter follows the file's inputs: `signal` → the wav2vec2 waveform adapter
+ * ({@link Wav2vec2AgeGender}, audeering), otherwise the fbank model of this module.
+ * @param providers execution-provider order (default: environment, then CPU).
+ * @throws ModelNotFoundError / Error when the file is missing or has the wrong I/O.
+ */
+export async function createAgeGenderEstimator(
+  id?: string | null,
+  providers?: ProviderSettings,
+): Promise<AgeGenderEstimator | null> {
   const chosen = id === undefined ? defaultModelId('agegender') : id;
-  return chosen ? OnnxAgeGender.create(chosen) : null;
+  if (!chosen) return null;
+  const model = await OnnxModel.load(chosen, { intraOpThreads: 1, role: 'agegender', providers });
+  if (model.inputNames.includes('signal')) return Wav2vec2AgeGender.fromManifestModel(model);
+  return OnnxAgeGender.fromModel(model, chosen);
 }

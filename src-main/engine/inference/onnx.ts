@@ -1,10 +1,17 @@
 /**
  * The only module that imports onnxruntime-node (STYLE.md 8; enforced by ESLint). Wraps an
  * InferenceSession behind a small class: Float32Array/BigInt64Array tensors in, Float32Arrays out,
- * with actionable load errors and execution-provider selection with a recorded reason.
+ * with actionable load errors and execution-provider selection with a recorded reason (the order
+ * and the pre-checks are in `providers.ts`).
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
 import * as ort from 'onnxruntime-node';
 
+import type { ModelRole, ProviderSettings, ProviderUse } from '../../../src-shared/contracts/analysis.ts';
+import { firstLine, providerOrderFor, providerPrecheck, type RuntimeBackends } from './providers.ts';
+import { readOnnxMetadata } from './onnx-metadata.ts';
 import { resolveModel, type ResolvedModel } from './registry.ts';
 
 /** A tensor passed to {@link OnnxModel.run}. */
@@ -19,27 +26,37 @@ export interface TensorOutput {
   dims: readonly number[];
 }
 
-/** The execution provider a session runs on and why. */
-export interface ProviderChoice {
-  name: string;
-  reason: string;
-}
+/** The execution provider a session runs on and why (see {@link ProviderUse}). */
+export type ProviderChoice = ProviderUse;
+
+let runtime: RuntimeBackends | null = null;
 
 /**
- * Execution providers to try, in order. `CALLSCOPE_EP` (comma-separated, e.g. `cuda,cpu`) overrides
- * the default, which is CPU: onnxruntime-node ships only CPU binaries unless installed with
- * `--onnxruntime-node-install=cuda`.
+ * What this onnxruntime-node install offers: `listSupportedBackends()` (onnxruntime-node ≥ 1.20)
+ * and the folder of its native binding, where separately installed provider libraries must lie.
  */
-export function providerOrder(): string[] {
-  const env = process.env.CALLSCOPE_EP;
-  const order = env ? env.split(',').map((s) => s.trim().toLowerCase()) : ['cpu'];
-  return order.includes('cpu') ? order : [...order, 'cpu'];
+export function runtimeBackends(): RuntimeBackends {
+  if (!runtime) {
+    const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] })
+      .listSupportedBackends;
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    runtime = {
+      backends: list ? list() : [{ name: 'cpu', bundled: true }],
+      libraryDir: join(dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch),
+      platform: process.platform,
+    };
+  }
+  return runtime;
 }
 
 /** Options of {@link OnnxModel.load}. */
 export interface OnnxLoadOptions {
   /** intra-op threads (default: onnxruntime's choice). */
   intraOpThreads?: number;
+  /** Role whose provider order applies (default: the manifest entry's role; none for {@link OnnxModel.loadPath}). */
+  role?: ModelRole;
+  /** Provider order per role (see `providers.ts` for precedence over the environment). */
+  providers?: ProviderSettings;
 }
 
 /** A loaded ONNX model. Construct with {@link OnnxModel.load} or {@link OnnxModel.loadPath}. */
@@ -50,6 +67,8 @@ export class OnnxModel {
     readonly provider: ProviderChoice,
     readonly resolved: ResolvedModel | null,
   ) {}
+
+  private meta: Record<string, string> | null = null;
 
   /** Input names declared by the model. */
   get inputNames(): readonly string[] {
@@ -62,13 +81,15 @@ export class OnnxModel {
   }
 
   /**
-   * Loads a manifest model by id (file found and sha256-verified by the registry).
-   * @throws ModelNotFoundError / Error naming the file and the cause.
+   * Loads a manifest model by id (file found and sha256-verified by the registry), on the first
+   * execution provider of its role's order that works.
+   * @throws ModelNotFoundError / Error naming the file and the cause; ProviderConfigError on an
+   *   invalid provider spec in the environment.
    */
   static async load(id: string, opts: OnnxLoadOptions = {}): Promise<OnnxModel> {
     const resolved = resolveModel(id);
     if (!resolved.path) throw new Error(`model ${id} has no ONNX file (model-free backend)`);
-    return OnnxModel.create(resolved.path, opts, resolved);
+    return OnnxModel.create(resolved.path, { role: resolved.entry.role, ...opts }, resolved);
   }
 
   /** Loads an ONNX file by path (tests, user-supplied files). */
@@ -76,13 +97,24 @@ export class OnnxModel {
     return OnnxModel.create(path, opts, null);
   }
 
+  /**
+   * Creates the session on each provider of the order in turn: providers this install cannot offer
+   * are skipped by {@link providerPrecheck}; a session that fails to create is skipped with its
+   * error. The CPU options (threads, no spinning) are the same for every provider.
+   */
   private static async create(
     path: string,
     opts: OnnxLoadOptions,
     resolved: ResolvedModel | null,
   ): Promise<OnnxModel> {
-    const errors: string[] = [];
-    for (const ep of providerOrder()) {
+    const { order } = providerOrderFor(opts.role, opts.providers);
+    const skipped: ProviderUse['skipped'] = [];
+    for (const ep of order) {
+      const why = providerPrecheck(ep, runtimeBackends());
+      if (why) {
+        skipped.push({ name: ep, reason: why });
+        continue;
+      }
       try {
         const session = await ort.InferenceSession.create(path, {
           executionProviders: [ep],
@@ -93,17 +125,19 @@ export class OnnxModel {
           // and spinning threads would burn a laptop core for nothing
           extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
         });
-        const reason = errors.length
-          ? `fallback: ${errors.join('; ')}`
-          : ep === 'cpu'
+        const reason = skipped.length
+          ? `fallback: ${skipped.map((s) => `${s.name} unavailable (${s.reason})`).join('; ')}`
+          : order.length === 1
             ? 'default'
             : 'requested';
-        return new OnnxModel(session, path, { name: ep, reason }, resolved);
+        return new OnnxModel(session, path, { name: ep, requested: order, skipped, reason }, resolved);
       } catch (err) {
-        errors.push(`${ep} unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+        skipped.push({ name: ep, reason: firstLine(err) });
       }
     }
-    throw new Error(`cannot load ONNX model ${path}: ${errors.join('; ')}`);
+    throw new Error(
+      `cannot load ONNX model ${path}: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+    );
   }
 
   /**
@@ -131,11 +165,14 @@ export class OnnxModel {
     return result;
   }
 
-  /** Custom metadata of the model file (onnx metadata_props), when the runtime exposes it. */
+  /**
+   * Custom metadata of the model file (ONNX `metadata_props`, e.g. sherpa-onnx's `framework`,
+   * `sample_rate`), read from the file itself since onnxruntime-node does not expose it; cached.
+   * @throws Error when the file cannot be parsed.
+   */
   metadata(): Record<string, string> {
-    const meta = (this.session as unknown as { metadata?: { customMetadataMap?: Record<string, string> } })
-      .metadata;
-    return meta?.customMetadataMap ?? {};
+    this.meta ??= readOnnxMetadata(this.path);
+    return this.meta;
   }
 
   /** Frees the native session. */

@@ -11,11 +11,13 @@ import type {
   ChannelRole,
   ModelUse,
   ProgressHook,
+  ProviderSettings,
   Speaker,
   Stage,
   StageTimings,
   Turn,
 } from '../../../src-shared/contracts/analysis.ts';
+import { providerSummary } from '../../../src-shared/formats/providers.ts';
 import {
   AudioInputError,
   decodeStream,
@@ -68,23 +70,27 @@ export const DEFAULT_PARAMS: PipelineParams = {
 };
 
 /**
- * Loads the models named by the manifest (or the options).
- * @throws ModelNotFoundError with the places searched when a model file is missing.
+ * Loads the models named by the manifest (or the options), each role on the first execution
+ * provider of its order that works (`opts.providers`, else `CALLSCOPE_PROVIDERS`, else CPU).
+ * @throws ModelNotFoundError with the places searched when a model file is missing;
+ *   ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid.
  */
 export async function loadEngineModels(
-  opts: Pick<AnalyzeOptions, 'embedding'> & { ageGender?: string | null } = {},
+  opts: Pick<AnalyzeOptions, 'embedding'> & { ageGender?: string | null; providers?: ProviderSettings } = {},
 ): Promise<EngineModels> {
   const vadId = defaultModelId('vad') ?? 'silero-vad-v6';
   const segId = defaultModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
-  const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1 });
-  const seg = await OnnxModel.load(segId, { intraOpThreads: 1 });
-  const embedder = await createEmbeddingBackend(opts.embedding);
-  const ageGender = await createAgeGenderEstimator(opts.ageGender);
+  const { providers } = opts;
+  const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
+  const seg = await OnnxModel.load(segId, { intraOpThreads: 1, role: 'segmentation', providers });
+  const embedder = await createEmbeddingBackend(opts.embedding, providers);
+  const ageGender = await createAgeGenderEstimator(opts.ageGender, providers);
   const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
     role,
     id: m.resolved?.entry.id ?? m.path,
     version: m.resolved?.entry.version ?? 'unknown',
     sha256: m.resolved?.entry.sha256 ?? null,
+    provider: m.provider,
   });
   return {
     vadModel,
@@ -344,7 +350,7 @@ export async function analyzeFile(
   }
   const totalMs = performance.now() - tStart;
   timer.ms.total = totalMs;
-  const provider = models.vadModel.provider;
+  const provider = providerSummary(models.models);
   for (const k of Object.keys(timer.ms) as (keyof StageTimings)[])
     timer.ms[k] = Math.round(timer.ms[k]! * 10) / 10;
   const result: AnalysisResult = {
@@ -400,7 +406,7 @@ async function speakerEvidence(
     if (f.feats.length / 80 >= models.embedder.minFrames) {
       embeddings.set(s.id, await models.embedder.embed(Float32Array.from(f.feats)));
     }
-    if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds);
+    if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds, f.audio);
   }
   return embeddings;
 }

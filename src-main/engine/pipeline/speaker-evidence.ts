@@ -88,14 +88,15 @@ export function selectEvidenceSpans(
 
 /**
  * Decodes the file again and returns each selected span's fbank frames, grouped per speaker.
- * @returns speaker id → raw fbank frames [T, 80] (concatenated over spans) and seconds used.
+ * @returns speaker id → raw fbank frames [T, 80] (concatenated over spans), the same spans' 16 kHz
+ *   samples concatenated (for waveform age/gender models; at most the evidence budget) and seconds used.
  */
 export async function collectSpeakerFeatures(
   file: string,
   probe: AudioProbe,
   roles: ChannelRole[],
   spans: Span[],
-): Promise<Map<string, { feats: Float32Array; seconds: number }>> {
+): Promise<Map<string, { feats: Float32Array; audio: Float32Array; seconds: number }>> {
   const pieces = new Map<Span, Float32Array>(spans.map((s) => [s, new Float32Array(s.end - s.start)]));
   let pos = 0;
   if (spans.length) {
@@ -111,22 +112,28 @@ export async function collectSpeakerFeatures(
       if (pos >= lastEnd) break;
     }
   }
-  const out = new Map<string, { parts: Float32Array[]; seconds: number }>();
+  const out = new Map<string, { parts: Float32Array[]; audio: Float32Array[]; seconds: number }>();
   for (const [s, audio] of pieces) {
-    const entry = out.get(s.speakerId) ?? { parts: [], seconds: 0 };
+    const entry = out.get(s.speakerId) ?? { parts: [], audio: [], seconds: 0 };
     entry.parts.push(computeFbank(audio));
+    entry.audio.push(audio);
     entry.seconds += audio.length / ENGINE_SAMPLE_RATE;
     out.set(s.speakerId, entry);
   }
-  const result = new Map<string, { feats: Float32Array; seconds: number }>();
-  for (const [id, { parts, seconds }] of out) {
-    const feats = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      feats.set(p, o);
-      o += p.length;
-    }
-    result.set(id, { feats, seconds });
+  const result = new Map<string, { feats: Float32Array; audio: Float32Array; seconds: number }>();
+  for (const [id, { parts, audio, seconds }] of out) {
+    result.set(id, { feats: concat(parts), audio: concat(audio), seconds });
   }
   return result;
+}
+
+/** Concatenation of arrays into one Float32Array. */
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
