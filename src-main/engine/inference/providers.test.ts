@@ -93,7 +93,7 @@ describe('provider pre-check', () => {
 
   it('skips CUDA when its provider library is not installed, and tries it when it is', () => {
     expect(providerPrecheck('cuda', rt, () => false)).toMatch(
-      /^libonnxruntime_providers_cuda\.so not installed \(install onnxruntime-node with --onnxruntime-node-install=cuda12/,
+      /^libonnxruntime_providers_cuda\.so not installed \(ONNXRUNTIME_NODE_INSTALL=cuda12, README "GPU"\)$/,
     );
     const seen: string[] = [];
     expect(providerPrecheck('cuda', rt, (p) => (seen.push(p), true))).toBeNull();

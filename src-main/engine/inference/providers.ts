@@ -177,7 +177,7 @@ export function providerPrecheck(
   if (!b.bundled) {
     const lib = providerLibraryName(name, rt.platform);
     if (!exists(join(rt.libraryDir, lib))) {
-      return `${lib} not installed (install onnxruntime-node with --onnxruntime-node-install=cuda12; README "GPU")`;
+      return `${lib} not installed (ONNXRUNTIME_NODE_INSTALL=cuda12, README "GPU")`;
     }
   }
   return null;
