@@ -81,10 +81,12 @@ function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): Rea
             checked={license}
             onChange={(e) => setLicense(e.target.checked)}
             aria-label={`Accept the ${m.license} license of ${m.id}`}
-          />{' '}
-          I have read and accept the <strong>{m.license}</strong> license
-          {m.licenseUrl && <span className="mono"> ({m.licenseUrl})</span>}
-          {m.license.includes('NC') && ': non-commercial use only'}.
+          />
+          <span>
+            I have read and accept the <strong>{m.license}</strong> license
+            {m.licenseUrl && <span className="mono"> ({m.licenseUrl})</span>}
+            {m.license.includes('NC') && ': non-commercial use only'}.
+          </span>
         </label>
       )}
       {m.sha256 === null && (
@@ -167,10 +169,12 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
     <>
       <tr data-testid="model-row" data-id={m.id} data-state={m.state} className={m.isDefault ? 'in-use' : ''}>
         <td>{m.role}</td>
-        <td>
+        <td className="wrap">
           {m.id} {m.isDefault && <span className="tag">default</span>}
+          <div className="mono muted small-text" style={{ wordBreak: 'break-all' }}>
+            {m.file ?? '(built in)'}
+          </div>
         </td>
-        <td className="mono wrap">{m.file ?? '(built in)'}</td>
         <td className="wrap">
           {m.license}
           {m.requiresLicenseAcceptance && (
@@ -180,7 +184,7 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
           )}
         </td>
         <td>{size(m.bytes)}</td>
-        <td>
+        <td className="wrap">
           <span className={STATE_CLASS[m.state]} title={m.error ?? undefined}>
             {STATE_LABEL[m.state]}
           </span>
@@ -217,7 +221,7 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
       </tr>
       {mode === 'install' && (
         <tr>
-          <td colSpan={7}>
+          <td colSpan={6} className="wrap">
             <InstallForm
               m={m}
               onDone={() => {
@@ -288,8 +292,7 @@ export function ModelsPanel(): React.JSX.Element {
         <thead>
           <tr>
             <th>Role</th>
-            <th>Model</th>
-            <th>File</th>
+            <th>Model (file)</th>
             <th>License</th>
             <th>Size</th>
             <th>Status</th>
