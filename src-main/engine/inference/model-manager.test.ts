@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { loadEngineModels } from '../pipeline/analyze-file.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../../test-support.ts';
 import {
   checkInstalledModels,
@@ -146,6 +147,8 @@ describe('verify and start-up integrity', () => {
     await writeFile(p, (await readFile(p)).subarray(0, 1_000_000));
     clearModelCache();
     expect(() => resolveModel('pyannote-segmentation-3.0-int8')).toThrow(ModelIntegrityError);
+    // the engine's start-up (the CLI, the web host and the desktop engine all load through it)
+    await expect(loadEngineModels()).rejects.toBeInstanceOf(ModelIntegrityError);
   });
 });
 
