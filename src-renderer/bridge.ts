@@ -27,6 +27,7 @@ import {
   WS_PATH,
 } from '../src-shared/contracts/transport.ts';
 import { proxyService, type Remote, RpcClient, subscribeEvent } from '../src-shared/ipc/rpc.ts';
+import { type CaptureSink, openMessagePortSink, openWebSocketSink } from './capture/sinks.ts';
 
 /** What the desktop preload exposes on `window.callscope`. */
 export interface CallscopeBridge {
@@ -59,6 +60,11 @@ export interface Connection {
   fileRef(file: File): Promise<FileRef>;
   /** Registers a callback for losing the engine connection. */
   onClose(cb: () => void): void;
+  /**
+   * Opens the stream that carries browser-capture frames to a live session's engine source: the
+   * web host's `/capture` WebSocket, or a MessagePort the preload hands to the engine process.
+   */
+  openCaptureSink(sessionId: string): Promise<CaptureSink>;
 }
 
 function services(
@@ -66,9 +72,11 @@ function services(
   kind: Connection['kind'],
   fileRef: Connection['fileRef'],
   onClose: Connection['onClose'],
+  openCaptureSink: Connection['openCaptureSink'],
 ): Connection {
   return {
     kind,
+    openCaptureSink,
     analysis: proxyService<AnalysisService>(client, SERVICE.analysis),
     library: proxyService<LibraryService>(client, SERVICE.library),
     history: proxyService<HistoryService>(client, SERVICE.history),
@@ -128,6 +136,7 @@ export async function connect(): Promise<Connection> {
       'electron',
       async (file) => ({ kind: 'path', path: bridge.pathForFile(file) }),
       () => undefined,
+      async (sessionId) => openMessagePortSink((m, o, t) => window.postMessage(m, o, t), sessionId),
     );
   }
   const token = new URLSearchParams(location.search).get(TOKEN_PARAM) ?? '';
@@ -143,7 +152,13 @@ export async function connect(): Promise<Connection> {
     const { uploadId } = (await res.json()) as { uploadId: string };
     return { kind: 'upload', uploadId, name: file.name };
   };
-  return services(client, 'web', fileRef, (cb) => void t.closed.add(cb));
+  return services(
+    client,
+    'web',
+    fileRef,
+    (cb) => void t.closed.add(cb),
+    (sessionId) => openWebSocketSink(location.host, token, sessionId),
+  );
 }
 
 /** Speakers of a result ordered by talk time, for display. */

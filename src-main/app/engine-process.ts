@@ -1,13 +1,16 @@
 /**
  * The engine in an Electron utilityProcess (off the main thread, STYLE.md 7): loads the models,
  * opens the store (`CALLSCOPE_DB`, set by main to the user-data folder) and serves the app's
- * service contracts to each renderer main relays, one RPC peer per webContents. On `shutdown` it
+ * service contracts to each renderer main relays, one RPC peer per webContents; a `capture-port`
+ * message brings a renderer's browser-capture MessagePort, which feeds that live session's
+ * renderer source directly. On `shutdown` it
  * cancels the running analysis, waits for pending writes and closes the database before exiting.
  */
 import type { RpcMessage, Transport } from '../../src-shared/contracts/transport.ts';
 import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { loadEngineModels } from '../engine/index.ts';
 import { openDb, resolveDbPath } from '../store/db.ts';
+import { feedFromPort } from '../capture/renderer-source.ts';
 import { exposeEngineServices } from '../host/services.ts';
 import { type EngineMessage, EngineMessageSchema } from './engine-protocol.ts';
 
@@ -42,7 +45,18 @@ try {
     if (!parsed.success) return;
     const m = parsed.data;
     if (m.type === 'rpc') for (const r of peer(m.peer).receivers) r(m.msg);
-    else if (m.type === 'peer-closed') {
+    else if (m.type === 'capture-port') {
+      const [port] = e.ports;
+      const source = engine.live.capture.available(m.sessionId);
+      if (!port) return;
+      if (!source) return port.close();
+      feedFromPort(source, {
+        onMessage: (cb) => port.on('message', (ev) => cb(ev.data)),
+        onClose: (cb) => port.on('close', cb),
+        close: () => port.close(),
+      });
+      port.start();
+    } else if (m.type === 'peer-closed') {
       peers.get(m.peer)?.closers.forEach((c) => c());
       peers.delete(m.peer);
     } else if (m.type === 'shutdown') {

@@ -1,13 +1,17 @@
 /**
  * Electron main process: a thin shell. Single instance, a hardened window, every request that is
  * not the app's own content blocked at the session level, navigation and new windows denied,
- * permissions limited to microphone/display capture. The engine runs in a utilityProcess
+ * permissions limited to microphone/display capture; `getDisplayMedia` is answered with the first
+ * screen and, where the platform has it, a loopback of the system audio (loopback.ts) — the
+ * renderer drops the picture. The engine runs in a utilityProcess
  * (engine-process.ts); main only relays RPC envelopes between it and trusted renderer frames on
- * the one allow-listed channel, and on quit lets the engine finish pending writes first.
+ * the one allow-listed channel, hands a renderer's capture MessagePort to the engine (browser
+ * capture frames then flow renderer → engine without main), and on quit lets the engine finish pending writes first.
  */
 import {
   app,
   BrowserWindow,
+  desktopCapturer,
   ipcMain,
   session,
   type UtilityProcess,
@@ -16,9 +20,11 @@ import {
 } from 'electron';
 import { join } from 'node:path';
 
+import { CAPTURE_PORT_CHANNEL } from '../../src-shared/contracts/capture.ts';
 import { ALLOWED_CHANNELS, RPC_CHANNEL } from '../../src-shared/contracts/channels.ts';
 import { RpcMessageSchema } from '../../src-shared/contracts/transport.ts';
-import { type EngineMessage, EngineMessageSchema } from './engine-protocol.ts';
+import { type EngineMessage, EngineMessageSchema, SESSION_ID } from './engine-protocol.ts';
+import { loopbackConfig } from './loopback.ts';
 import {
   CONTENT_SECURITY_POLICY,
   isAllowedChannel,
@@ -34,6 +40,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 let engine: UtilityProcess | null = null;
 let engineExited = false;
+
+const loopback = loopbackConfig(process.platform, process.getSystemVersion());
+if (loopback.enableFeatures.length)
+  app.commandLine.appendSwitch('enable-features', loopback.enableFeatures.join(','));
+if (loopback.reason) console.error(`callscope: browser capture without system audio: ${loopback.reason}`);
 
 function hardenSession(): void {
   const ses = session.defaultSession;
@@ -51,6 +62,17 @@ function hardenSession(): void {
   ses.setPermissionCheckHandler((_wc, permission, origin) =>
     isPermissionAllowed(permission, origin, devServer),
   );
+  // getDisplayMedia: the first screen (its picture is dropped by the renderer) + system loopback
+  ses.setDisplayMediaRequestHandler((request, callback) => {
+    if (!isTrustedSender(request.frame?.url, devServer)) return callback({});
+    desktopCapturer
+      .getSources({ types: ['screen'] })
+      .then(([video]) => {
+        if (!video) return callback({});
+        callback(loopback.audio && request.audioRequested ? { video, audio: loopback.audio } : { video });
+      })
+      .catch(() => callback({}));
+  });
 }
 
 function startEngine(): UtilityProcess {
@@ -90,6 +112,22 @@ function relayRendererMessages(): void {
   }
 }
 
+/** A renderer's browser-capture MessagePort (posted by the preload) → the engine process. */
+function relayCapturePorts(): void {
+  ipcMain.on(CAPTURE_PORT_CHANNEL, (event, sessionId: unknown) => {
+    const [port] = event.ports;
+    if (!port) return;
+    if (
+      !isTrustedSender(event.senderFrame?.url, devServer) ||
+      !engine ||
+      !SESSION_ID.safeParse(sessionId).success
+    )
+      return port.close();
+    const msg: EngineMessage = { type: 'capture-port', sessionId: sessionId as string };
+    engine.postMessage(msg, [port]);
+  });
+}
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(join(import.meta.dirname, 'preload.cjs')));
   const id = win.webContents.id;
@@ -120,6 +158,7 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession();
     engine = startEngine();
     relayRendererMessages();
+    relayCapturePorts();
     createWindow();
   });
   app.on('window-all-closed', () => app.quit());

@@ -1,6 +1,7 @@
 /**
- * The live service behind the UI: starts an engine `LiveSession` on a replayed recording or the
- * PulseAudio/PipeWire devices, forwards its events (≤ 20 Hz summaries, turns, speakers) to every
+ * The live service behind the UI: starts an engine `LiveSession` on a replayed recording, the
+ * PulseAudio/PipeWire devices, or the renderer's own capture (frames arriving over the web host's
+ * `/capture` WebSocket or an Electron MessagePort, found through {@link LiveControl.capture}), forwards its events (≤ 20 Hz summaries, turns, speakers) to every
  * connected UI, stops it on request, and remembers a speaker's voice (during the session or after
  * it, for the most recent one). Sessions write to the history store. One session at a time.
  */
@@ -15,6 +16,7 @@ import {
   SERVICE,
 } from '../../src-shared/contracts/services.ts';
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../capture/pulse.ts';
+import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-source.ts';
 import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
@@ -31,6 +33,8 @@ export class LiveControl implements LiveControlService {
   private current: Running | null = null;
   /** The most recent session (running or ended), whose voices can still be remembered. */
   private latest: Running | null = null;
+  /** Renderer capture sources of running sessions, for the transports that feed them. */
+  readonly capture = new RendererCaptureHub();
 
   constructor(private readonly deps: EngineServiceDeps) {}
 
@@ -49,8 +53,8 @@ export class LiveControl implements LiveControlService {
   async start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }> {
     if (this.current)
       throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
-    const { source, cleanup } = await this.sourceFor(req.source);
     const id = randomUUID();
+    const { source, cleanup } = await this.sourceFor(req.source, id);
     const session = new LiveSession(this.deps.models, {
       db: this.deps.db,
       title: req.title ?? source.description,
@@ -122,7 +126,13 @@ export class LiveControl implements LiveControlService {
 
   private async sourceFor(
     req: LiveSourceRequest,
+    sessionId: string,
   ): Promise<{ source: CaptureSource; cleanup: () => Promise<void> }> {
+    if (req.kind === 'renderer') {
+      const source = new RendererCaptureSource(req);
+      this.capture.register(sessionId, source);
+      return { source, cleanup: async () => this.capture.remove(sessionId) };
+    }
     if (req.kind === 'replay') {
       const path = resolveFileRef(req.file, this.deps.uploadPath);
       const upload = req.file.kind === 'upload';

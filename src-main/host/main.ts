@@ -57,6 +57,7 @@ host = await startWebHost({
   rendererDir: values.renderer,
   uploadDir: join(tmpdir(), `callscope-uploads-${process.pid}`),
   rpc,
+  capture: (sessionId) => engine.live.capture.available(sessionId),
 });
 console.log(`Callscope web host: ${host.url}`);
 console.log(`database: ${dbPath}`);

@@ -1,6 +1,8 @@
 /**
  * The loopback web host: serves the built renderer on 127.0.0.1 and the app's service contracts
- * over WebSocket (`/rpc`), with file uploads for analysis (`POST /upload`). Every API request must
+ * over WebSocket (`/rpc`), with file uploads for analysis (`POST /upload`) and the renderer's live
+ * capture stream (`/capture?session=ID`, binary frames of src-shared/contracts/capture.ts). Every
+ * API request must
  * carry the random per-run token; the Host header must name the loopback address (DNS-rebinding
  * guard) and WebSocket origins must be the host itself. Messages are validated with zod on receipt
  * (src-shared/ipc/rpc.ts).
@@ -15,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { WebSocketServer, type WebSocket } from 'ws';
 
+import { CAPTURE_SESSION_PARAM, CAPTURE_WS_PATH } from '../../src-shared/contracts/capture.ts';
 import {
   type RpcMessage,
   TOKEN_PARAM,
@@ -23,11 +26,14 @@ import {
   WS_PATH,
 } from '../../src-shared/contracts/transport.ts';
 import type { RpcServer } from '../../src-shared/ipc/rpc.ts';
+import type { RendererCaptureSource } from '../capture/renderer-source.ts';
 
 /** Largest accepted upload, bytes (4 GiB: a long call as WAV). */
 export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
 /** Largest accepted WebSocket message, bytes (a voiceprint library import). */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024 ** 2;
+/** Largest accepted capture message, bytes (a 1 s two-channel frame is 128 kB). */
+export const MAX_CAPTURE_MESSAGE_BYTES = 256 * 1024;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +57,11 @@ export interface WebHostOptions {
   rpc: RpcServer;
   /** Fixed token (tests); default 32 random hex characters. */
   token?: string;
+  /**
+   * The renderer capture source a `/capture` stream of this session id may feed, or null (unknown
+   * session, ended, or already fed); without it the route is refused.
+   */
+  capture?: (sessionId: string) => RendererCaptureSource | null;
 }
 
 /** A running web host. */
@@ -93,6 +104,24 @@ export function wsTransport(ws: WebSocket): Transport {
       return () => ws.off('close', cb);
     },
   };
+}
+
+/**
+ * Feeds a capture source from a `/capture` socket: binary messages are frames, text messages JSON
+ * control messages; a refused message closes the socket with status 1007 and the reason, the source
+ * ending closes it with 1000, the socket closing ends the source (after the frames received).
+ */
+export function attachCaptureSocket(ws: WebSocket, source: RendererCaptureSource): void {
+  source.connect((reason, error) => ws.close(error ? 1007 : 1000, reason.slice(0, 120)));
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    try {
+      if (isBinary) source.pushFrame(data);
+      else source.pushControl(JSON.parse(data.toString('utf8')));
+    } catch {
+      // the source has ended and closed the socket with the reason
+    }
+  });
+  ws.on('close', () => source.disconnect());
 }
 
 /** Starts the host. Resolves once it listens on 127.0.0.1. */
@@ -166,14 +195,22 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  const captureWss = new WebSocketServer({ noServer: true, maxPayload: MAX_CAPTURE_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const origin = req.headers.origin;
     const originOk =
       !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== WS_PATH || !hostOk(req) || !tokenOk(url) || !originOk) {
-      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+    const refuse = (status: string): void => {
+      socket.write(`HTTP/1.1 ${status}\r\n\r\n`);
       socket.destroy();
+    };
+    const known = url.pathname === WS_PATH || (url.pathname === CAPTURE_WS_PATH && !!opts.capture);
+    if (!known || !hostOk(req) || !tokenOk(url) || !originOk) return refuse('403 Forbidden');
+    if (url.pathname === CAPTURE_WS_PATH) {
+      const source = opts.capture!(url.searchParams.get(CAPTURE_SESSION_PARAM) ?? '');
+      if (!source) return refuse('404 Not Found');
+      captureWss.handleUpgrade(req, socket, head, (ws) => attachCaptureSocket(ws, source));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => opts.rpc.connect(wsTransport(ws)));
@@ -190,8 +227,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     token,
     uploadPath: (id) => uploads.get(id) ?? null,
     close: async () => {
-      for (const c of wss.clients) c.terminate();
+      for (const c of [...wss.clients, ...captureWss.clients]) c.terminate();
       wss.close();
+      captureWss.close();
       await new Promise<void>((ok) => server.close(() => ok()));
       await rm(opts.uploadDir, { recursive: true, force: true });
     },

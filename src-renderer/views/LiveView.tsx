@@ -1,6 +1,7 @@
 /**
- * Live: choose the sources (this computer's microphone + system output, or a recording replayed
- * in real time), start/stop, a scrolling timeline with a "You" lane and a lane per remote speaker,
+ * Live: choose the sources (this computer's microphone + system output through PulseAudio/PipeWire,
+ * the same captured by the browser itself — getUserMedia + getDisplayMedia loopback, see
+ * capture/browser-capture.ts — or a recording replayed in real time), start/stop, a scrolling timeline with a "You" lane and a lane per remote speaker,
  * level meters, speaker cards (name or "Unknown N", gender/age with confidence, talk time,
  * "Remember this voice" during the session and after it), the talk-time share and quality
  * warnings. Events are folded into a model; redraws are batched to animation frames.
@@ -8,6 +9,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import type { LiveEvent } from '../../src-shared/contracts/live.ts';
+import { type BrowserCapture, startBrowserCapture } from '../capture/browser-capture.ts';
 import { RememberVoice } from '../components/RememberVoice.tsx';
 import { TalkShare } from '../components/TalkShare.tsx';
 import { Timeline } from '../components/Timeline.tsx';
@@ -20,7 +22,10 @@ const pct = (dbfs: number): number => Math.max(0, Math.min(100, ((dbfs + 60) / 6
 
 export function LiveView(): React.JSX.Element {
   const conn = useApp((s) => s.conn);
-  const [kind, setKind] = useState<'replay' | 'pulse'>('replay');
+  const [kind, setKind] = useState<'replay' | 'pulse' | 'browser'>('replay');
+  /** Problems of the browser capture shown to the user (a missing or lost track). */
+  const [notices, setNotices] = useState<string[]>([]);
+  const capture = useRef<BrowserCapture | null>(null);
   const [file, setFile] = useState<File | null>(null);
   const [devices, setDevices] = useState<{ name: string; monitor: boolean }[]>([]);
   const [devError, setDevError] = useState<string | null>(null);
@@ -48,6 +53,9 @@ export function LiveView(): React.JSX.Element {
       redraw();
     });
     const offEnd = conn.onLive('ended', (e) => {
+      const cap = capture.current;
+      capture.current = null;
+      void cap?.stop('session ended');
       setSession(null);
       model.current.state = 'stopped';
       if (e.error) setError(e.error);
@@ -62,8 +70,10 @@ export function LiveView(): React.JSX.Element {
   const start = async (): Promise<void> => {
     if (!conn) return;
     setError(null);
+    setNotices([]);
     model.current = emptyLive();
     try {
+      if (kind === 'browser') return await startBrowser();
       const source =
         kind === 'replay'
           ? { kind: 'replay' as const, file: await conn.fileRef(file!), speed: 1 }
@@ -76,8 +86,46 @@ export function LiveView(): React.JSX.Element {
       setError(errorText(e));
     }
   };
+  /** Browser capture: tracks first (prompts), then the session, then the frame stream. */
+  const startBrowser = async (): Promise<void> => {
+    const cap = await startBrowserCapture(conn!.kind);
+    capture.current = cap;
+    const problems = [cap.micProblem, cap.systemProblem].filter((p): p is string => !!p);
+    if (cap.systemProblem) problems.push('The session runs with the microphone alone.');
+    if (cap.micProblem) problems.push('The session runs with the system audio alone.');
+    setNotices(problems);
+    cap.onLost((_c, message) => setNotices((n) => [...n, message]));
+    try {
+      const { sessionId } = await conn!.live.start({
+        source: {
+          kind: 'renderer',
+          mic: cap.tracks.mic,
+          system: cap.tracks.system,
+          micProblem: cap.micProblem ?? undefined,
+          systemProblem: cap.systemProblem ?? undefined,
+        },
+        title: 'browser capture',
+      });
+      model.current.state = 'running';
+      setSession(sessionId);
+      setLastSession(sessionId);
+      const sink = await conn!.openCaptureSink(sessionId);
+      sink.onClose((reason) => {
+        // the engine ended the stream on its own (a refused frame, the source ending)
+        if (capture.current === cap && reason !== 'capture stopped') setNotices((n) => [...n, reason]);
+      });
+      cap.attach(sink);
+    } catch (e) {
+      await cap.stop();
+      capture.current = null;
+      throw e;
+    }
+  };
   const stop = async (): Promise<void> => {
+    const cap = capture.current;
+    capture.current = null;
     if (session) await conn?.live.stop(session).catch((e: unknown) => setError(errorText(e)));
+    await cap?.stop();
   };
 
   const m = model.current;
@@ -87,7 +135,7 @@ export function LiveView(): React.JSX.Element {
   const talk = talkTime(turns);
   const toS = Math.max(WINDOW_S, m.nowS + 2);
   const running = session !== null;
-  const canStart = conn && !running && (kind === 'pulse' || file);
+  const canStart = conn && !running && (kind !== 'replay' || file);
   const remoteCount = speakers.filter((s) => s.channel === 'system').length;
 
   return (
@@ -114,7 +162,21 @@ export function LiveView(): React.JSX.Element {
           />{' '}
           This computer (mic + system output)
         </label>
-        {kind === 'replay' ? (
+        <label className="radio">
+          <input
+            type="radio"
+            name="src"
+            checked={kind === 'browser'}
+            onChange={() => setKind('browser')}
+            disabled={running}
+          />{' '}
+          This computer (browser capture)
+        </label>
+        {kind === 'browser' ? (
+          <span className="muted small-text">
+            microphone + system audio shared through screen sharing (the picture is discarded)
+          </span>
+        ) : kind === 'replay' ? (
           <input
             type="file"
             accept="audio/*"
@@ -171,6 +233,11 @@ export function LiveView(): React.JSX.Element {
       {error && (
         <div className="banner error" role="alert">
           {error}
+        </div>
+      )}
+      {notices.length > 0 && (
+        <div className="banner" role="status" data-testid="capture-notice">
+          ⚠ {notices.join(' ')}
         </div>
       )}
       {[...m.warnings.values()].map((w) => (

@@ -223,6 +223,11 @@ export interface ModelsEvents {
 /** Where the UI asks a live session to take its audio from. */
 export type LiveSourceRequest =
   | { kind: 'pulse'; mic?: string; system?: string }
+  /**
+   * The renderer captures (getUserMedia + getDisplayMedia loopback) and streams frames to the engine
+   * (src-shared/contracts/capture.ts); says which tracks it obtained and why the others are missing.
+   */
+  | { kind: 'renderer'; mic: boolean; system: boolean; micProblem?: string; systemProblem?: string }
   /** A stereo recording (ch0 = mic, ch1 = system) replayed at `speed` × real time. */
   | { kind: 'replay'; file: FileRef; speed: number };
 
@@ -340,6 +345,13 @@ export const LiveArgs = {
           system: z.string().max(500).optional(),
         }),
         z.object({ kind: z.literal('replay'), file: FileRefSchema, speed: z.number().positive().max(100) }),
+        z.object({
+          kind: z.literal('renderer'),
+          mic: z.boolean(),
+          system: z.boolean(),
+          micProblem: z.string().max(1000).optional(),
+          systemProblem: z.string().max(1000).optional(),
+        }),
       ]),
       title: z.string().max(200).optional(),
     }),

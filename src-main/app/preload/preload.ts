@@ -2,10 +2,14 @@
  * Preload: the only bridge between the sandboxed renderer and the main process (STYLE.md 3).
  * Exposes a frozen object with exactly three things: send an RPC envelope on the one allow-listed
  * channel, subscribe to envelopes from it, and resolve a dropped file's local path. No raw
- * ipcRenderer, no other channel; main re-checks the channel and the sender frame.
+ * ipcRenderer, no other channel; main re-checks the channel and the sender frame. One more path,
+ * outside the exposed object: a browser-capture MessagePort the page posts to its own window
+ * (`{type: CAPTURE_PORT_MESSAGE, sessionId}` with exactly one port) is forwarded to main on
+ * {@link CAPTURE_PORT_CHANNEL} (MessagePorts cannot cross the context bridge as arguments).
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
+import { CAPTURE_PORT_CHANNEL, CAPTURE_PORT_MESSAGE } from '../../../src-shared/contracts/capture.ts';
 import { ALLOWED_CHANNELS, RPC_CHANNEL } from '../../../src-shared/contracts/channels.ts';
 
 type Listener = (msg: unknown) => void;
@@ -16,6 +20,23 @@ if (ALLOWED_CHANNELS.includes(RPC_CHANNEL)) {
     for (const cb of listeners) cb(msg);
   });
 }
+
+// the page's window (the preload is typechecked with the Node lib, without DOM types)
+type PortTransfer = Parameters<typeof ipcRenderer.postMessage>[2];
+interface PageMessage {
+  source: unknown;
+  data: { type?: unknown; sessionId?: unknown } | null;
+  ports: NonNullable<PortTransfer>;
+}
+const page = globalThis as unknown as {
+  addEventListener(type: 'message', cb: (e: PageMessage) => void): void;
+};
+page.addEventListener('message', (e) => {
+  const d = e.data;
+  if (e.source !== page || d?.type !== CAPTURE_PORT_MESSAGE || e.ports.length !== 1) return;
+  if (typeof d.sessionId !== 'string' || d.sessionId.length > 64) return;
+  ipcRenderer.postMessage(CAPTURE_PORT_CHANNEL, d.sessionId, [e.ports[0]]);
+});
 
 contextBridge.exposeInMainWorld(
   'callscope',
