@@ -2,8 +2,10 @@
  * `callscope voiceprints` / `history` / `analyze --db` end to end with the real models and real
  * dev recordings (shared/data/dev/voiceprint) on SQLite files in a temp folder.
  */
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { CommanderError } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
@@ -24,7 +26,14 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   let err = '';
   let code = -1;
   const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  await program.parseAsync(['node', 'callscope', ...args]);
+  try {
+    await program.parseAsync(['node', 'callscope', ...args]);
+  } catch (e) {
+    // usage errors (missing required option …) surface as CommanderError in-process
+    if (!(e instanceof CommanderError)) throw e;
+    code = e.exitCode;
+    err += e.message + '\n';
+  }
   return { code, out, err };
 }
 
@@ -116,4 +125,167 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
   expect(rttm.out).toMatch(/^SPEAKER azure_katiesteve_mono 1 /);
   expect((await cli('history', 'delete', '--db', db, '1')).code).toBe(0);
   expect((await cli('history', 'show', '--db', db, '1')).err).toContain('no call with id 1');
+});
+
+it('enroll from a time range of a file and from a speaker of a stored call (remember this voice)', async () => {
+  const db = join(tmp.path, 'calls.db');
+  const katieSrc = devFile('voiceprint/azure_katie/enrollment_audio_katie.wav');
+  // the call's source file lives in the temp folder so it can be taken away below
+  const katie = join(tmp.path, 'katie-call.wav');
+  await copyFile(katieSrc, katie);
+  const short = join(tmp.path, 'short-call.flac');
+  await copyFile(devFile('voiceprint/librispeech_1688/1688-142285-0002.flac'), short);
+
+  const direct = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--json',
+    '--name',
+    'Katie range',
+    '--consent',
+    'public sample',
+    '--from',
+    '2',
+    '--to',
+    '17',
+    katieSrc,
+  );
+  expect(direct.code, direct.err).toBe(0);
+  const dj = JSON.parse(direct.out) as { embeddings: { source: string; speechS: number }[] };
+  expect(dj.embeddings[0].source).toMatch(/enrollment_audio_katie\.wav\[2-17 s\]$/);
+  expect(dj.embeddings[0].speechS).toBeGreaterThan(8);
+  expect(dj.embeddings[0].speechS).toBeLessThanOrEqual(15);
+
+  expect((await cli('analyze', '--db', db, '-q', katie, short)).code).toBe(0);
+  const calls = JSON.parse((await cli('history', 'list', '--db', db, '--json')).out) as {
+    calls: { id: number; title: string }[];
+  };
+  const callOf = (t: string): string => String(calls.calls.find((c) => c.title.startsWith(t))!.id);
+  const katieCall = callOf('katie-call');
+  const shown = JSON.parse((await cli('history', 'show', '--db', db, '--json', katieCall)).out) as {
+    result: { speakers: { id: string; speechS: number }[] };
+  };
+  const main = [...shown.result.speakers].sort((a, b) => b.speechS - a.speechS)[0].id;
+
+  const noConsent = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--name',
+    'K',
+    '--call',
+    katieCall,
+    '--speaker',
+    main,
+  );
+  expect(noConsent.code).toBe(1);
+  expect(noConsent.err).toMatch(/required option '--consent <text>'/);
+  const both = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--name',
+    'K',
+    '--consent',
+    'c',
+    '--call',
+    katieCall,
+    '--speaker',
+    main,
+    katie,
+  );
+  expect(both.err).toMatch(/^error: give either recordings or --call, not both/);
+  const noSpk = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--name',
+    'K',
+    '--consent',
+    'c',
+    '--call',
+    katieCall,
+    '--speaker',
+    'S9',
+  );
+  expect(noSpk.err).toMatch(/^error: call \d+ has no speaker S9; its speakers are S1/);
+  const tooShort = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--name',
+    'Short',
+    '--consent',
+    'c',
+    '--call',
+    callOf('short-call'),
+    '--speaker',
+    'S1',
+  );
+  expect(tooShort.code).toBe(1);
+  expect(tooShort.err).toMatch(/^error: only \d+\.\d s of clear speech found, at least 8 s are needed/);
+
+  const fromCall = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--json',
+    '--name',
+    'Katie call',
+    '--consent',
+    'verbal, on the call',
+    '--call',
+    katieCall,
+    '--speaker',
+    main,
+  );
+  expect(fromCall.code, fromCall.err).toBe(0);
+  const cj = JSON.parse(fromCall.out) as {
+    id: number;
+    consent: { how: string };
+    embeddings: { source: string; speechS: number; modelId: string }[];
+  };
+  expect(cj.consent.how).toBe('verbal, on the call');
+  expect(cj.embeddings[0].source).toBe(`call:${katieCall}/${main}`);
+  expect(cj.embeddings[0].speechS).toBeGreaterThanOrEqual(8);
+  // the voiceprint taken from the call recognises the same voice as the file enrollment: with
+  // Steve enrolled too, both Katie voiceprints are the closest candidates for her recording
+  const steve = devFile('voiceprint/azure_steve/enrollment_audio_steve.wav');
+  expect(
+    (await cli('voiceprints', 'enroll', '--db', db, '--name', 'Steve', '--consent', 'c', steve)).code,
+  ).toBe(0);
+  const ident = JSON.parse((await cli('voiceprints', 'identify', '--db', db, '--json', katieSrc)).out) as {
+    speakers: Record<string, { best: { name: string }; runnerUp: { name: string } }>;
+  }[];
+  const first = Object.values(ident[0].speakers)[0];
+  expect([first.best.name, first.runnerUp.name].sort()).toEqual(['Katie call', 'Katie range']);
+
+  // the store keeps no embeddings of call speakers: without the audio there is nothing to enroll from
+  await rm(katie);
+  const gone = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--name',
+    'K2',
+    '--consent',
+    'c',
+    '--call',
+    katieCall,
+    '--speaker',
+    main,
+  );
+  expect(gone.code).toBe(1);
+  expect(gone.err).toMatch(
+    /^error: cannot enroll from call \d+: .*is no longer there.*enroll from a recording instead/,
+  );
+  expect(JSON.parse((await cli('voiceprints', 'list', '--db', db, '--json')).out)).toHaveLength(3);
 });

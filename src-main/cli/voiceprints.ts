@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
-import type { Identification, Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import type { Identification, ScoreKind, Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { analyzeFile, type EngineModels, loadEngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
 import { loadManifest } from '../engine/inference/registry.ts';
@@ -18,11 +18,13 @@ import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import { type Db, openDb, resolveDbPath, toStoreError } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
 import { operatingPointFor } from '../store/identify.ts';
+import { embedCallSpeaker } from '../store/enroll-sources.ts';
 import { labelResult, saveLabelledCall } from '../store/label-result.ts';
 import { embedSpeech } from '../store/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,
+  getVoiceprint,
   listVoiceprints,
   mergeVoiceprints,
   renameVoiceprint,
@@ -82,8 +84,9 @@ const describeVp = (v: Voiceprint): string => {
 
 const describeId = (speaker: string, i: Identification): string => {
   const sim = i.best ? i.best.similarity.toFixed(3) : '—';
+  const score = i.best && i.scoring === 'as-norm' ? `, AS-norm score ${i.best.score.toFixed(2)}` : '';
   const alt = i.status !== 'known' && i.best ? ` (closest: ${i.best.name})` : '';
-  return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} similarity ${sim}${alt}`;
+  return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} similarity ${sim}${score}${alt}`;
 };
 
 /** The encoder the command uses: `--embedding` or the manifest default (id + version). */
@@ -121,31 +124,57 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
     common(
       vp
         .command('enroll')
-        .description('enroll a voice from recordings (only VAD speech is used; at least 8 s)')
-        .argument('<files...>', 'recordings of this one speaker')
+        .description(
+          'enroll a voice from recordings (only VAD speech is used) or from a speaker of a stored call; at least 8 s of speech',
+        )
+        .argument('[files...]', 'recordings of this one speaker')
         .requiredOption('--name <name>', 'name of the person')
         .requiredOption('--consent <text>', 'how the person consented to keeping their voiceprint')
         .option('--notes <text>', 'free notes', '')
         .option('--from <s>', 'start of the range to use, seconds', seconds)
-        .option('--to <s>', 'end of the range to use, seconds', seconds),
+        .option('--to <s>', 'end of the range to use, seconds', seconds)
+        .option('--call <id>', 'enroll a speaker of this stored call (history list) instead of files', id)
+        .option('--speaker <key>', 'with --call: the speaker id in that call, e.g. S2 (history show)'),
     ),
   ).action(
     (
       files: string[],
-      o: Common & { name: string; consent: string; notes: string; from?: number; to?: number },
+      o: Common & {
+        name: string;
+        consent: string;
+        notes: string;
+        from?: number;
+        to?: number;
+        call?: number;
+        speaker?: string;
+      },
     ) =>
       withDb(o, io, setExit, async (db) => {
-        const models = await loadEngineModels({ embedding: o.embedding });
-        const e = await embedSpeech(files, models, { fromS: o.from, toS: o.to });
-        const range = o.from !== undefined || o.to !== undefined ? `[${o.from ?? 0}-${o.to ?? 'end'} s]` : '';
-        const newId = createVoiceprint(db, { name: o.name, notes: o.notes, consentHow: o.consent }, [
-          { ...e, source: files.map((f) => `file:${resolve(f)}${range}`).join(' ') },
-        ]);
-        const v = listVoiceprints(db).find((x) => x.id === newId)!;
+        const fromCall = o.call !== undefined;
+        if (fromCall && files.length) throw new Error('give either recordings or --call, not both');
+        if (!fromCall && !files.length)
+          throw new Error('give the recordings to enroll from, or --call ID --speaker KEY');
+        if (fromCall && !o.speaker)
+          throw new Error('--call needs --speaker (the speaker id in that call, e.g. S1)');
+        if (!fromCall && o.speaker) throw new Error('--speaker only applies with --call');
+        if (fromCall && (o.from !== undefined || o.to !== undefined))
+          throw new Error("--from/--to apply to recordings; with --call the speaker's own turns are used");
+        if (!o.consent.trim()) throw new Error('--consent must say how the person consented');
+        const models = await loadEngineModels({ embedding: o.embedding, ageGender: null });
+        let e: Awaited<ReturnType<typeof embedCallSpeaker>>;
+        if (fromCall) e = await embedCallSpeaker(db, o.call!, o.speaker!, models);
+        else {
+          const range =
+            o.from !== undefined || o.to !== undefined ? `[${o.from ?? 0}-${o.to ?? 'end'} s]` : '';
+          const s = await embedSpeech(files, models, { fromS: o.from, toS: o.to });
+          e = { ...s, source: files.map((f) => `file:${resolve(f)}${range}`).join(' ') };
+        }
+        const newId = createVoiceprint(db, { name: o.name, notes: o.notes, consentHow: o.consent }, [e]);
+        const v = getVoiceprint(db, newId);
         out(
           o,
           v,
-          `enrolled ${v.name} (id ${v.id}): ${e.speechS.toFixed(1)} s of speech, SNR ${e.snrDb ?? '?'} dB, ${e.modelId}\n`,
+          `enrolled ${v.name} (id ${v.id}) from ${e.source}: ${e.speechS.toFixed(1)} s of speech, SNR ${e.snrDb ?? '?'} dB, ${e.modelId}\n`,
         );
       }),
   );
@@ -156,13 +185,23 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
         .command('identify')
         .description('analyse recordings and name each speaker found from the library')
         .argument('<files...>', 'recordings')
-        .option('--threshold <cos>', 'cosine-similarity threshold (default: calibrated per encoder)', Number),
+        .addOption(
+          new Option(
+            '--scoring <kind>',
+            'decision score (default: the calibrated one of the encoder)',
+          ).choices(['cosine', 'as-norm']),
+        )
+        .option(
+          '--threshold <score>',
+          'decision threshold on the decision score (default: calibrated per encoder and scoring)',
+          Number,
+        ),
     ),
-  ).action((files: string[], o: Common & { threshold?: number }) =>
+  ).action((files: string[], o: Common & { threshold?: number; scoring?: ScoreKind }) =>
     withDb(o, io, setExit, async (db) => {
       const models = await loadEngineModels({ embedding: o.embedding });
       const op = {
-        ...operatingPointFor(models.embedder.id),
+        ...operatingPointFor(models.embedder.use.id, models.embedder.use.version, o.scoring),
         ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
       };
       const all: { file: string; speakers: Record<string, Identification> }[] = [];

@@ -2,13 +2,16 @@
  * Calibration of the identification threshold on the dev voiceprint protocol
  * (`shared/data/dev/voiceprint/speakers.csv`, DATA.md: enroll each speaker on its `enroll` files,
  * score every `test` file against every enrolled speaker). Reports the EER, the operating point
- * (threshold, false-accept and false-reject rates) and open-set identification accuracy.
+ * (threshold, false-accept and false-reject rates) and open-set identification accuracy, on the
+ * cosine similarity or on AS-norm scores (score-norm.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import type { EngineModels } from '../engine/index.ts';
+import type { ScoreKind } from '../../src-shared/contracts/voiceprints.ts';
 import { identifySpeakers, type OperatingPoint, VoiceprintIndex } from './identify.ts';
+import { type Cohort, shippedCohort } from './score-norm.ts';
 import { embedSpeech } from './speech-embedding.ts';
 
 /** One row of speakers.csv. */
@@ -63,9 +66,11 @@ export function ratesAt(trials: Trial[], threshold: number): { far: number; frr:
   };
 }
 
-/** Result of running the protocol with one encoder. */
+/** Result of running the protocol with one encoder and one scoring. */
 export interface ProtocolReport {
   modelId: string;
+  /** Decision score the trials are on (`as-norm` needs the encoder's cohort). */
+  scoring: ScoreKind;
   speakers: number;
   testFiles: number;
   trials: Trial[];
@@ -80,53 +85,79 @@ export interface ProtocolReport {
   op: OperatingPoint & { far: number; frr: number };
 }
 
+/** Embeddings of the protocol: one pooled enrollment per speaker, one per test file. */
+export interface ProtocolEmbeddings {
+  modelId: string;
+  modelVersion: string;
+  enrolled: { voiceprintId: number; name: string; vector: Float32Array; speechS: number }[];
+  queries: { spk: string; file: string; vector: Float32Array }[];
+}
+
 /**
- * Runs the dev protocol: one pooled enrollment embedding per speaker (its `enroll` files), one
+ * Embeds the dev protocol: one pooled enrollment embedding per speaker (its `enroll` files), one
  * embedding per `test` file (all its VAD speech).
- * @param op operating point to evaluate (default: the EER threshold, margin 0).
  */
-export async function runProtocol(
+export async function embedProtocol(
   csvPath: string,
   models: Pick<EngineModels, 'vadModel' | 'embedder'>,
-  op?: OperatingPoint,
-): Promise<ProtocolReport> {
+): Promise<ProtocolEmbeddings> {
   const rows = readProtocol(csvPath);
   const speakers = [...new Set(rows.filter((r) => r.role === 'enroll').map((r) => r.speakerId))];
   const tests = rows.filter((r) => r.role === 'test' && speakers.includes(r.speakerId));
-  const enrolled: { voiceprintId: number; name: string; vector: Float32Array; speechS: number }[] = [];
+  const enrolled: ProtocolEmbeddings['enrolled'] = [];
   for (const [i, spk] of speakers.entries()) {
     const files = rows.filter((r) => r.role === 'enroll' && r.speakerId === spk).map((r) => r.file);
     const e = await embedSpeech(files, models, { minSpeechS: 0 });
     enrolled.push({ voiceprintId: i + 1, name: spk, vector: e.vector, speechS: e.speechS });
   }
-  const { id: modelId, version } = models.embedder.use;
-  const index = VoiceprintIndex.fromEmbeddings(modelId, version, enrolled);
-  const queries: { spk: string; vector: Float32Array }[] = [];
+  const queries: ProtocolEmbeddings['queries'] = [];
   for (const t of tests)
     queries.push({
       spk: t.speakerId,
+      file: t.file,
       vector: (await embedSpeech([t.file], models, { minSpeechS: 0 })).vector,
     });
+  const { id: modelId, version: modelVersion } = models.embedder.use;
+  return { modelId, modelVersion, enrolled, queries };
+}
+
+/**
+ * Scores embedded protocol data: every test file against every enrolled speaker (trials, EER),
+ * closed-set top-1, open-set accuracy at `op`, and leave-one-speaker-out impostor rejection.
+ * Speakers without a test file (enrolled for the conversations only) still act as impostors.
+ * @param cohort AS-norm cohort (null: cosine scoring).
+ * @param op operating point to evaluate (default: the EER threshold, margin 0).
+ */
+export function scoreProtocol(
+  data: ProtocolEmbeddings,
+  cohort: Cohort | null,
+  op?: OperatingPoint,
+): ProtocolReport {
+  const { modelId, modelVersion, enrolled, queries } = data;
+  const index = VoiceprintIndex.fromEmbeddings(modelId, modelVersion, enrolled, cohort);
+  const scoring = index.scoring;
   const trials: Trial[] = [];
   let closed = 0;
   for (const q of queries) {
-    const s = index.scores(q.vector);
+    const s = index.decisionScores(q.vector);
     s.forEach((score, i) => trials.push({ score, target: index.names[i] === q.spk }));
     if (index.top2(q.vector)[0]?.name === q.spk) closed++;
   }
   const { eer, threshold } = equalErrorRate(trials);
-  const point = op ?? { threshold, margin: 0 };
+  const point: OperatingPoint = { ...(op ?? { threshold, margin: 0 }), scoring };
   let open = 0;
   for (const q of queries) {
     const id = identifySpeakers(index, new Map([['q', q.vector]]), point, false).get('q')!;
     if (id.status === 'known' && id.best?.name === q.spk) open++;
   }
   let rejected = 0;
-  for (const spk of speakers) {
+  const tested = [...new Set(queries.map((q) => q.spk))];
+  for (const spk of tested) {
     const others = VoiceprintIndex.fromEmbeddings(
       modelId,
-      version,
+      modelVersion,
       enrolled.filter((e) => e.name !== spk),
+      cohort,
     );
     for (const q of queries.filter((x) => x.spk === spk)) {
       if (identifySpeakers(others, new Map([['q', q.vector]]), point, false).get('q')!.status === 'unknown')
@@ -135,7 +166,8 @@ export async function runProtocol(
   }
   return {
     modelId,
-    speakers: speakers.length,
+    scoring,
+    speakers: enrolled.length,
     testFiles: queries.length,
     trials,
     eer,
@@ -145,4 +177,17 @@ export async function runProtocol(
     impostorRejection: rejected / queries.length,
     op: { ...point, ...ratesAt(trials, point.threshold) },
   };
+}
+
+/**
+ * Runs the dev protocol with one encoder ({@link embedProtocol} + {@link scoreProtocol}), with
+ * the encoder's shipped cohort when `cohort` is undefined.
+ */
+export async function runProtocol(
+  csvPath: string,
+  models: Pick<EngineModels, 'vadModel' | 'embedder'>,
+  op?: OperatingPoint,
+  cohort: Cohort | null = shippedCohort(models.embedder.use.id, models.embedder.use.version),
+): Promise<ProtocolReport> {
+  return scoreProtocol(await embedProtocol(csvPath, models), cohort, op);
 }

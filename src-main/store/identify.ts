@@ -4,38 +4,84 @@
  * Scoring: cosine similarity of L2-normalised embeddings. Each voiceprint is represented, per
  * encoder model id+version, by the speech-weighted mean of its L2-normalised embeddings,
  * re-normalised (a centroid; stable with one or many enrollment sources). Embeddings of another
- * model id or version are never compared. Decision (per speaker):
+ * model id or version are never compared. The decision score is the cosine, or, where an impostor
+ * cohort ships for the encoder id+version (`models/<id>.cohort.json`, score-norm.ts) and the
+ * operating point asks for it, the AS-norm of the cosine (see {@link OPERATING_POINTS}).
+ * Decision (per speaker, on the decision score):
  *  - best ≥ threshold and (no runner-up ≥ threshold or best − runner-up ≥ margin) → `known`;
  *  - best ≥ threshold but a runner-up within the margin is above threshold too → `ambiguous`;
  *  - otherwise → `Unknown N`.
- * Within one call a voiceprint names at most one speaker (greedy by similarity).
- * Thresholds are calibrated on the dev voiceprint protocol (bench/store.ts, README of the PR).
+ * Within one call a voiceprint names at most one speaker (greedy by score).
+ * Thresholds are calibrated on the dev voiceprint protocol (bench/voiceprint-eval.ts).
  */
-import type { Candidate, Identification } from '../../src-shared/contracts/voiceprints.ts';
+import type { Candidate, Identification, ScoreKind } from '../../src-shared/contracts/voiceprints.ts';
 import type { Db } from './db.ts';
+import { asNorm, type Cohort, cohortStats, shippedCohort } from './score-norm.ts';
 import { embeddingsOfModel } from './voiceprints.ts';
 
-/** Operating point of one encoder: cosine-similarity threshold and ambiguity margin. */
+/**
+ * Operating point of one encoder: threshold and ambiguity margin on the decision score, and
+ * which score that is (`cosine` when omitted).
+ */
 export interface OperatingPoint {
   threshold: number;
   margin: number;
+  scoring?: ScoreKind;
 }
 
 /**
- * Calibrated operating points per embedding model id (dev voiceprint protocol: 5 LibriSpeech
- * speakers, 3 enrollment files each, 35 test files; plus Katie/Steve; see bench/store.ts).
+ * Calibrated operating points per embedding model id, on the cosine similarity and on the AS-norm
+ * score (shipped cohort, top-K 100), measured by `npm run eval:voiceprints` on the dev protocol
+ * (5 LibriSpeech speakers enrolled on 3 files each + Katie/Steve as extra impostors, 35 test
+ * files, 245 trials; bench/results/voiceprint-eval.json):
+ *  - callscope_spk_encoder_v1 1.0.0: cosine EER 0.24 % (at 0.377; at 0.40 FAR 0.5 %, FRR 2.9 %);
+ *    AS-norm EER 2.9 % (at 2.15; one of 35 target trials);
+ *  - fbank-stats 1: cosine EER 2.9 % (at 0.924; at 0.94 FAR 0 %, FRR 8.6 %); AS-norm EER 2.9 %
+ *    (at 2.50).
+ * `preferred` is the scoring used by default. AS-norm did not beat the cosine on dev and did not
+ * name Katie/Steve in the conversations either (their best AS-norm scores stay ≈ 0.4–2.3: the
+ * conversation/enrollment mismatch is beyond what cohort normalisation corrects for these
+ * encoders), so the cosine stays the default; AS-norm is available per call (`scoring`).
  */
-export const OPERATING_POINTS: Record<string, OperatingPoint> = {
-  'fbank-stats': { threshold: 0.94, margin: 0.005 },
-  callscope_spk_encoder_v1: { threshold: 0.4, margin: 0.05 }, // v1.0.0: EER 0.24 % at 0.377; at 0.4 FAR 0.5 %, FRR 2.9 %
+export const OPERATING_POINTS: Record<
+  string,
+  { cosine: OperatingPoint; asNorm?: OperatingPoint; preferred: ScoreKind }
+> = {
+  'fbank-stats': {
+    cosine: { threshold: 0.94, margin: 0.005, scoring: 'cosine' },
+    asNorm: { threshold: 2.5, margin: 0.3, scoring: 'as-norm' },
+    preferred: 'cosine',
+  },
+  callscope_spk_encoder_v1: {
+    cosine: { threshold: 0.4, margin: 0.05, scoring: 'cosine' },
+    asNorm: { threshold: 2.2, margin: 0.3, scoring: 'as-norm' },
+    preferred: 'cosine',
+  },
 };
 
 /** Used for an encoder not calibrated yet (cosine; conservative for typical speaker encoders). */
-export const FALLBACK_OPERATING_POINT: OperatingPoint = { threshold: 0.6, margin: 0.05 };
+export const FALLBACK_OPERATING_POINT: OperatingPoint = { threshold: 0.6, margin: 0.05, scoring: 'cosine' };
 
-/** The operating point of an encoder model id. */
-export function operatingPointFor(modelId: string): OperatingPoint {
-  return OPERATING_POINTS[modelId] ?? FALLBACK_OPERATING_POINT;
+/** The cosine-similarity operating point of an encoder model id (no score normalisation). */
+export function cosineOperatingPoint(modelId: string): OperatingPoint {
+  return OPERATING_POINTS[modelId]?.cosine ?? FALLBACK_OPERATING_POINT;
+}
+
+/**
+ * The operating point of an encoder model id for a scoring (default: the calibrated `preferred`
+ * one). AS-norm is only returned when a cohort ships for the model (for exactly `modelVersion`
+ * when given) and an AS-norm point is calibrated; otherwise the cosine point.
+ * @throws Error when a shipped cohort file is malformed.
+ */
+export function operatingPointFor(
+  modelId: string,
+  modelVersion?: string,
+  scoring?: ScoreKind,
+): OperatingPoint {
+  const cal = OPERATING_POINTS[modelId];
+  const want = scoring ?? cal?.preferred ?? 'cosine';
+  if (want === 'as-norm' && cal?.asNorm && shippedCohort(modelId, modelVersion)) return cal.asNorm;
+  return cosineOperatingPoint(modelId);
 }
 
 /** L2-normalised copy (a zero vector stays zero). */
@@ -61,9 +107,18 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
+/** A scored voiceprint of a query: index row, cosine similarity and decision score. */
+interface Scored {
+  row: number;
+  cosine: number;
+  score: number;
+}
+
 /**
  * In-memory index of the voiceprint centroids of one encoder model: a contiguous
- * [voiceprints, dim] matrix, so one query is a single pass (≈ N·dim multiply-adds).
+ * [voiceprints, dim] matrix, so one query is a single pass (≈ N·dim multiply-adds), plus, with a
+ * cohort, each centroid's top-K cohort statistics (computed once at build: N·C·dim) and the
+ * query's (C·dim per query).
  */
 export class VoiceprintIndex {
   private constructor(
@@ -73,18 +128,34 @@ export class VoiceprintIndex {
     readonly ids: number[],
     readonly names: string[],
     private readonly matrix: Float32Array,
+    /** Impostor cohort of this encoder id+version (AS-norm), or null (cosine scoring). */
+    readonly cohort: Cohort | null,
+    /** Per centroid [mean, std] of its top-K cohort scores (empty without cohort). */
+    private readonly enrollStats: Float32Array,
   ) {}
+
+  /** The decision score this index produces: `as-norm` with a cohort, else `cosine`. */
+  get scoring(): ScoreKind {
+    return this.cohort ? 'as-norm' : 'cosine';
+  }
 
   /** Number of voiceprints in the index. */
   get size(): number {
     return this.ids.length;
   }
 
-  /** Builds the index from a list of embeddings (any order; grouped by voiceprint). */
+  /**
+   * Builds the index from a list of embeddings (any order; grouped by voiceprint).
+   * @param cohort impostor cohort for AS-norm; default: the one shipped for this id+version
+   *   (none: cosine scoring); null: cosine scoring.
+   * @throws Error when embeddings (or embeddings and cohort) differ in dimension, or the cohort
+   *   belongs to another encoder.
+   */
   static fromEmbeddings(
     modelId: string,
     modelVersion: string,
     embeddings: { voiceprintId: number; name: string; vector: Float32Array; speechS: number }[],
+    cohort: Cohort | null = shippedCohort(modelId, modelVersion),
   ): VoiceprintIndex {
     const dims = new Set(embeddings.map((e) => e.vector.length));
     if (dims.size > 1) throw new Error(`embeddings of ${modelId} ${modelVersion} have different dimensions`);
@@ -100,6 +171,20 @@ export class VoiceprintIndex {
     const ids = [...acc.keys()];
     const matrix = new Float32Array(ids.length * dim);
     ids.forEach((id, r) => matrix.set(l2normalize(acc.get(id)!.sum), r * dim));
+    if (cohort && (cohort.modelId !== modelId || cohort.modelVersion !== modelVersion))
+      throw new Error(
+        `cohort of ${cohort.modelId} ${cohort.modelVersion} cannot normalise scores of ${modelId} ${modelVersion}`,
+      );
+    if (cohort && ids.length && cohort.dim !== dim)
+      throw new Error(`cohort dimension ${cohort.dim} does not match ${modelId} (${dim})`);
+    const stats = new Float32Array(cohort ? 2 * ids.length : 0);
+    if (cohort) {
+      for (let r = 0; r < ids.length; r++) {
+        const st = cohortStats(cohort, matrix, r * dim);
+        stats[2 * r] = st.mean;
+        stats[2 * r + 1] = st.std;
+      }
+    }
     return new VoiceprintIndex(
       modelId,
       modelVersion,
@@ -107,26 +192,77 @@ export class VoiceprintIndex {
       ids,
       ids.map((id) => acc.get(id)!.name),
       matrix,
-    );
-  }
-
-  /** Loads the index of one encoder model id+version from the database. */
-  static load(db: Db, modelId: string, modelVersion: string): VoiceprintIndex {
-    return VoiceprintIndex.fromEmbeddings(
-      modelId,
-      modelVersion,
-      embeddingsOfModel(db, modelId, modelVersion),
+      cohort,
+      stats,
     );
   }
 
   /**
-   * Similarities of a query to every voiceprint.
+   * Loads the index of one encoder model id+version from the database.
+   * @param cohort as in {@link fromEmbeddings}.
+   */
+  static load(
+    db: Db,
+    modelId: string,
+    modelVersion: string,
+    cohort: Cohort | null = shippedCohort(modelId, modelVersion),
+  ): VoiceprintIndex {
+    return VoiceprintIndex.fromEmbeddings(
+      modelId,
+      modelVersion,
+      embeddingsOfModel(db, modelId, modelVersion),
+      cohort,
+    );
+  }
+
+  /**
+   * Cosine similarities of a query to every voiceprint, in index order.
    * @throws Error when the query dimension differs from the index's (another encoder).
    */
   scores(query: Float32Array): Float32Array {
+    return this.cosines(l2normalize(this.check(query)));
+  }
+
+  /**
+   * Decision scores of a query to every voiceprint: AS-norm scores with `as-norm` (needs a
+   * cohort), cosine similarities with `cosine`.
+   * @throws Error for a query of another dimension, or `as-norm` on an index without cohort.
+   */
+  decisionScores(query: Float32Array, scoring: ScoreKind = this.scoring): Float32Array {
+    const q = l2normalize(this.check(query));
+    const cos = this.cosines(q);
+    return scoring === 'as-norm' ? this.normalize(cos, q) : cos;
+  }
+
+  /**
+   * The two best candidates (distinct voiceprints) for a query, best first by decision score.
+   * @throws as {@link decisionScores}.
+   */
+  top2(query: Float32Array, scoring: ScoreKind = this.scoring): [Candidate | null, Candidate | null] {
+    const q = l2normalize(this.check(query));
+    const cos = this.cosines(q);
+    const s = scoring === 'as-norm' ? this.normalize(cos, q) : cos;
+    let b = -1;
+    let r = -1;
+    for (let i = 0; i < s.length; i++) {
+      if (b < 0 || s[i] > s[b]) {
+        r = b;
+        b = i;
+      } else if (r < 0 || s[i] > s[r]) r = i;
+    }
+    const cand = (x: Scored | null): Candidate | null =>
+      x && { voiceprintId: this.ids[x.row], name: this.names[x.row], similarity: x.cosine, score: x.score };
+    const at = (i: number): Scored | null => (i < 0 ? null : { row: i, cosine: cos[i], score: s[i] });
+    return [cand(at(b)), cand(at(r))];
+  }
+
+  private check(query: Float32Array): Float32Array {
     if (this.size && query.length !== this.dim)
       throw new Error(`embedding dimension ${query.length} does not match ${this.modelId} (${this.dim})`);
-    const q = l2normalize(query);
+    return query;
+  }
+
+  private cosines(q: Float32Array): Float32Array {
     const out = new Float32Array(this.size);
     const d = this.dim;
     const m = this.matrix;
@@ -138,20 +274,15 @@ export class VoiceprintIndex {
     return out;
   }
 
-  /** The two best candidates (distinct voiceprints) for a query, best first. */
-  top2(query: Float32Array): [Candidate | null, Candidate | null] {
-    const s = this.scores(query);
-    let b = -1;
-    let r = -1;
-    for (let i = 0; i < s.length; i++) {
-      if (b < 0 || s[i] > s[b]) {
-        r = b;
-        b = i;
-      } else if (r < 0 || s[i] > s[r]) r = i;
-    }
-    const cand = (i: number): Candidate | null =>
-      i < 0 ? null : { voiceprintId: this.ids[i], name: this.names[i], similarity: s[i] };
-    return [cand(b), cand(r)];
+  private normalize(cos: Float32Array, q: Float32Array): Float32Array {
+    if (!this.cohort)
+      throw new Error(`no score-normalisation cohort for ${this.modelId} ${this.modelVersion}`);
+    if (!cos.length) return cos;
+    const t = cohortStats(this.cohort, q);
+    const out = new Float32Array(cos.length);
+    const st = this.enrollStats;
+    for (let r = 0; r < cos.length; r++) out[r] = asNorm(cos[r], { mean: st[2 * r], std: st[2 * r + 1] }, t);
+    return out;
   }
 }
 
@@ -166,11 +297,18 @@ export class VoiceprintIndex {
 export function identifySpeakers(
   index: VoiceprintIndex,
   queries: Map<string, Float32Array>,
-  op: OperatingPoint = operatingPointFor(index.modelId),
+  requested: OperatingPoint = operatingPointFor(index.modelId, index.modelVersion),
   exclusive = true,
 ): Map<string, Identification> {
+  // an AS-norm point on an index without cohort (e.g. another encoder version) falls back to the
+  // encoder's cosine point: a threshold only means something on the score it was calibrated for
+  const op =
+    (requested.scoring ?? 'cosine') === 'as-norm' && index.scoring !== 'as-norm'
+      ? cosineOperatingPoint(index.modelId)
+      : requested;
+  const scoring: ScoreKind = op.scoring ?? 'cosine';
   const raw = new Map<string, [Candidate | null, Candidate | null]>();
-  for (const [id, v] of queries) raw.set(id, index.size ? index.top2(v) : [null, null]);
+  for (const [id, v] of queries) raw.set(id, index.size ? index.top2(v, scoring) : [null, null]);
   const decided = new Map<string, Identification>();
   const base = (
     best: Candidate | null,
@@ -179,14 +317,16 @@ export function identifySpeakers(
     best,
     runnerUp,
     threshold: op.threshold,
+    scoring,
     modelId: index.modelId,
   });
   const taken = new Set<number>();
-  const order = [...raw.entries()].sort((a, b) => (b[1][0]?.similarity ?? -2) - (a[1][0]?.similarity ?? -2));
+  const order = [...raw.entries()].sort(
+    (a, b) => (b[1][0]?.score ?? -Infinity) - (a[1][0]?.score ?? -Infinity),
+  );
   for (const [id, [best, runnerUp]] of order) {
-    if (!best || best.similarity < op.threshold || (exclusive && taken.has(best.voiceprintId))) continue;
-    const close =
-      runnerUp && runnerUp.similarity >= op.threshold && best.similarity - runnerUp.similarity < op.margin;
+    if (!best || best.score < op.threshold || (exclusive && taken.has(best.voiceprintId))) continue;
+    const close = runnerUp && runnerUp.score >= op.threshold && best.score - runnerUp.score < op.margin;
     if (close) {
       decided.set(id, {
         status: 'ambiguous',

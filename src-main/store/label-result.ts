@@ -11,7 +11,8 @@ import { identifySpeakers, type OperatingPoint, operatingPointFor, VoiceprintInd
 
 /**
  * Identifies every speaker with an embedding (speakers without one stay `Unknown N`), and sets
- * each speaker's `label` in `result` to the name / `A or B?` / `Unknown N`.
+ * each speaker's `label` in `result` to the name / `A or B?` / `Unknown N`. Scores are
+ * AS-normalised where a cohort ships for the encoder id+version (identify.ts, score-norm.ts).
  * @param embeddings speaker id → embedding (from `speakerEmbeddingsOf(result)`).
  * @param encoder the embedding model that produced them (from `result.models`).
  */
@@ -20,7 +21,7 @@ export function labelResult(
   result: AnalysisResult,
   embeddings: Map<string, Float32Array>,
   encoder: Pick<ModelUse, 'id' | 'version'>,
-  op: OperatingPoint = operatingPointFor(encoder.id),
+  op: OperatingPoint = operatingPointFor(encoder.id, encoder.version),
 ): Map<string, Identification> {
   const index = VoiceprintIndex.load(db, encoder.id, encoder.version);
   const queries = new Map<string, Float32Array>();
@@ -38,6 +39,7 @@ export function labelResult(
       best: null,
       runnerUp: null,
       threshold: op.threshold,
+      scoring: op.scoring ?? 'cosine',
       modelId: encoder.id,
     };
     out.set(s.id, id);

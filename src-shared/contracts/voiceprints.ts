@@ -45,12 +45,21 @@ export interface Voiceprint {
 /** Outcome of identifying one speaker (open set). */
 export type IdentificationStatus = 'known' | 'ambiguous' | 'unknown';
 
+/**
+ * The score identification decisions are made on: the cosine similarity itself, or its AS-norm
+ * (adaptive symmetric score normalisation against an impostor cohort of the encoder; a
+ * dimensionless z-score-like value, typically −3…15).
+ */
+export type ScoreKind = 'cosine' | 'as-norm';
+
 /** A scored candidate voiceprint. */
 export interface Candidate {
   voiceprintId: number;
   name: string;
   /** Cosine similarity of the L2-normalised embeddings, in [-1, 1]. */
   similarity: number;
+  /** Decision score (see `Identification.scoring`); equals `similarity` for `cosine`. */
+  score: number;
 }
 
 /** The identification of one speaker against the library. */
@@ -62,8 +71,10 @@ export interface Identification {
   best: Candidate | null;
   /** Runner-up (a different voiceprint), when any. */
   runnerUp: Candidate | null;
-  /** Threshold used (cosine similarity) and the embedding model it belongs to. */
+  /** Threshold used, on the decision score, and the embedding model it belongs to. */
   threshold: number;
+  /** Which score `threshold` and `Candidate.score` are (absent in results of older versions: cosine). */
+  scoring?: ScoreKind;
   modelId: string;
 }
 
