@@ -83,10 +83,16 @@ async function expectMicHeard(page: Page): Promise<void> {
     .toBeGreaterThan(0);
 }
 
+/** Stop: the session ends without an error and the call is in the history. */
 async function stopAndCheckSaved(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('button', { name: 'Start' })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('button', { name: 'History', exact: true })
+    .click();
+  await expect(page.getByTestId('call').first()).toContainText('browser capture');
 }
 
 test('browser capture: the fake mic reaches the engine; system audio is heard or reported unavailable', async ({
