@@ -95,6 +95,7 @@ export function LiveView(): React.JSX.Element {
     if (cap.micProblem) problems.push('The session runs with the system audio alone.');
     setNotices(problems);
     cap.onLost((_c, message) => setNotices((n) => [...n, message]));
+    let started: string | null = null;
     try {
       const { sessionId } = await conn!.live.start({
         source: {
@@ -106,6 +107,7 @@ export function LiveView(): React.JSX.Element {
         },
         title: 'browser capture',
       });
+      started = sessionId;
       model.current.state = 'running';
       setSession(sessionId);
       setLastSession(sessionId);
@@ -116,8 +118,9 @@ export function LiveView(): React.JSX.Element {
       });
       cap.attach(sink);
     } catch (e) {
-      await cap.stop();
       capture.current = null;
+      await cap.stop();
+      if (started) await conn!.live.stop(started).catch(() => undefined);
       throw e;
     }
   };
