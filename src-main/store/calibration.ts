@@ -180,14 +180,16 @@ export function scoreProtocol(
 }
 
 /**
- * Runs the dev protocol with one encoder ({@link embedProtocol} + {@link scoreProtocol}), with
- * the encoder's shipped cohort when `cohort` is undefined.
+ * Runs the dev protocol with one encoder ({@link embedProtocol} + {@link scoreProtocol}); when
+ * `cohort` is undefined, the encoder's shipped cohort is used if `op` asks for AS-norm.
  */
 export async function runProtocol(
   csvPath: string,
   models: Pick<EngineModels, 'vadModel' | 'embedder'>,
   op?: OperatingPoint,
-  cohort: Cohort | null = shippedCohort(models.embedder.use.id, models.embedder.use.version),
+  cohort: Cohort | null = op?.scoring === 'as-norm'
+    ? shippedCohort(models.embedder.use.id, models.embedder.use.version)
+    : null,
 ): Promise<ProtocolReport> {
   return scoreProtocol(await embedProtocol(csvPath, models), cohort, op);
 }
