@@ -27,7 +27,8 @@ export const RpcMessageSchema = z.discriminatedUnion('t', [
     args: z.array(z.unknown()).max(16),
   }),
   z.object({ t: z.literal('cancel'), id: seq }),
-  z.object({ t: z.literal('result'), id: seq, value: z.unknown() }),
+  // `value` is absent on the wire for methods that return nothing (JSON drops undefined)
+  z.object({ t: z.literal('result'), id: seq, value: z.unknown().optional() }),
   z.object({ t: z.literal('error'), id: seq, error: SerializedErrorSchema }),
   z.object({ t: z.literal('event'), service: name, event: name, payload: z.unknown() }),
 ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { RpcMessageSchema } from '../contracts/transport.ts';
 import {
   CancelledError,
   type CallContext,
@@ -121,5 +122,13 @@ describe('RPC over the in-memory transport', () => {
     close();
     await expect(p).rejects.toMatchObject({ name: 'DisconnectedError' });
     expect(log).toEqual(['aborted on the server']);
+  });
+});
+
+describe('RPC envelopes over a JSON transport', () => {
+  it('the result of a method returning nothing is accepted (regression: History delete hung on the web host)', () => {
+    const wire: unknown = JSON.parse(JSON.stringify({ t: 'result', id: 6, value: undefined }));
+    expect(wire).toEqual({ t: 'result', id: 6 });
+    expect(RpcMessageSchema.safeParse(wire).success).toBe(true);
   });
 });
