@@ -2,7 +2,7 @@
  * Settings > Models in Debian Chromium against the loopback web host (its user model folder is a
  * fresh temporary one): states and licenses are listed; the non-commercial model cannot be
  * installed before its license is accepted, then is installed through the upload and removed; a
- * wrong file is refused; verify all. No download is started (none may start by itself).
+ * wrong file is refused; an optional model is put in use and the default restored; verify all. No download is started (none may start by itself).
  */
 import { join, resolve } from 'node:path';
 
@@ -54,6 +54,16 @@ test('Models panel: license confirmation, install from file, verify, remove', as
     .setInputFiles(join(SHARED_MODELS, 'pyannote_segmentation_3_0_int8.onnx'));
   await expect(form.getByRole('alert')).toContainText('5992913 bytes; nothing installed');
   await expect(fp32).toHaveAttribute('data-state', 'available');
+
+  // Silero v5 sits in the shared models folder (found there, so usable without an install): put it
+  // in use, see it marked, then go back to the default
+  const v5 = row('silero-vad-v5');
+  await v5.getByRole('button', { name: 'Use' }).click();
+  await expect(v5).toHaveAttribute('data-active', 'true');
+  await expect(row('silero-vad-v6')).toHaveAttribute('data-active', 'false');
+  await row('silero-vad-v6').getByRole('button', { name: 'Use' }).click();
+  await expect(row('silero-vad-v6')).toHaveAttribute('data-active', 'true');
+  await expect(v5).toHaveAttribute('data-active', 'false');
 
   await page.getByRole('button', { name: 'Verify all' }).click();
   await expect(page.getByTestId('verify-result')).toContainText(/All \d+ model files verified/);

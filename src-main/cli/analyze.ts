@@ -11,6 +11,7 @@ import type {
 } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { analyzeFile, type EngineModels, loadEngineModels } from '../engine/index.ts';
+import { loadManifest, type ModelChoices } from '../engine/inference/registry.ts';
 import { formatResultTable } from './format-table.ts';
 
 /** Options of {@link runAnalyze}. */
@@ -20,6 +21,24 @@ export interface AnalyzeCliOptions extends AnalyzeOptions {
   quiet?: boolean;
   /** Execution-provider order per role (`--providers`); default: `CALLSCOPE_PROVIDERS`, else CPU. */
   providers?: ProviderSettings;
+  /** Model per role for this run (`--model <id>`, repeatable); default: the user's choice, else the manifest's. */
+  models?: ModelChoices;
+}
+
+/**
+ * Maps `--model` ids to their roles.
+ * @throws InvalidArgumentError-style Error for an unknown id or two ids of one role.
+ */
+export function modelChoicesOf(ids: string[]): ModelChoices {
+  const out: ModelChoices = {};
+  for (const id of ids) {
+    const entry = loadManifest().models.find((m) => m.id === id);
+    if (!entry) throw new Error(`--model ${id}: unknown model id (see \`callscope models list\`)`);
+    if (out[entry.role])
+      throw new Error(`--model: two ${entry.role} models given (${out[entry.role]}, ${id})`);
+    out[entry.role] = id;
+  }
+  return out;
 }
 
 /** RTTM file id / output base name: the input's file name without extension, whitespace → `_`. */

@@ -10,7 +10,7 @@ import type { ChannelLayout, ProviderSettings } from '../../src-shared/contracts
 import { loadEngineModels } from '../engine/index.ts';
 import { parseProviderSpec } from '../engine/inference/providers.ts';
 import { evaluateRttmDirs, formatEvalTable } from '../engine/eval/eval-dirs.ts';
-import { runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
+import { modelChoicesOf, runAnalyze, type AnalyzeCliOptions } from './analyze.ts';
 import { runEvalDev } from './eval-dev.ts';
 import { registerLiveCommand } from './live.ts';
 import { registerModelCommands } from './models.ts';
@@ -70,6 +70,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '--embedding <id>',
       'embedding model id from models/manifest.json (default: the manifest default)',
     )
+    .option(
+      '--model <id...>',
+      'use these models for this run, one per role (ids from `callscope models list`; default: ' +
+        'the model chosen with `callscope models use`, else the manifest default)',
+    )
     .option('--step <seconds>', 'segmentation window step in seconds, (0, 1]', positiveNumber)
     .option('--threshold <distance>', 'clustering cosine-distance threshold', positiveNumber)
     .option('-q, --quiet', 'no progress bar')
@@ -95,6 +100,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         quiet: Boolean(o.quiet),
         providers: o.providers as ProviderSettings | undefined,
       };
+      try {
+        if (o.model) opts.models = modelChoicesOf(o.model as string[]);
+      } catch (err) {
+        io.stderr(`error: ${(err as Error).message}\n`);
+        setExit(2);
+        return;
+      }
       if (o.db) setExit(await runAnalyzeToStore(files, { ...opts, dbPath: o.db as string }, io));
       else setExit(await runAnalyze(files, opts, io));
     });

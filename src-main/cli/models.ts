@@ -1,5 +1,6 @@
 /**
- * `callscope models list | install <id> [--from <file>] | verify [ids...] | remove <id>`: the model
+ * `callscope models list | install <id> [--from <file>] | verify [ids...] | remove <id> |
+ * use <id> | use --default <role>`: the model
  * manager on the command line (src-main/engine/inference/model-manager.ts). Every subcommand takes
  * `--json`. `install` downloads only when asked, with a progress bar (stderr, TTY only) and resume
  * of an interrupted download; `--from` installs offline from a local file. Refusals and failures
@@ -15,9 +16,11 @@ import {
   installFromFile,
   listModels,
   removeModel,
+  useDefaultModel,
+  useModel,
   verifyModels,
 } from '../engine/inference/model-manager.ts';
-import { userModelDir } from '../engine/inference/registry.ts';
+import { MODEL_ROLES, type ModelRole, userModelDir } from '../engine/inference/registry.ts';
 
 interface Io {
   stdout: (s: string) => void;
@@ -47,7 +50,11 @@ export function formatModelTable(models: ModelStatus[]): string {
     style: { head: [], border: [] },
   });
   for (const m of models) {
-    const flags = [m.isDefault ? 'default' : '', m.requiresLicenseAcceptance ? 'license acceptance' : '']
+    const flags = [
+      m.active ? 'in use' : '',
+      m.isDefault ? 'default' : '',
+      m.requiresLicenseAcceptance ? 'license acceptance' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     t.push([
@@ -183,6 +190,31 @@ export function registerModelCommands(program: Command, io: Io, setExit: (c: num
       run(io, setExit, async () => {
         const status = await removeModel(id);
         json(o, status, `removed ${id} from ${userModelDir()}\n`);
+        return 0;
+      }),
+    );
+
+  models
+    .command('use')
+    .description(
+      'make an installed model the one its role uses (analyses and live sessions from now on), or go back to the default',
+    )
+    .argument('[id]', 'model id (see `models list`)')
+    .option('--default <role>', `use the manifest default again for a role (${MODEL_ROLES.join(', ')})`)
+    .option('--json', 'JSON output')
+    .action((id: string | undefined, o: { default?: string; json?: boolean }) =>
+      run(io, setExit, async () => {
+        if (o.default !== undefined) {
+          if (id) throw new Error('give either a model id or --default <role>, not both');
+          if (!(MODEL_ROLES as readonly string[]).includes(o.default))
+            throw new Error(`unknown role "${o.default}"; roles: ${MODEL_ROLES.join(', ')}`);
+          const st = await useDefaultModel(o.default as ModelRole);
+          json(o, st, `${st.role}: using the default model ${st.id}\n`);
+          return 0;
+        }
+        if (!id) throw new Error('missing model id (or --default <role>)');
+        const st = await useModel(id);
+        json(o, st, `${st.role}: using ${st.id} from now on\n`);
         return 0;
       }),
     );

@@ -26,6 +26,7 @@ import {
   RpcServer,
   subscribeEvent,
 } from '../../src-shared/ipc/rpc.ts';
+import { loadEngineModels } from '../engine/index.ts';
 import { clearModelCache } from '../engine/inference/registry.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
 import { ModelManagerService } from './models.ts';
@@ -34,6 +35,7 @@ let tmp: TmpDir;
 let shared: string;
 let client: RpcClient;
 let models: ReturnType<typeof proxyService<ModelsService>>;
+let deps: ConstructorParameters<typeof ModelManagerService>[0];
 const uploads = new Map<string, string>();
 const UPLOAD_ID = 'a'.repeat(32);
 
@@ -43,10 +45,12 @@ beforeAll(async () => {
   process.env.CALLSCOPE_USER_MODELS_DIR = join(tmp.path, 'user');
   clearModelCache();
   const server = new RpcServer();
-  const svc = new ModelManagerService({
+  deps = {
     uploadPath: (id) => uploads.get(id) ?? null,
     emit: (s, e, p) => server.emit(s, e, p),
-  });
+    models: await loadEngineModels({ ageGender: null }),
+  };
+  const svc = new ModelManagerService(deps);
   exposeService<ModelsService>(server, SERVICE.models, svc, ModelsArgs);
   const [a, b] = createMemoryTransportPair();
   server.connect(a);
@@ -130,6 +134,7 @@ it('emits download progress events (explicit download from a loopback server)', 
   const svc = new ModelManagerService({
     uploadPath: () => null,
     emit: (s, e, p) => events.push({ s, e, p: p as ModelsEvents['progress'] }),
+    models: deps.models,
   });
   const events: { s: string; e: string; p: ModelsEvents['progress'] }[] = [];
   try {
@@ -149,4 +154,22 @@ it('emits download progress events (explicit download from a loopback server)', 
     totalBytes: body.length,
   });
   expect(events.at(-1)).toMatchObject({ s: SERVICE.models, e: 'changed' });
+});
+
+it('uses an installed optional model: the engine reloads with it, removal goes back to the default', async () => {
+  await copyFile(join(shared, 'silero_vad_v5.onnx'), join(tmp.path, 'v5-upload.onnx'));
+  uploads.set(UPLOAD_ID, join(tmp.path, 'v5-upload.onnx'));
+  await expect(models.use('pyannote-segmentation-3.0-fp32')).rejects.toThrow(/not installed/);
+  await models.installFromFile({
+    id: 'silero-vad-v5',
+    file: { kind: 'upload', uploadId: UPLOAD_ID, name: 'silero_vad_v5.onnx' },
+  });
+  const st = await models.use('silero-vad-v5');
+  expect(st.active).toBe(true);
+  expect(deps.models.models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v5');
+  const list = await models.list();
+  expect(list.find((m) => m.id === 'silero-vad-v6')?.active).toBe(false);
+  await models.remove('silero-vad-v5');
+  expect(deps.models.models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v6');
+  expect((await models.list()).find((m) => m.id === 'silero-vad-v6')?.active).toBe(true);
 });

@@ -20,15 +20,17 @@ import {
   installFromFile,
   listModels,
   removeModel,
+  useModel,
   verifyModels,
 } from '../engine/inference/model-manager.ts';
+import { loadEngineModels } from '../engine/index.ts';
 import { type EngineServiceDeps, resolveFileRef } from './services.ts';
 
 /** {@link ModelsService} on the engine side. */
 export class ModelManagerService implements ModelsService {
   private lastProgress = new Map<string, number>();
 
-  constructor(private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit'>) {}
+  constructor(private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit' | 'models'>) {}
 
   async list(): Promise<ModelStatus[]> {
     return listModels();
@@ -72,9 +74,27 @@ export class ModelManagerService implements ModelsService {
   }
 
   async remove(id: string): Promise<ModelStatus> {
+    const wasActive = this.deps.models.models.some((u) => u.id === id);
     const s = await removeModel(id);
+    // a removed model in use hands its role back to the default: reload before the next job
+    if (wasActive) await this.reload();
     this.changed(id);
     return s;
+  }
+
+  async use(id: string): Promise<ModelStatus> {
+    const s = await useModel(id);
+    await this.reload();
+    this.changed(id);
+    return s;
+  }
+
+  /**
+   * Loads the models now chosen; analyses and live sessions started afterwards use them (running
+   * ones keep theirs). @throws when a chosen model fails to load — the previous set stays.
+   */
+  private async reload(): Promise<void> {
+    this.deps.models = await loadEngineModels();
   }
 
   private changed(id: string): void {

@@ -156,6 +156,19 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
   const [err, setErr] = useState<string | null>(null);
   const canInstall = m.file !== null && m.state !== 'installed' && m.state !== 'bundled';
   const canRemove = m.optional && m.state === 'installed';
+  const canUse =
+    !m.active &&
+    (m.state === 'installed' || m.state === 'bundled') &&
+    (!m.requiresLicenseAcceptance || m.licenseAcceptedAt !== null);
+  const use = async (): Promise<void> => {
+    try {
+      setErr(null);
+      await conn.models.use(m.id);
+      reload();
+    } catch (e) {
+      setErr(errorText(e));
+    }
+  };
   const remove = async (): Promise<void> => {
     try {
       await conn.models.remove(m.id);
@@ -167,10 +180,17 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
   };
   return (
     <>
-      <tr data-testid="model-row" data-id={m.id} data-state={m.state} className={m.isDefault ? 'in-use' : ''}>
+      <tr
+        data-testid="model-row"
+        data-id={m.id}
+        data-state={m.state}
+        data-active={m.active ? 'true' : 'false'}
+        className={m.active ? 'in-use' : ''}
+      >
         <td>{m.role}</td>
         <td className="wrap">
-          {m.id} {m.isDefault && <span className="tag">default</span>}
+          {m.id} {m.isDefault && <span className="tag">default</span>}{' '}
+          {m.active && <span className="tag">in use</span>}
           <div className="mono muted small-text" style={{ wordBreak: 'break-all' }}>
             {m.file ?? '(built in)'}
           </div>
@@ -192,6 +212,15 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
           {err && <div className="error-text">{err}</div>}
         </td>
         <td className="actions">
+          {canUse && mode === 'view' && (
+            <button
+              className="small"
+              onClick={() => void use()}
+              title={`Use ${m.id} for ${m.role} in the next analyses and live sessions`}
+            >
+              Use
+            </button>
+          )}
           {canInstall && mode !== 'install' && (
             <button className="small" onClick={() => setMode('install')}>
               Install…

@@ -160,6 +160,8 @@ export interface ModelStatus {
   isDefault: boolean;
   /** An optional candidate the user may install and remove. */
   optional: boolean;
+  /** The role uses this model now (the user's choice, else the default). */
+  active: boolean;
   state: ModelState;
   /** Path of the file in use (found first in lookup order), or null. */
   path: string | null;
@@ -210,6 +212,12 @@ export interface ModelsService {
   verify(): Promise<ModelVerifyResult[]>;
   /** Deletes an installed optional model. @throws for bundled defaults and models not installed. */
   remove(id: string): Promise<ModelStatus>;
+  /**
+   * Makes an installed (or bundled) model the one its role uses from the next analysis or live
+   * session on; the engine reloads its models. @throws when it is not installed, fails
+   * verification, or its license was not accepted.
+   */
+  use(id: string): Promise<ModelStatus>;
 }
 
 /** Events of the models service. */
@@ -381,4 +389,5 @@ export const ModelsArgs = {
   download: z.tuple([z.object({ id: modelId, ...installFlags }).strict()]),
   verify: z.tuple([]),
   remove: z.tuple([modelId]),
+  use: z.tuple([modelId]),
 };

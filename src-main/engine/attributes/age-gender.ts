@@ -13,7 +13,7 @@ import type {
 } from '../../../src-shared/contracts/analysis.ts';
 import { applyCmn } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
-import { defaultModelId } from '../inference/registry.ts';
+import { activeModelId } from '../inference/registry.ts';
 import { Wav2vec2AgeGender } from './wav2vec2-age-gender.ts';
 
 /** Minimum clean speech for an estimate, seconds. */
@@ -118,7 +118,7 @@ export async function createAgeGenderEstimator(
   id?: string | null,
   providers?: ProviderSettings,
 ): Promise<AgeGenderEstimator | null> {
-  const chosen = id === undefined ? defaultModelId('agegender') : id;
+  const chosen = id === undefined ? activeModelId('agegender') : id;
   if (!chosen) return null;
   const model = await OnnxModel.load(chosen, { intraOpThreads: 1, role: 'agegender', providers });
   if (model.inputNames.includes('signal')) return Wav2vec2AgeGender.fromManifestModel(model);

@@ -7,7 +7,7 @@
  */
 import { applyCmn, FBANK_CONFIG } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
-import { defaultModelId, resolveModel } from '../inference/registry.ts';
+import { activeModelId, resolveModel } from '../inference/registry.ts';
 import type { ModelUse, ProviderSettings } from '../../../src-shared/contracts/analysis.ts';
 import type { EmbeddingNormalization } from './clustering.ts';
 
@@ -260,7 +260,7 @@ export async function createEmbeddingBackend(
   id?: string,
   providers?: ProviderSettings,
 ): Promise<EmbeddingBackend> {
-  const chosen = id ?? defaultModelId('embedding') ?? 'fbank-stats';
+  const chosen = id ?? activeModelId('embedding') ?? 'fbank-stats';
   if (chosen === 'fbank-stats') return new FbankStatsEmbedding();
   return OnnxEmbedding.create(chosen, providers);
 }

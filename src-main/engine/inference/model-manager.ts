@@ -30,6 +30,11 @@ import {
   clearModelCache,
   expectedSha256,
   INSTALL_RECORD_FILE,
+  activeModelId,
+  MODEL_CHOICES_FILE,
+  type ModelChoices,
+  readModelChoices,
+  resolveModel,
   type InstallRecord,
   loadManifest,
   MODEL_ROLES,
@@ -52,7 +57,8 @@ export type ModelManagerErrorCode =
   | 'network'
   | 'busy'
   | 'bundled'
-  | 'not-installed';
+  | 'not-installed'
+  | 'not-usable';
 
 /** A refused model-manager operation; the message names the model, the problem and the fix. */
 export class ModelManagerError extends Error {
@@ -145,8 +151,9 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
     source: e.source,
     notes: e.notes ?? null,
   };
+  const active = activeOf(e);
   if (!e.file) {
-    return { ...base, state: 'bundled', path: null, error: null, partialBytes: 0, trust: null };
+    return { ...base, active, state: 'bundled', path: null, error: null, partialBytes: 0, trust: null };
   }
   const part = partPath(e);
   const partialBytes = existsSync(part) ? statSync(part).size : 0;
@@ -171,7 +178,7 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
     }
   }
   const trust = found && found === userPath(e) ? (rec?.trust ?? (e.sha256 ? 'manifest' : null)) : null;
-  return { ...base, state, path: found, error, partialBytes, trust };
+  return { ...base, active, state, path: found, error, partialBytes, trust };
 }
 
 /** Every manifest model with its state, grouped by role (vad, segmentation, embedding, agegender). */
@@ -472,9 +479,90 @@ export async function removeModel(id: string): Promise<ModelStatus> {
   await rm(target, { force: true });
   await rm(part, { force: true });
   if (records[id]) await writeRecord(id, null);
+  // a removed model is no longer usable: its role goes back to the default
+  if (safeChoices()[e.role] === id) await useDefaultModel(e.role);
   clearModelCache();
   hashCache.delete(target);
   return modelStatus(id);
+}
+
+/** Whether the role uses this model now; a malformed or stale choice counts as "not this one". */
+function activeOf(e: ModelEntry): boolean {
+  try {
+    return activeModelId(e.role) === e.id;
+  } catch {
+    return false;
+  }
+}
+
+async function writeChoices(roles: ModelChoices): Promise<void> {
+  const dir = userModelDir();
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, MODEL_CHOICES_FILE);
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify({ schemaVersion: 1, roles }, null, 2) + '\n');
+  await rename(tmp, path);
+}
+
+/**
+ * Makes model `id` the one its role uses (Settings > Models "Use", `callscope models use <id>`):
+ * it must be present and pass its sha256 check now, and a license that needs acceptance must have
+ * been accepted at install. The choice is kept in `choices.json` in the user's model folder and
+ * applies to analyses and live sessions started afterwards. Choosing the role's default removes
+ * the choice.
+ * @throws ModelManagerError `unknown-model`, or `not-usable` naming the reason (not installed,
+ *   verify failed, license not accepted).
+ */
+export async function useModel(id: string): Promise<ModelStatus> {
+  const e = modelEntry(id);
+  const st = await modelStatus(id);
+  if (st.state !== 'bundled' && st.state !== 'installed') {
+    const why =
+      st.state === 'available'
+        ? `it is not installed (callscope models install ${id} [--from <file>])`
+        : st.state === 'verify-failed'
+          ? `its file failed verification: ${st.error ?? ''}`
+          : (st.error ?? `its state is ${st.state}`);
+    throw new ModelManagerError('not-usable', `model ${id} cannot be used: ${why}`);
+  }
+  if (e.requiresLicenseAcceptance && !st.licenseAcceptedAt)
+    throw new ModelManagerError(
+      'not-usable',
+      `model ${id} cannot be used: its license (${e.license}) was not accepted; reinstall it with the license accepted`,
+    );
+  try {
+    resolveModel(id);
+  } catch (err) {
+    throw new ModelManagerError('not-usable', `model ${id} cannot be used: ${(err as Error).message}`);
+  }
+  const roles = { ...safeChoices() };
+  if (isDefault(e)) delete roles[e.role];
+  else roles[e.role] = id;
+  await writeChoices(roles);
+  return modelStatus(id);
+}
+
+/**
+ * Goes back to the manifest default for `role` (`callscope models use --default <role>`).
+ * @returns the status of the default model.
+ * @throws ModelManagerError `unknown-model` when the role has no default.
+ */
+export async function useDefaultModel(role: ModelEntry['role']): Promise<ModelStatus> {
+  const roles = { ...safeChoices() };
+  delete roles[role];
+  await writeChoices(roles);
+  const id = loadManifest().roles[role]?.default;
+  if (!id) throw new ModelManagerError('unknown-model', `role ${role} has no default model`);
+  return modelStatus(id);
+}
+
+/** The current choices; a malformed file is replaced rather than blocking every change. */
+function safeChoices(): ModelChoices {
+  try {
+    return readModelChoices();
+  } catch {
+    return {};
+  }
 }
 
 /** Re-exported so callers need one import for the manager's errors. */

@@ -283,6 +283,50 @@ export function candidateModelIds(role: ModelEntry['role']): string[] {
   return loadManifest().roles[role]?.candidates ?? [];
 }
 
+/** Name of the user's model choices in the user's model folder (`{"schemaVersion":1,"roles":{...}}`). */
+export const MODEL_CHOICES_FILE = 'choices.json';
+
+const ModelChoices = z.object({
+  schemaVersion: z.literal(1),
+  roles: z.partialRecord(z.enum(MODEL_ROLES), z.string()),
+});
+/** The model chosen per role by the user (Settings > Models, `callscope models use`). */
+export type ModelChoices = Partial<Record<ModelEntry['role'], string>>;
+
+/**
+ * The user's model choices (`choices.json` in {@link userModelDir}); empty when there is none.
+ * @throws Error naming the file when it exists but is malformed (a choice is never silently
+ *   dropped: the user would get another model than the one they picked).
+ */
+export function readModelChoices(): ModelChoices {
+  const path = join(userModelDir(), MODEL_CHOICES_FILE);
+  if (!existsSync(path)) return {};
+  try {
+    return ModelChoices.parse(JSON.parse(readFileSync(path, 'utf8'))).roles;
+  } catch (err) {
+    throw new Error(`${path} is not a valid model choice file: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The model a role uses: the user's choice ({@link readModelChoices}) when there is one, else the
+ * manifest default.
+ * @throws ModelNotFoundError when the chosen id is not in the manifest or belongs to another role
+ *   (e.g. a choice left over from a newer version's manifest) — never a silent fallback.
+ */
+export function activeModelId(role: ModelEntry['role']): string | null {
+  const chosen = readModelChoices()[role];
+  if (chosen === undefined) return defaultModelId(role);
+  const entry = loadManifest().models.find((m) => m.id === chosen);
+  if (!entry || entry.role !== role)
+    throw new ModelNotFoundError(
+      `the ${role} model chosen in ${join(userModelDir(), MODEL_CHOICES_FILE)} ("${chosen}") is not a ` +
+        `${role} model of this version; choose another (\`callscope models use <id>\`) or reset it ` +
+        `(\`callscope models use --default ${role}\`)`,
+    );
+  return chosen;
+}
+
 /** Default model id for a role, from the manifest. */
 export function defaultModelId(role: ModelEntry['role']): string | null {
   return loadManifest().roles[role]?.default ?? null;

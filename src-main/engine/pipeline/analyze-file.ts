@@ -37,7 +37,7 @@ import {
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
 import { OnnxModel } from '../inference/onnx.ts';
-import { defaultModelId } from '../inference/registry.ts';
+import { activeModelId, loadManifest, type ModelChoices, ModelNotFoundError } from '../inference/registry.ts';
 import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
 import { createMultiChannelVad } from '../vad/multi.ts';
 import { selfVadProbabilities } from './self-vad.ts';
@@ -70,21 +70,35 @@ export const DEFAULT_PARAMS: PipelineParams = {
 };
 
 /**
- * Loads the models named by the manifest (or the options), each role on the first execution
- * provider of its order that works (`opts.providers`, else `CALLSCOPE_PROVIDERS`, else CPU).
- * @throws ModelNotFoundError with the places searched when a model file is missing;
+ * Loads the model of each role: `opts.models[role]` (CLI `--model`), else the user's choice
+ * (Settings > Models, `callscope models use`), else the manifest default; each on the first
+ * execution provider of its order that works (`opts.providers`, else `CALLSCOPE_PROVIDERS`,
+ * else CPU). `opts.embedding` / `opts.ageGender` (null = no attributes) override the same roles.
+ * @throws ModelNotFoundError with the places searched when a model file is missing, or when an
+ *   id is not a model of its role; ModelIntegrityError on a sha256 mismatch;
  *   ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid.
  */
 export async function loadEngineModels(
-  opts: Pick<AnalyzeOptions, 'embedding'> & { ageGender?: string | null; providers?: ProviderSettings } = {},
+  opts: Pick<AnalyzeOptions, 'embedding'> & {
+    ageGender?: string | null;
+    providers?: ProviderSettings;
+    models?: ModelChoices;
+  } = {},
 ): Promise<EngineModels> {
-  const vadId = defaultModelId('vad') ?? 'silero-vad-v6';
-  const segId = defaultModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
+  const pick = opts.models ?? {};
+  const vadId = pick.vad ?? activeModelId('vad') ?? 'silero-vad-v6';
+  const segId = pick.segmentation ?? activeModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
+  checkRole(vadId, 'vad');
+  checkRole(segId, 'segmentation');
   const { providers } = opts;
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
   const seg = await OnnxModel.load(segId, { intraOpThreads: 1, role: 'segmentation', providers });
-  const embedder = await createEmbeddingBackend(opts.embedding, providers);
-  const ageGender = await createAgeGenderEstimator(opts.ageGender, providers);
+  const embId = opts.embedding ?? pick.embedding;
+  if (embId) checkRole(embId, 'embedding');
+  const embedder = await createEmbeddingBackend(embId, providers);
+  const agId = opts.ageGender !== undefined ? opts.ageGender : pick.agegender;
+  if (agId) checkRole(agId, 'agegender');
+  const ageGender = await createAgeGenderEstimator(agId, providers);
   const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
     role,
     id: m.resolved?.entry.id ?? m.path,
@@ -104,6 +118,14 @@ export async function loadEngineModels(
       ...(ageGender ? [ageGender.use] : []),
     ],
   };
+}
+
+/** @throws ModelNotFoundError when `id` is unknown or a model of another role. */
+function checkRole(id: string, role: ModelUse['role']): void {
+  const entry = loadManifest().models.find((m) => m.id === id);
+  if (!entry) throw new ModelNotFoundError(`unknown model id "${id}" (see \`callscope models list\`)`);
+  if (entry.role !== role)
+    throw new ModelNotFoundError(`model "${id}" is a ${entry.role} model, not a ${role} model`);
 }
 
 /** Channel roles for a probed file and a requested layout. @throws AudioInputError on mismatch. */

@@ -1,0 +1,98 @@
+/**
+ * The whole optional-model path a user takes on the command line, offline: `models install <id>
+ * --from <file>` → `models use <id>` → `analyze` (the result names the model and its execution
+ * provider) → `analyze --model <other>` for one run → `models remove` (the role goes back to the
+ * default). Real files: the models folder holds only the defaults (copies of shared/models), so
+ * Silero VAD v5 is usable only after its install.
+ */
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
+import type { ModelStatus } from '../../src-shared/contracts/services.ts';
+import { APP_ROOT, clearModelCache } from '../engine/inference/registry.ts';
+import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
+import { buildProgram } from './main.ts';
+
+let tmp: TmpDir;
+let shared: string;
+const SAMPLE = join(APP_ROOT, 'resources', 'sample-call.ogg');
+
+beforeAll(async () => {
+  shared = useSharedModels();
+  tmp = await createTmpDir('cli-models-use');
+  const defaults = join(tmp.path, 'defaults');
+  await mkdir(defaults);
+  for (const f of ['silero_vad_v6.onnx', 'pyannote_segmentation_3_0_int8.onnx'])
+    await copyFile(join(shared, f), join(defaults, f));
+  process.env.CALLSCOPE_MODELS_DIR = defaults;
+  process.env.CALLSCOPE_USER_MODELS_DIR = join(tmp.path, 'user');
+  clearModelCache();
+});
+afterAll(async () => {
+  delete process.env.CALLSCOPE_USER_MODELS_DIR;
+  useSharedModels();
+  clearModelCache();
+  await tmp.cleanup();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  let code = -1;
+  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
+  await program.parseAsync(['node', 'callscope', ...args]);
+  return { code, out, err };
+}
+
+const vadOf = (out: string): AnalysisResult['models'][number] | undefined =>
+  (JSON.parse(out) as AnalysisResult).models.find((m) => m.role === 'vad');
+
+it('install --from, use, analyze with it (model and provider in the result), --model override, remove', async () => {
+  const refused = await cli('models', 'use', 'silero-vad-v5');
+  expect(refused.code).toBe(1);
+  expect(refused.err).toMatch(/silero-vad-v5 cannot be used: it is not installed/);
+
+  const inst = await cli(
+    'models',
+    'install',
+    'silero-vad-v5',
+    '--from',
+    join(shared, 'silero_vad_v5.onnx'),
+    '--json',
+  );
+  expect(inst.code).toBe(0);
+  expect((JSON.parse(inst.out) as ModelStatus).state).toBe('installed');
+
+  const use = await cli('models', 'use', 'silero-vad-v5', '--json');
+  expect(use.code).toBe(0);
+  expect((JSON.parse(use.out) as ModelStatus).active).toBe(true);
+  const list = JSON.parse((await cli('models', 'list', '--json')).out) as ModelStatus[];
+  expect(list.filter((m) => m.role === 'vad' && m.active).map((m) => m.id)).toEqual(['silero-vad-v5']);
+
+  const a = await cli('analyze', SAMPLE, '--format', 'json', '-q');
+  expect(a.code).toBe(0);
+  const vad = vadOf(a.out);
+  expect(vad?.id).toBe('silero-vad-v5');
+  expect(vad?.provider?.name).toBe('cpu');
+
+  const b = await cli('analyze', SAMPLE, '--format', 'json', '-q', '--model', 'silero-vad-v6');
+  expect(b.code).toBe(0);
+  expect(vadOf(b.out)?.id).toBe('silero-vad-v6');
+
+  const wrongRole = await cli('analyze', SAMPLE, '-q', '--model', 'pyannote-segmentation-3.0-int8', 'nope');
+  expect(wrongRole.code).toBe(2);
+  expect(wrongRole.err).toMatch(/--model nope: unknown model id/);
+
+  expect((await cli('models', 'remove', 'silero-vad-v5')).code).toBe(0);
+  const after = JSON.parse((await cli('models', 'list', '--json')).out) as ModelStatus[];
+  expect(after.find((m) => m.id === 'silero-vad-v6')?.active).toBe(true);
+  const c = await cli('analyze', SAMPLE, '--format', 'json', '-q');
+  expect(vadOf(c.out)?.id).toBe('silero-vad-v6');
+
+  const reset = await cli('models', 'use', '--default', 'nonsense');
+  expect(reset.code).toBe(1);
+  expect(reset.err).toMatch(/unknown role "nonsense"/);
+});
