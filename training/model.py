@@ -3,6 +3,8 @@ the exported speaker-embedding wrapper and the age/gender wrapper. Input of ever
 CMN'd 80-dim Kaldi fbank, [B, T, 80]."""
 import math
 
+import numpy as np
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -242,3 +244,32 @@ class EnsembleAgeGender(nn.Module):
             age = age + self.w[i] * a
             sd = sd + self.w[i] * s
         return torch.softmax(lp / tot, dim=1), age / tot, sd / tot
+
+
+class PitchFusedAgeGender(nn.Module):
+    """Frame-level fbank model fused with F0 statistics z [B, K] (src-main/engine/audio/pitch.ts), in two binary
+    decisions: male vs female logit = a * (log p_m - log p_f) + w_g . (z - mu) / sd + b_g; child vs adult logit =
+    c * (log p_c - log(p_f + p_m)) + k * (w_c . (z - mu) / sd + b_c), with p_* the frame model's probabilities;
+    gender_probs = [(1 - P_child)(1 - P_male), (1 - P_child) P_male, P_child]. Age = the frame model's age; age_std
+    = its per-class calibration mixed by the fused probabilities. Trained in fusionhead.py."""
+
+    def __init__(self, frame, wg, bg, wc, bc, mu, sd, a=1.0, c=1.0, k=0.0):
+        super().__init__()
+        self.frame = frame
+        f32 = lambda v: torch.as_tensor(np.asarray(v, dtype=np.float32))  # noqa: E731
+        for name, v in dict(wg=wg, bg=bg, wc=wc, bc=bc, mu=mu, sd=sd).items():
+            self.register_buffer(name, f32(v).reshape(-1))
+        self.register_buffer("a", torch.tensor(float(a)))
+        self.register_buffer("c", torch.tensor(float(c)))
+        self.register_buffer("k", torch.tensor(float(k)))
+
+    def forward(self, feats, pitch_stats):
+        p1, age, _ = self.frame(feats)
+        lp = torch.log(p1.clamp_min(1e-6))
+        z = (pitch_stats - self.mu) / self.sd
+        male = torch.sigmoid(self.a * (lp[:, 1] - lp[:, 0]) + z @ self.wg + self.bg)
+        adult = torch.log((p1[:, 0] + p1[:, 1]).clamp_min(1e-6))
+        child = torch.sigmoid(self.c * (lp[:, 2] - adult) + self.k * (z @ self.wc + self.bc))
+        p = torch.stack([(1 - child) * (1 - male), (1 - child) * male, child], dim=1)
+        sd = (p * self.frame.class_age_std).sum(dim=1, keepdim=True)
+        return p, age, sd

@@ -2,7 +2,9 @@
  * Age/gender estimation per speaker behind one role interface. The default estimator is the
  * manifest's `agegender` model: input `feats` float32 [1, T, 80] (CMN'd Kaldi fbank, as the
  * encoder), outputs `gender_probs` [1, 3] (female, male, child), `age_years` [1, 1] and
- * `age_std` [1, 1] (years). Optional waveform models (audeering wav2vec2) go through
+ * `age_std` [1, 1] (years). Since version 1.1.0 the model also takes `pitch_stats` float32
+ * [1, K]: the speaker's F0 statistics ({@link pitchStats}, YIN on the 16 kHz samples), so the
+ * caller must pass the speaker's audio. Optional waveform models (audeering wav2vec2) go through
  * `wav2vec2-age-gender.ts`. Below `MIN_ATTRIBUTE_SPEECH_S` of clean speech the attribute is
  * reported as undetermined instead of guessed.
  */
@@ -12,6 +14,7 @@ import type {
   SpeakerAttributes,
 } from '../../../src-shared/contracts/analysis.ts';
 import { applyCmn } from '../audio/fbank.ts';
+import { PITCH_STATS_DIM, pitchStats } from '../audio/pitch.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { activeModelId } from '../inference/registry.ts';
 import { Wav2vec2AgeGender } from './wav2vec2-age-gender.ts';
@@ -35,8 +38,10 @@ export interface AgeGenderEstimator {
   /**
    * @param feats raw fbank [T, 80] of one speaker; modified in place.
    * @param speechS seconds of clean speech behind `feats`.
-   * @param audio the same speech as 16 kHz samples in [-1, 1], for waveform models (the
-   *   wav2vec2 adapter); fbank models ignore it.
+   * @param audio the same speech as 16 kHz samples in [-1, 1]: waveform models (the wav2vec2
+   *   adapter) and fbank models with a `pitch_stats` input need it.
+   *   Too little voiced audio gives neutral pitch statistics ({@link pitchStats}).
+   * @throws Error when the model needs `audio` and none is given.
    */
   estimate(feats: Float32Array, speechS: number, audio?: Float32Array): Promise<SpeakerAttributes>;
 }
@@ -46,6 +51,8 @@ export class OnnxAgeGender implements AgeGenderEstimator {
   private constructor(
     private readonly model: OnnxModel,
     readonly use: ModelUse,
+    /** The model takes `pitch_stats` [1, K] besides `feats` (version ≥ 1.1.0). */
+    readonly needsPitch: boolean,
   ) {}
 
   /**
@@ -59,22 +66,40 @@ export class OnnxAgeGender implements AgeGenderEstimator {
     );
   }
 
-  /** Wraps a loaded manifest model. @throws Error when it lacks one of the outputs. */
+  /**
+   * Wraps a loaded manifest model; a `pitch_stats` input (besides `feats`) switches the pitch
+   * statistics on. @throws Error when it lacks one of the outputs or has an unknown input.
+   */
   static fromModel(model: OnnxModel, id: string): OnnxAgeGender {
     for (const name of ['gender_probs', 'age_years', 'age_std']) {
       if (!model.outputNames.includes(name)) throw new Error(`age/gender model ${id} lacks output "${name}"`);
     }
+    const unknown = model.inputNames.filter((n) => n !== 'feats' && n !== 'pitch_stats');
+    if (!model.inputNames.includes('feats') || unknown.length) {
+      throw new Error(
+        `age/gender model ${id} has inputs [${model.inputNames.join(', ')}]; expected feats (+ pitch_stats)`,
+      );
+    }
     const entry = model.resolved!.entry;
-    return new OnnxAgeGender(model, {
-      role: 'agegender',
-      id,
-      version: entry.version,
-      sha256: entry.sha256,
-      provider: model.provider,
-    });
+    return new OnnxAgeGender(
+      model,
+      {
+        role: 'agegender',
+        id,
+        version: entry.version,
+        sha256: entry.sha256,
+        provider: model.provider,
+      },
+      model.inputNames.includes('pitch_stats'),
+    );
   }
 
-  async estimate(feats: Float32Array, speechS: number): Promise<SpeakerAttributes> {
+  async estimate(feats: Float32Array, speechS: number, audio?: Float32Array): Promise<SpeakerAttributes> {
+    if (this.needsPitch && !audio) {
+      throw new Error(
+        `age/gender model ${this.use.id} needs the speaker's 16 kHz samples for its pitch_stats input; none were given`,
+      );
+    }
     const frames = feats.length / 80;
     if (speechS < MIN_ATTRIBUTE_SPEECH_S || frames < 50) {
       return {
@@ -84,7 +109,9 @@ export class OnnxAgeGender implements AgeGenderEstimator {
       };
     }
     applyCmn(feats);
-    const out = await this.model.run({ feats: { data: feats, dims: [1, frames, 80] } });
+    const inputs: Parameters<OnnxModel['run']>[0] = { feats: { data: feats, dims: [1, frames, 80] } };
+    if (this.needsPitch) inputs.pitch_stats = { data: pitchStats(audio!), dims: [1, PITCH_STATS_DIM] };
+    const out = await this.model.run(inputs);
     const [female, male, child] = out.gender_probs.data;
     const years = out.age_years.data[0];
     const std = Math.max(out.age_std.data[0], 1);

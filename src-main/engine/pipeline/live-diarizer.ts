@@ -55,6 +55,12 @@ export interface LiveDiarizerOptions {
   backfillS: number;
   /** Steps queued before `pushFrame` callers are asked to wait (back-pressure). */
   maxQueue: number;
+  /**
+   * Onset steps: when the channel's VAD rises after at least `silenceS` of silence, an extra step
+   * runs `afterS` seconds later instead of waiting for the regular grid, so a speaker starting to
+   * talk is labelled sooner (the regular step is unchanged; null = off).
+   */
+  onsetStep: { afterS: number; silenceS: number } | null;
   clustering: Omit<OnlineClusteringOptions, 'normalization'>;
 }
 
@@ -66,6 +72,7 @@ export const DEFAULT_LIVE_DIARIZER: LiveDiarizerOptions = {
   minTurnS: 0.1,
   backfillS: 0,
   maxQueue: 8,
+  onsetStep: null,
   clustering: { deltaNew: 0.12, mergeDelta: 0.05, minNewFrames: 12, rhoUpdate: 40, maxSpeakers: 20 },
 };
 
@@ -75,8 +82,11 @@ export interface DiarizerListener {
   onMerge(from: number, into: number, tS: number): void;
   onTurnStart(speaker: number, startS: number): void;
   onTurnEnd(speaker: number, startS: number, endS: number): void;
-  /** Clean (single-speaker) fbank frames [n, 80] of a speaker from the newest step. */
-  onEvidence(speaker: number, feats: Float32Array, tS: number): void;
+  /**
+   * Clean (single-speaker) fbank frames [n, 80] of a speaker from the newest step; `rows` are
+   * their global fbank row indices (row j starts at sample j × 160 of the channel), ascending.
+   */
+  onEvidence(speaker: number, feats: Float32Array, tS: number, rows: readonly number[]): void;
 }
 
 interface Step {
@@ -118,6 +128,9 @@ export class LiveDiarizer {
   private readonly queue: Step[] = [];
   private running: Promise<void> | null = null;
   private failure: unknown = null;
+  /** Seconds of VAD silence before the newest frame, and when an onset step is due (samples). */
+  private silentS = Infinity;
+  private onsetAt: number | null = null;
   private readonly clustering: OnlineClustering;
   /** Open turn per global speaker: start and end of its last activity (s); started = announced. */
   private readonly open = new Map<number, { start: number; last: number; started: boolean }>();
@@ -161,6 +174,19 @@ export class LiveDiarizer {
   pushFrame(samples: Float32Array, prob: number): Promise<void> | null {
     this.append(samples);
     this.probs.push(prob);
+    const onset = this.opts.onsetStep;
+    if (onset) {
+      if (prob >= this.opts.speechProb) {
+        if (this.silentS >= onset.silenceS && this.onsetAt === null)
+          this.onsetAt = this.total + Math.round(onset.afterS * SR);
+        this.silentS = 0;
+      } else this.silentS += samples.length / SR;
+      // the extra step, unless the regular one comes as soon
+      if (this.onsetAt !== null && this.total >= this.onsetAt) {
+        if (this.nextEnd - this.total > this.opts.stepSamples / 4) this.enqueue(this.total, this.total);
+        this.onsetAt = null;
+      }
+    }
     while (this.total >= this.nextEnd) {
       const end = this.nextEnd;
       const to = end - Math.round(this.opts.lagS * SR);
@@ -403,7 +429,7 @@ export class LiveDiarizer {
       list.push(j);
       rows.set(k, list);
     }
-    for (const [k, js] of rows) this.listener.onEvidence(k, gatherRows(step.fb, step.fbStart, js), tS);
+    for (const [k, js] of rows) this.listener.onEvidence(k, gatherRows(step.fb, step.fbStart, js), tS, js);
   }
 }
 

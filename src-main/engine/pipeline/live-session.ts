@@ -21,10 +21,11 @@ import { identifySpeakers, operatingPointFor, VoiceprintIndex } from '../../stor
 import { linksOf } from '../../store/label-result.ts';
 import { FbankStream } from '../audio/fbank.ts';
 import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.ts';
+import { SampleHistory } from '../audio/sample-history.ts';
 import { SileroVad } from '../vad/silero.ts';
 import { speechRegionsFromProbs } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
-import { FB_DIM } from '../diarization/speaker-frames.ts';
+import { FB_DIM, FB_HOP, FB_WIN } from '../diarization/speaker-frames.ts';
 import { DEFAULT_LIVE_DIARIZER, LiveDiarizer, type LiveDiarizerOptions } from './live-diarizer.ts';
 import {
   DEFAULT_SELF_VAD,
@@ -79,6 +80,9 @@ interface SpeakerState {
   label: string;
   feats: Float32Array[];
   rows: number;
+  /** 16 kHz samples behind the kept evidence (for pitch statistics), at most MAX_EVIDENCE_S. */
+  audio: Float32Array[];
+  audioSamples: number;
   /** Clean speech seconds seen (including beyond the kept evidence). */
   seconds: number;
   idStep: number;
@@ -111,6 +115,8 @@ export class LiveSession {
   private readonly diarizer: LiveDiarizer;
   private readonly micRegions: StreamingRegions;
   private readonly micFbank = new FbankStream();
+  /** Recent system-channel samples, to fetch the audio behind the diarizer's evidence rows. */
+  private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
   private readonly quality = { mic: new QualityAccumulator('mic'), system: new QualityAccumulator('system') };
   private readonly probs = { mic: [] as number[], system: [] as number[] };
   private readonly speakers = new Map<string, SpeakerState>();
@@ -179,7 +185,8 @@ export class LiveSession {
           });
         },
         onTurnEnd: (k, start, end) => this.closeTurn(`S${k + 1}`, 'system', start, end),
-        onEvidence: (k, feats) => this.addEvidence(this.resolve(`S${k + 1}`), feats),
+        onEvidence: (k, feats, _t, rows) =>
+          this.addEvidence(this.resolve(`S${k + 1}`), feats, this.rowsAudio(rows)),
       },
       opts.diarizer ?? DEFAULT_LIVE_DIARIZER,
     );
@@ -288,9 +295,10 @@ export class LiveSession {
     this.recent.system.push(f.system, sysPow, sysProb);
     // the user's clean speech: mic frames the self-VAD keeps, while the system is silent
     const rows = this.micFbank.push(f.mic);
-    if (local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows);
+    if (local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows, f.mic);
     this.summaries(f, micProb, sysProb, local, micPow, sysPow);
     if (f.index % 16 === 15) this.checkQuality();
+    this.sysAudio.push(f.system);
     const wait = this.diarizer.pushFrame(f.system, sysProb);
     const lag = this.diarizer.lagS;
     this.stats.maxDiarizerLagS = Math.max(this.stats.maxDiarizerLagS, lag);
@@ -401,6 +409,8 @@ export class LiveSession {
         label,
         feats: [],
         rows: 0,
+        audio: [],
+        audioSamples: 0,
         seconds: 0,
         idStep: 0,
         attrStep: 0,
@@ -455,6 +465,7 @@ export class LiveSession {
     if (a) {
       a.merged = true;
       for (const f of a.feats) this.pushFeats(b, f);
+      for (const x of a.audio) this.pushAudio(b, x);
       b.seconds += a.seconds;
       this.speakers.delete(from);
     }
@@ -478,11 +489,36 @@ export class LiveSession {
     }
   }
 
-  private addEvidence(key: string, feats: Float32Array): void {
+  private pushAudio(s: SpeakerState, audio: Float32Array): void {
+    if (s.audioSamples + audio.length <= MAX_EVIDENCE_S * 16_000) {
+      s.audio.push(audio);
+      s.audioSamples += audio.length;
+    }
+  }
+
+  /**
+   * System-channel samples behind fbank rows (ascending global indices; row j covers samples
+   * [j × FB_HOP, j × FB_HOP + FB_WIN)), runs of consecutive rows joined; rows no longer in the
+   * history are left out.
+   */
+  private rowsAudio(rows: readonly number[]): Float32Array {
+    const parts: Float32Array[] = [];
+    for (let i = 0; i < rows.length;) {
+      let j = i;
+      while (j + 1 < rows.length && rows[j + 1] === rows[j] + 1) j++;
+      const x = this.sysAudio.slice(rows[i] * FB_HOP, rows[j] * FB_HOP + FB_WIN);
+      if (x) parts.push(x);
+      i = j + 1;
+    }
+    return concatSamples(parts);
+  }
+
+  private addEvidence(key: string, feats: Float32Array, audio: Float32Array): void {
     if (!feats.length) return;
     const s = this.speakers.get(key) ?? (key === 'you' ? this.ensureSpeaker('you', 'mic', 'You') : null);
     if (!s) return;
     this.pushFeats(s, feats);
+    if (audio.length) this.pushAudio(s, audio);
     s.seconds += feats.length / FB_DIM / 100;
     if (this.index && s.idStep < IDENTIFY_AT_S.length && s.seconds >= IDENTIFY_AT_S[s.idStep]) {
       s.idStep++;
@@ -555,7 +591,11 @@ export class LiveSession {
     if (s.merged) return;
     const seconds = r1(s.seconds);
     const attrs: SpeakerAttributes = this.models.ageGender
-      ? await this.models.ageGender.estimate(this.evidence(s), Math.min(seconds, MAX_EVIDENCE_S))
+      ? await this.models.ageGender.estimate(
+          this.evidence(s),
+          Math.min(seconds, MAX_EVIDENCE_S),
+          concatSamples(s.audio),
+        )
       : { status: 'not_run', speechUsedS: seconds, reason: 'no age/gender model installed' };
     if (!this.models.ageGender && s.attributes.reason) return; // not_run is reported once
     s.attributes = attrs;
@@ -673,3 +713,14 @@ class RollingLevels {
 const hyst = (on: boolean, p: number): boolean => (on ? p >= 0.35 : p >= 0.5);
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
+
+/** Concatenation of sample arrays. */
+function concatSamples(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
