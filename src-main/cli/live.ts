@@ -30,6 +30,8 @@ export interface LiveCliOptions {
   format: 'text' | 'jsonl';
   /** Stop after this many seconds of audio. */
   duration?: number;
+  /** Diarize the mic channel (several local people); see LiveSessionOptions.diarizeMic. */
+  diarizeMic?: boolean;
 }
 
 const speedArg = (v: string): number => {
@@ -103,7 +105,7 @@ export async function runLive(o: LiveCliOptions, io: Io, preloaded?: EngineModel
   try {
     const source = await sourceFor(o);
     if (o.db !== undefined) db = openDb(resolveDbPath(o.db));
-    const session = new LiveSession(models, { db });
+    const session = new LiveSession(models, { db, diarizeMic: Boolean(o.diarizeMic) });
     session.on((e) => {
       if (o.format === 'jsonl') io.stdout(JSON.stringify(e) + '\n');
       else {
@@ -157,6 +159,10 @@ export function registerLiveCommand(program: Command, io: Io, setExit: (code: nu
     .option('--speed <x>', 'replay speed (1 = real time, "max" = unpaced)', speedArg, 1)
     .option('--duration <seconds>', 'stop after this many seconds of audio', secondsArg)
     .option('--db <path>', 'save the call in this history database as it goes and name known voices')
+    .option(
+      '--diarize-mic',
+      'several people share the microphone: tell the local speakers apart (Local 1, Local 2, …) instead of one "You"',
+    )
     .addOption(new Option('--format <format>', 'output on stdout').choices(['text', 'jsonl']).default('text'))
     .option('--list-devices', 'list the sound server sources and defaults, then exit')
     .action(async (raw: Record<string, unknown>) => {
@@ -183,6 +189,7 @@ export function registerLiveCommand(program: Command, io: Io, setExit: (code: nu
         speed: raw.speed as number,
         db: raw.db as string | undefined,
         format: raw.format as LiveCliOptions['format'],
+        diarizeMic: Boolean(raw.diarizeMic),
         duration: raw.duration as number | undefined,
       };
       setExit(await runLive(opts, io));

@@ -50,7 +50,7 @@ export class LiveControl implements LiveControlService {
     }
   }
 
-  async start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }> {
+  async start(req: Parameters<LiveControlService['start']>[0]): Promise<{ sessionId: string }> {
     if (this.current)
       throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
     const id = randomUUID();
@@ -58,6 +58,7 @@ export class LiveControl implements LiveControlService {
     const session = new LiveSession(this.deps.models, {
       db: this.deps.db,
       title: req.title ?? source.description,
+      diarizeMic: req.diarizeMic ?? false,
     });
     session.on((event) => this.deps.emit(SERVICE.live, 'event', { sessionId: id, event }));
     const done = session

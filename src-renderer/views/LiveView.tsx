@@ -23,6 +23,7 @@ const pct = (dbfs: number): number => Math.max(0, Math.min(100, ((dbfs + 60) / 6
 export function LiveView(): React.JSX.Element {
   const conn = useApp((s) => s.conn);
   const [kind, setKind] = useState<'replay' | 'pulse' | 'browser'>('replay');
+  const [diarizeMic, setDiarizeMic] = useState(false);
   /** Problems of the browser capture shown to the user (a missing or lost track). */
   const [notices, setNotices] = useState<string[]>([]);
   const capture = useRef<BrowserCapture | null>(null);
@@ -78,7 +79,7 @@ export function LiveView(): React.JSX.Element {
         kind === 'replay'
           ? { kind: 'replay' as const, file: await conn.fileRef(file!), speed: 1 }
           : { kind: 'pulse' as const, mic: mic || undefined, system: system || undefined };
-      const { sessionId } = await conn.live.start({ source });
+      const { sessionId } = await conn.live.start({ source, diarizeMic });
       model.current.state = 'running';
       setSession(sessionId);
       setLastSession(sessionId);
@@ -106,6 +107,7 @@ export function LiveView(): React.JSX.Element {
           systemProblem: cap.systemProblem ?? undefined,
         },
         title: 'browser capture',
+        diarizeMic,
       });
       started = sessionId;
       model.current.state = 'running';
@@ -174,6 +176,16 @@ export function LiveView(): React.JSX.Element {
             disabled={running}
           />{' '}
           This computer (browser capture)
+        </label>
+        <label className="radio" title="Tell apart several local people who share the microphone">
+          <input
+            type="checkbox"
+            checked={diarizeMic}
+            onChange={(e) => setDiarizeMic(e.target.checked)}
+            disabled={running}
+            data-testid="diarize-mic"
+          />{' '}
+          Several people on the mic
         </label>
         {kind === 'browser' ? (
           <span className="muted small-text">

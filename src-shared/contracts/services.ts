@@ -244,7 +244,15 @@ export type LiveSourceRequest =
  * src-shared/contracts/live.ts arrive as {@link LiveUiEvents}). One session at a time.
  */
 export interface LiveControlService {
-  start(req: { source: LiveSourceRequest; title?: string }): Promise<{ sessionId: string }>;
+  /**
+   * Starts a live session. `diarizeMic`: several local people share the microphone, so the mic
+   * channel is diarized too (speakers `L1`, `L2`, …) instead of all being "You".
+   */
+  start(req: {
+    source: LiveSourceRequest;
+    title?: string;
+    diarizeMic?: boolean;
+  }): Promise<{ sessionId: string }>;
   /** Stops the session and waits for its summary (open turns closed, call saved). */
   stop(sessionId: string): Promise<LiveSessionSummary>;
   /**
@@ -362,6 +370,7 @@ export const LiveArgs = {
         }),
       ]),
       title: z.string().max(200).optional(),
+      diarizeMic: z.boolean().optional(),
     }),
   ]),
   stop: z.tuple([jobId]),

@@ -54,6 +54,13 @@ export interface LiveSessionOptions {
   title?: string;
   diarizer?: LiveDiarizerOptions;
   selfVad?: StreamingSelfVadOptions;
+  /**
+   * Several local people share the microphone: the mic channel is diarized too (local speakers
+   * `L1`, `L2`, … labelled "Local N" until a voiceprint names them), with the segmentation
+   * activity kept only where the self-VAD hears local speech, so bleed of the remote party is not
+   * taken for a local speaker. Off (default): everything the self-VAD keeps is the user, `you`.
+   */
+  diarizeMic?: boolean;
 }
 
 /** Measurements of a session (for benchmarks and tests). */
@@ -113,10 +120,14 @@ export class LiveSession {
   private readonly vad: SileroVad;
   private readonly selfVad: StreamingSelfVad;
   private readonly diarizer: LiveDiarizer;
+  /** Mic-channel diarizer when {@link LiveSessionOptions.diarizeMic} is set. */
+  private readonly micDiarizer: LiveDiarizer | null;
   private readonly micRegions: StreamingRegions;
   private readonly micFbank = new FbankStream();
   /** Recent system-channel samples, to fetch the audio behind the diarizer's evidence rows. */
   private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
+  /** Mic samples behind the mic diarizer's evidence rows (only with `diarizeMic`). */
+  private readonly micAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
   private readonly quality = { mic: new QualityAccumulator('mic'), system: new QualityAccumulator('system') };
   private readonly probs = { mic: [] as number[], system: [] as number[] };
   private readonly speakers = new Map<string, SpeakerState>();
@@ -145,6 +156,7 @@ export class LiveSession {
     this.selfVad = new StreamingSelfVad(opts.selfVad ?? DEFAULT_SELF_VAD);
     this.micRegions = new StreamingRegions(FRAME_S, {
       onStart: (start) => {
+        if (opts.diarizeMic) return; // the mic diarizer reports the local speakers
         this.ensureSpeaker('you', 'mic', 'You');
         this.emit({
           type: 'turn_start',
@@ -154,41 +166,53 @@ export class LiveSession {
           start_s: r3(start),
         });
       },
-      onEnd: (r) => this.closeTurn('you', 'mic', r.start, r.end),
+      onEnd: (r) => {
+        if (!opts.diarizeMic) this.closeTurn('you', 'mic', r.start, r.end);
+      },
     });
-    this.diarizer = new LiveDiarizer(
-      models.segmenter,
-      models.embedder,
+    const base = opts.diarizer ?? DEFAULT_LIVE_DIARIZER;
+    this.diarizer = this.channelDiarizer('system', base);
+    this.micDiarizer = opts.diarizeMic ? this.channelDiarizer('mic', { ...base, gateByVad: true }) : null;
+  }
+
+  /** A streaming diarizer of one channel whose speakers are `S<k>` (system) or `L<k>` (mic). */
+  private channelDiarizer(channel: LiveChannel, options: LiveDiarizerOptions): LiveDiarizer {
+    const prefix = channel === 'system' ? 'S' : 'L';
+    const keyOf = (k: number): string => `${prefix}${k + 1}`;
+    const history = channel === 'system' ? this.sysAudio : this.micAudio;
+    return new LiveDiarizer(
+      this.models.segmenter,
+      this.models.embedder,
       {
         onSpeakerNew: (k, tS) => {
-          const key = `S${k + 1}`;
-          this.ensureSpeaker(key, 'system', `Speaker ${k + 1}`);
+          const key = keyOf(k);
+          this.ensureSpeaker(key, channel, defaultLabel(key));
           this.emit({
             type: 'speaker',
             change: 'new',
             speaker: key,
-            channel: 'system',
+            channel,
             label: this.labelOf(key),
             t_s: r3(tS),
           });
         },
-        onMerge: (from, into, tS) => this.mergeSpeakers(`S${from + 1}`, `S${into + 1}`, tS),
+        onMerge: (from, into, tS) => this.mergeSpeakers(keyOf(from), keyOf(into), channel, tS),
         onTurnStart: (k, start) => {
-          const key = this.resolve(`S${k + 1}`);
+          const key = this.resolve(keyOf(k));
           this.openTurns.set(key, start);
           this.emit({
             type: 'turn_start',
-            channel: 'system',
+            channel,
             speaker: key,
             label: this.labelOf(key),
             start_s: r3(start),
           });
         },
-        onTurnEnd: (k, start, end) => this.closeTurn(`S${k + 1}`, 'system', start, end),
+        onTurnEnd: (k, start, end) => this.closeTurn(keyOf(k), channel, start, end),
         onEvidence: (k, feats, _t, rows) =>
-          this.addEvidence(this.resolve(`S${k + 1}`), feats, this.rowsAudio(rows)),
+          this.addEvidence(this.resolve(keyOf(k)), feats, this.rowsAudio(history, rows)),
       },
-      opts.diarizer ?? DEFAULT_LIVE_DIARIZER,
+      options,
     );
   }
 
@@ -295,10 +319,12 @@ export class LiveSession {
     this.recent.system.push(f.system, sysPow, sysProb);
     // the user's clean speech: mic frames the self-VAD keeps, while the system is silent
     const rows = this.micFbank.push(f.mic);
-    if (local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows, f.mic);
+    if (!this.micDiarizer && local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows, f.mic);
     this.summaries(f, micProb, sysProb, local, micPow, sysPow);
     if (f.index % 16 === 15) this.checkQuality();
     this.sysAudio.push(f.system);
+    if (this.micDiarizer) this.micAudio.push(f.mic);
+    const micWait = this.micDiarizer?.pushFrame(f.mic, local) ?? null;
     const wait = this.diarizer.pushFrame(f.system, sysProb);
     const lag = this.diarizer.lagS;
     this.stats.maxDiarizerLagS = Math.max(this.stats.maxDiarizerLagS, lag);
@@ -307,6 +333,7 @@ export class LiveSession {
     this.stats.frameMs += end - tStart;
     this.stats.frameLatencyMs.push(end - f.arrivedMs);
     if (wait) await wait;
+    if (micWait) await micWait;
   }
 
   private summaries(
@@ -436,7 +463,7 @@ export class LiveSession {
   private closeTurn(rawKey: string, channel: LiveChannel, start: number, end: number): void {
     const key = this.resolve(rawKey);
     this.openTurns.delete(key);
-    const s = this.ensureSpeaker(key, channel, key === 'you' ? 'You' : `Speaker ${key.slice(1)}`);
+    const s = this.ensureSpeaker(key, channel, defaultLabel(key));
     const overlap = this.turns
       .slice(-20)
       .some((o) => o.speakerId !== key && o.startS < end && o.endS > start);
@@ -457,9 +484,9 @@ export class LiveSession {
     });
   }
 
-  private mergeSpeakers(from: string, into: string, tS: number): void {
+  private mergeSpeakers(from: string, into: string, channel: LiveChannel, tS: number): void {
     const a = this.speakers.get(from);
-    const b = this.ensureSpeaker(into, 'system', `Speaker ${into.slice(1)}`);
+    const b = this.ensureSpeaker(into, channel, defaultLabel(into));
     this.alias.set(from, into);
     for (const t of this.turns) if (t.speakerId === from) t.speakerId = into;
     if (a) {
@@ -469,13 +496,13 @@ export class LiveSession {
       b.seconds += a.seconds;
       this.speakers.delete(from);
     }
-    this.writer?.merge(from, into, b.label, 'system');
+    this.writer?.merge(from, into, b.label, channel);
     this.emit({
       type: 'speaker',
       change: 'merged',
       speaker: from,
       into,
-      channel: 'system',
+      channel,
       label: b.label,
       t_s: r3(tS),
     });
@@ -501,12 +528,12 @@ export class LiveSession {
    * [j × FB_HOP, j × FB_HOP + FB_WIN)), runs of consecutive rows joined; rows no longer in the
    * history are left out.
    */
-  private rowsAudio(rows: readonly number[]): Float32Array {
+  private rowsAudio(history: SampleHistory, rows: readonly number[]): Float32Array {
     const parts: Float32Array[] = [];
     for (let i = 0; i < rows.length;) {
       let j = i;
       while (j + 1 < rows.length && rows[j + 1] === rows[j] + 1) j++;
-      const x = this.sysAudio.slice(rows[i] * FB_HOP, rows[j] * FB_HOP + FB_WIN);
+      const x = history.slice(rows[i] * FB_HOP, rows[j] * FB_HOP + FB_WIN);
       if (x) parts.push(x);
       i = j + 1;
     }
@@ -567,7 +594,7 @@ export class LiveSession {
     const prev = s.identification;
     s.identification = id;
     // the mic speaker is the local user by definition: a voiceprint name is shown beside "You"
-    const base = s.key === 'you' ? 'You' : `Speaker ${s.key.slice(1)}`;
+    const base = defaultLabel(s.key);
     const label = id.status === 'unknown' ? base : s.key === 'you' ? `You (${id.label})` : id.label;
     const first = prev === null;
     if (!first && label === s.label && prev?.status === id.status) return;
@@ -606,6 +633,7 @@ export class LiveSession {
   private async finish(wallMs: number): Promise<LiveSessionSummary> {
     this.micRegions.finish();
     await this.diarizer.finish();
+    await this.micDiarizer?.finish();
     while (this.jobs.size) await Promise.all([...this.jobs]);
     // last identification with everything heard
     for (const s of this.speakers.values()) {
@@ -613,10 +641,11 @@ export class LiveSession {
     }
     while (this.jobs.size) await Promise.all([...this.jobs]);
     const d = this.diarizer.stats;
+    const m = this.micDiarizer?.stats;
     Object.assign(this.stats, {
-      segmentationMs: d.segmentationMs,
-      embeddingMs: d.embeddingMs,
-      modelSteps: d.modelSteps,
+      segmentationMs: d.segmentationMs + (m?.segmentationMs ?? 0),
+      embeddingMs: d.embeddingMs + (m?.embeddingMs ?? 0),
+      modelSteps: d.modelSteps + (m?.modelSteps ?? 0),
     });
     const durationS = this.stats.frames * FRAME_S;
     const quality = this.finalQuality(durationS);
@@ -707,6 +736,12 @@ class RollingLevels {
     }
     return n >= 31 ? dbfs(s / n) : null;
   }
+}
+
+/** The label of a speaker key before any voiceprint names it: You, Speaker N (system), Local N (mic). */
+function defaultLabel(key: string): string {
+  if (key === 'you') return 'You';
+  return `${key.startsWith('L') ? 'Local' : 'Speaker'} ${key.slice(1)}`;
 }
 
 /** Hysteresis of a VAD state (onset 0.5, offset 0.35, as the regions). */
