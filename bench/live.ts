@@ -6,10 +6,16 @@
  *  - real-time sessions (paced at 1×, `BENCH_LIVE_S` seconds each, default 60): frame-to-event
  *    latency of VAD events (p95), first-label latency of each remote speaker (p95), CPU per live
  *    call (process CPU time / audio time), and N concurrent sessions (default 8) with their
- *    diarization lag (a backlog that grows shows as a lag that rises to the end).
+ *    diarization lag (a backlog that grows shows as a lag that rises to the end);
+ *  - first labels on the dev diarization set (`sim`, 17 files, ~56 speakers: a larger sample than
+ *    the few remote speakers of the stereo calls): each file is fed to the streaming diarizer as
+ *    the system channel and every step is processed as soon as its audio is complete ("simulated
+ *    real time"); a speaker's first-label latency is the audio time at which the label's
+ *    `turn_start` is emitted minus the onset of its first reference turn (≥ 0.3 s), plus the
+ *    measured processing time of that step.
  * Writes bench/results/live.json and prints a Markdown summary.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import type { Turn } from '../src-shared/contracts/analysis.ts';
@@ -23,6 +29,9 @@ import {
   loadEngineModels,
 } from '../src-main/engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../src-main/engine/pipeline/live-session.ts';
+import { LiveDiarizer } from '../src-main/engine/pipeline/live-diarizer.ts';
+import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
+import { SileroVad } from '../src-main/engine/vad/silero.ts';
 
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const STEREO = join(import.meta.dirname, '..', '..', 'shared', 'data', 'dev', 'stereo');
@@ -33,7 +42,8 @@ const FILES = [
 ];
 const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 60);
 const CONCURRENT = Number(process.env.BENCH_LIVE_N ?? 8);
-const ONLY = process.env.BENCH_LIVE_ONLY ?? 'der,rt,concurrent';
+const ONLY = process.env.BENCH_LIVE_ONLY ?? 'der,rt,concurrent,sim';
+const DIARIZATION = join(import.meta.dirname, '..', '..', 'shared', 'data', 'dev', 'diarization');
 
 const pct = (xs: number[], p: number): number => {
   if (!xs.length) return NaN;
@@ -114,6 +124,81 @@ function firstLabelLatencies(
     });
   }
   return out;
+}
+
+/**
+ * First-label latencies of one mono file in simulated real time (see the module doc).
+ * @returns per reference speaker: onset (s), `anyS` (first new turn of any label starting at or
+ *   after onset − 0.5 s that overlaps the first turn) and `correctS` (first turn of the speaker the
+ *   final DER mapping gives it), null when none came during that turn.
+ */
+async function simFirstLabels(models: EngineModels, file: string, ref: SpeakerSegment[]) {
+  const vad = new SileroVad(models.vadModel, 1);
+  const starts: { k: number; start: number; at: number; ms: number }[] = [];
+  const fresh: { ms: number }[] = [];
+  const turns: { k: number; s: number; e: number }[] = [];
+  const alias = new Map<number, number>();
+  const d: LiveDiarizer = new LiveDiarizer(models.segmenter, models.embedder, {
+    onSpeakerNew: () => undefined,
+    onMerge: (a, b) => alias.set(a, b),
+    onTurnStart: (k, start) => {
+      const ev = { k, start, at: d.samples / 16_000, ms: 0 };
+      starts.push(ev);
+      fresh.push(ev);
+    },
+    onTurnEnd: (k, s0, e) => turns.push({ k, s: s0, e }),
+    onEvidence: () => undefined,
+  });
+  let pend = new Float32Array(0);
+  const cpu0 = process.cpuUsage();
+  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) {
+    const m = new Float32Array(pend.length + x.length);
+    m.set(pend);
+    m.set(x, pend.length);
+    pend = m;
+    let o = 0;
+    for (; o + 512 <= pend.length; o += 512) {
+      const frame = pend.slice(o, o + 512);
+      const [p] = await vad.push(frame);
+      const t0 = performance.now();
+      d.pushFrame(frame, p ?? 0);
+      await d.drain();
+      const ms = performance.now() - t0;
+      for (const ev of fresh) ev.ms = ms;
+      fresh.length = 0;
+    }
+    pend = pend.slice(o);
+  }
+  await d.finish();
+  const c = process.cpuUsage(cpu0);
+  const fin = (k: number): number => (alias.has(k) ? fin(alias.get(k)!) : k);
+  const hyp = turns.map((t) => ({ start: t.s, end: t.e, speaker: String(fin(t.k)) }));
+  const mapping = der(ref, hyp, 0).mapping;
+  const out: { speaker: string; onsetS: number; anyS: number | null; correctS: number | null }[] = [];
+  for (const spk of new Set(ref.map((x) => x.speaker))) {
+    const first = ref
+      .filter((x) => x.speaker === spk && x.end - x.start >= 0.3)
+      .sort((a, b) => a.start - b.start)[0];
+    if (!first) continue;
+    const o = first.start;
+    const e1 = Math.min(first.end, o + 3);
+    let anyS: number | null = null;
+    let correctS: number | null = null;
+    for (const ev of starts) {
+      const end = turns.find((t) => t.k === ev.k && Math.abs(t.s - ev.start) < 1e-6)?.e ?? Infinity;
+      if (end <= o || ev.start >= e1) continue;
+      const lat = Math.max(0, ev.at - o) + ev.ms / 1000;
+      if (ev.start >= o - 0.5 && (anyS === null || lat < anyS)) anyS = lat;
+      if (mapping[String(fin(ev.k))] === spk && (correctS === null || lat < correctS)) correctS = lat;
+    }
+    out.push({
+      speaker: spk,
+      onsetS: r(o),
+      anyS: anyS === null ? null : r(anyS),
+      correctS: correctS === null ? null : r(correctS),
+    });
+  }
+  return { speakers: out, cpuS: (c.user + c.system) / 1e6, audioS: d.samples / 16_000 };
 }
 
 const models = await loadEngineModels();
@@ -253,6 +338,42 @@ if (ONLY.includes('concurrent')) {
   md += `- wall ${cc.wallS} s for ${cc.audioS} s of audio; CPU ${cc.cpuCoresUsed} cores in all, ${(100 * cc.cpuPerCall).toFixed(1)} % of a core per call\n`;
   md += `- diarization lag: max ${cc.maxDiarizerLagS} s; last-quarter minus first-quarter lag per session: ${trend.join(', ')} s (≈ 0 = no growing backlog)\n`;
   md += `- frame latency p95 ${cc.frameLatencyP95Ms} ms, VAD event latency p95 ${cc.vadLatencyP95Ms} ms\n`;
+}
+
+if (ONLY.includes('sim')) {
+  const any: number[] = [];
+  const correct: number[] = [];
+  let speakers = 0;
+  let cpuS = 0;
+  let audioS = 0;
+  const perFile: Record<string, unknown>[] = [];
+  for (const f of readdirSync(DIARIZATION)
+    .filter((x) => !x.endsWith('.rttm'))
+    .sort()) {
+    const id = f.replace(/\.[^.]+$/, '');
+    const ref = parseRttm(readFileSync(join(DIARIZATION, `${id}.rttm`), 'utf8')).get(id) ?? [];
+    const res = await simFirstLabels(models, join(DIARIZATION, f), ref);
+    cpuS += res.cpuS;
+    audioS += res.audioS;
+    for (const x of res.speakers) {
+      speakers++;
+      if (x.anyS !== null) any.push(x.anyS);
+      if (x.correctS !== null) correct.push(x.correctS);
+    }
+    perFile.push({ file: f, speakers: res.speakers });
+  }
+  report.simulated = {
+    speakers,
+    anyLabelS: { p50: r(pct(any, 0.5)), p95: r(pct(any, 0.95)), n: any.length },
+    correctLabelS: { p50: r(pct(correct, 0.5)), p95: r(pct(correct, 0.95)), n: correct.length },
+    cpuPerAudioS: r(cpuS / audioS, 4),
+    perFile,
+  };
+  const sm = report.simulated as Record<string, Record<string, number>>;
+  md += `## First labels, dev diarization set in simulated real time (${speakers} reference speakers)\n\n`;
+  md += `- a new turn with any label: p50 ${sm.anyLabelS.p50} s, p95 **${sm.anyLabelS.p95} s** (n = ${sm.anyLabelS.n}; the others got none during their first turn)\n`;
+  md += `- the label of the speaker the final DER mapping gives them: p50 ${sm.correctLabelS.p50} s, p95 ${sm.correctLabelS.p95} s (n = ${sm.correctLabelS.n} of ${speakers})\n`;
+  md += `- CPU of the streaming diarizer: ${(100 * (report.simulated as { cpuPerAudioS: number }).cpuPerAudioS).toFixed(1)} % of a core per second of audio\n\n`;
 }
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
