@@ -65,6 +65,17 @@ test('Models panel: license confirmation, install from file, verify, remove', as
   await expect(row('silero-vad-v6')).toHaveAttribute('data-active', 'true');
   await expect(v5).toHaveAttribute('data-active', 'false');
 
+  // execution providers: unusable ones cannot be chosen; a saved order reloads the engine
+  const vadSelect = page.getByLabel('Execution provider for vad');
+  await expect(vadSelect.locator('option[value="cuda"]')).toBeDisabled();
+  await vadSelect.selectOption('cpu');
+  await expect(
+    page.locator('[data-testid=provider-row][data-role=vad] [data-testid=provider-in-use]'),
+  ).toContainText('cpu (silero-vad-v6)');
+  await expect(vadSelect).toHaveValue('cpu');
+  await vadSelect.selectOption('auto');
+  await expect(vadSelect).toHaveValue('auto');
+
   await page.getByRole('button', { name: 'Verify all' }).click();
   await expect(page.getByTestId('verify-result')).toContainText(/All \d+ model files verified/);
   expect(requests.every((u) => new URL(u).hostname === '127.0.0.1')).toBe(true);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
-import type { ModelStatus } from '../../src-shared/contracts/services.ts';
+import type { ModelStatus, ProviderStatus } from '../../src-shared/contracts/services.ts';
 import { APP_ROOT, clearModelCache } from '../engine/inference/registry.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
 import { buildProgram } from './main.ts';
@@ -95,4 +95,31 @@ it('install --from, use, analyze with it (model and provider in the result), --m
   const reset = await cli('models', 'use', '--default', 'nonsense');
   expect(reset.code).toBe(1);
   expect(reset.err).toMatch(/unknown role "nonsense"/);
+});
+
+it('providers saved in Settings apply to the next analysis; cuda falls back to cpu with the reason recorded', async () => {
+  const set = await cli('models', 'providers', '--set', 'agegender=cuda,cpu', '--json');
+  expect(set.code).toBe(0);
+  const st = JSON.parse(set.out) as ProviderStatus;
+  expect(st.saved).toEqual({ agegender: ['cuda', 'cpu'] });
+  expect(st.effective.agegender).toEqual({ order: ['cuda', 'cpu'], source: 'settings' });
+  expect(st.available.find((a) => a.name === 'cpu')?.usable).toBe(true);
+
+  const a = await cli('analyze', SAMPLE, '--format', 'json', '-q');
+  expect(a.code).toBe(0);
+  const ag = (JSON.parse(a.out) as AnalysisResult).models.find((m) => m.role === 'agegender');
+  expect(ag?.provider?.requested).toEqual(['cuda', 'cpu']);
+  // this machine has no CUDA provider library: the session runs on cpu and says why
+  expect(ag?.provider?.name).toBe('cpu');
+  expect(ag?.provider?.skipped.map((x) => x.name)).toEqual(['cuda']);
+  expect(ag?.provider?.skipped[0].reason).toMatch(/cuda/);
+
+  // a CLI --providers for one run wins over the saved order
+  const b = await cli('analyze', SAMPLE, '--format', 'json', '-q', '--providers', 'cpu');
+  const ag2 = (JSON.parse(b.out) as AnalysisResult).models.find((m) => m.role === 'agegender');
+  expect(ag2?.provider?.requested).toEqual(['cpu']);
+
+  expect((await cli('models', 'providers', '--set', 'tpu')).err).toMatch(/unknown execution provider "tpu"/);
+  const reset = JSON.parse((await cli('models', 'providers', '--reset', '--json')).out) as ProviderStatus;
+  expect(reset.saved).toBeNull();
 });

@@ -15,11 +15,14 @@ import {
   downloadModel,
   installFromFile,
   listModels,
+  providerStatus,
   removeModel,
+  saveProviderSettings,
   useDefaultModel,
   useModel,
   verifyModels,
 } from '../engine/inference/model-manager.ts';
+import { parseProviderSpec } from '../engine/inference/providers.ts';
 import { MODEL_ROLES, type ModelRole, userModelDir } from '../engine/inference/registry.ts';
 
 interface Io {
@@ -215,6 +218,37 @@ export function registerModelCommands(program: Command, io: Io, setExit: (c: num
         if (!id) throw new Error('missing model id (or --default <role>)');
         const st = await useModel(id);
         json(o, st, `${st.role}: using ${st.id} from now on\n`);
+        return 0;
+      }),
+    );
+
+  models
+    .command('providers')
+    .description(
+      'execution providers: show the order per role and what this install can use, or save an order (Settings)',
+    )
+    .option(
+      '--set <spec>',
+      'save an order: "cuda,cpu" for every role, or per role "embedding=cuda,cpu;vad=cpu"',
+    )
+    .option('--reset', 'remove the saved order (then $CALLSCOPE_PROVIDERS, else cpu)')
+    .option('--json', 'JSON output')
+    .action((o: { set?: string; reset?: boolean; json?: boolean }) =>
+      run(io, setExit, async () => {
+        if (o.set !== undefined && o.reset) throw new Error('give either --set or --reset, not both');
+        if (o.set !== undefined) await saveProviderSettings(parseProviderSpec(o.set, '--set'));
+        if (o.reset) await saveProviderSettings(null);
+        const st = providerStatus();
+        const lines = [
+          ...MODEL_ROLES.map(
+            (r) => `${r.padEnd(13)} ${st.effective[r].order.join(' → ')}  (${st.effective[r].source})`,
+          ),
+          '',
+          ...st.available.map(
+            (a) => `${a.name.padEnd(9)} ${a.usable ? 'can be tried' : `unavailable: ${a.reason}`}`,
+          ),
+        ];
+        json(o, st, lines.join('\n') + '\n');
         return 0;
       }),
     );

@@ -173,3 +173,13 @@ it('uses an installed optional model: the engine reloads with it, removal goes b
   expect(deps.models.models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v6');
   expect((await models.list()).find((m) => m.id === 'silero-vad-v6')?.active).toBe(true);
 });
+
+it('saves a provider order over the wire, reloads the engine with it, refuses unknown providers', async () => {
+  const st = await models.setProviders({ vad: ['cpu'] });
+  expect(st.saved).toEqual({ vad: ['cpu'] });
+  expect(st.effective.vad.source).toBe('settings');
+  expect(st.inUse.find((u) => u.role === 'vad')?.provider?.requested).toEqual(['cpu']);
+  await expect(models.setProviders({ vad: ['tpu' as never] })).rejects.toThrow(/tpu|invalid/i);
+  expect((await models.setProviders(null)).saved).toBeNull();
+  expect((await models.providers()).effective.vad.source).not.toBe('settings');
+});

@@ -14,12 +14,16 @@ import {
   type ModelStatus,
   type ModelVerifyResult,
   type FileRef,
+  type ProviderStatus,
 } from '../../src-shared/contracts/services.ts';
+import type { ProviderSettings } from '../../src-shared/contracts/analysis.ts';
 import {
   downloadModel,
   installFromFile,
   listModels,
+  providerStatus,
   removeModel,
+  saveProviderSettings,
   useModel,
   verifyModels,
 } from '../engine/inference/model-manager.ts';
@@ -87,6 +91,21 @@ export class ModelManagerService implements ModelsService {
     await this.reload();
     this.changed(id);
     return s;
+  }
+
+  async providers(): Promise<ProviderStatus> {
+    return providerStatus(this.inUse());
+  }
+
+  async setProviders(settings: ProviderSettings | null): Promise<ProviderStatus> {
+    await saveProviderSettings(settings);
+    await this.reload();
+    this.deps.emit(SERVICE.models, 'changed', { id: '' } satisfies ModelsEvents['changed']);
+    return providerStatus(this.inUse());
+  }
+
+  private inUse(): ProviderStatus['inUse'] {
+    return this.deps.models.models.map((m) => ({ role: m.role, id: m.id, provider: m.provider ?? null }));
   }
 
   /**

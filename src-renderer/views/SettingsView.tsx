@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 
 import type { AppInfo } from '../../src-shared/contracts/services.ts';
 import { ModelsPanel } from '../components/ModelsPanel.tsx';
+import { ProvidersPanel } from '../components/ProvidersPanel.tsx';
 import { errorText, useApp } from '../state.ts';
 
 export function SettingsView(): React.JSX.Element {
@@ -94,6 +95,7 @@ export function SettingsView(): React.JSX.Element {
         <p className="muted small-text">Applies to recordings added from now on.</p>
       </div>
       <ModelsPanel />
+      <ProvidersPanel />
       {info && (
         <div className="grid2">
           <div className="card">

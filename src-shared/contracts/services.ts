@@ -6,7 +6,17 @@
  */
 import { z } from 'zod';
 
-import type { AnalysisResult, AnalyzeOptions, Stage } from './analysis.ts';
+import {
+  type AnalysisResult,
+  type AnalyzeOptions,
+  EXECUTION_PROVIDERS,
+  type ExecutionProviderName,
+  MODEL_ROLES,
+  type ModelRole,
+  type ProviderSettings,
+  type ProviderUse,
+  type Stage,
+} from './analysis.ts';
 import type { HistoryService } from './history.ts';
 import type { LiveEvent, LiveSessionSummary } from './live.ts';
 import type { Voiceprint, VoiceprintsService } from './voiceprints.ts';
@@ -189,6 +199,18 @@ export interface ModelVerifyResult {
   error: string | null;
 }
 
+/** Execution providers: the order saved in Settings, the order in effect per role, and what this install offers. */
+export interface ProviderStatus {
+  /** Saved in Settings (null: none; then `CALLSCOPE_PROVIDERS`, else CPU). */
+  saved: ProviderSettings | null;
+  /** Per role: the order tried (cpu last) and where it came from. */
+  effective: Record<ModelRole, { order: ExecutionProviderName[]; source: string }>;
+  /** Every provider Callscope knows and whether this onnxruntime-node install can try it. */
+  available: { name: ExecutionProviderName; usable: boolean; reason: string | null }[];
+  /** The provider each role's loaded model runs on now, and why. */
+  inUse: { role: ModelRole; id: string; provider: ProviderUse | null }[];
+}
+
 /** Options of an install: explicit acceptances (never implied). */
 export interface ModelInstallOptions {
   /** The user accepted the model's license (required where `requiresLicenseAcceptance`). */
@@ -218,6 +240,13 @@ export interface ModelsService {
    * verification, or its license was not accepted.
    */
   use(id: string): Promise<ModelStatus>;
+  /** The execution-provider settings and what is in use. */
+  providers(): Promise<ProviderStatus>;
+  /**
+   * Saves the provider order per role (null: remove it) and reloads the models; a provider that
+   * cannot start falls back with the reason in every result. @throws for unknown roles/providers.
+   */
+  setProviders(settings: ProviderSettings | null): Promise<ProviderStatus>;
 }
 
 /** Events of the models service. */
@@ -399,4 +428,10 @@ export const ModelsArgs = {
   verify: z.tuple([]),
   remove: z.tuple([modelId]),
   use: z.tuple([modelId]),
+  providers: z.tuple([]),
+  setProviders: z.tuple([
+    z
+      .partialRecord(z.enum([...MODEL_ROLES, 'default']), z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(6))
+      .nullable(),
+  ]),
 };

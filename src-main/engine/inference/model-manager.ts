@@ -19,11 +19,14 @@ import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { MODEL_ROLES as ROLES, type ProviderSettings } from '../../../src-shared/contracts/analysis.ts';
+import { EXECUTION_PROVIDERS } from '../../../src-shared/contracts/analysis.ts';
 import type {
   ModelInstallOptions,
   ModelState,
   ModelStatus,
   ModelVerifyResult,
+  ProviderStatus,
 } from '../../../src-shared/contracts/services.ts';
 import {
   candidatePaths,
@@ -34,6 +37,7 @@ import {
   MODEL_CHOICES_FILE,
   type ModelChoices,
   readModelChoices,
+  readSavedProviders,
   resolveModel,
   type InstallRecord,
   loadManifest,
@@ -43,6 +47,8 @@ import {
   readInstallRecords,
   userModelDir,
 } from './registry.ts';
+import { runtimeBackends } from './onnx.ts';
+import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
 
 /** Why an install or removal was refused; `code` is stable for callers and tests. */
 export type ModelManagerErrorCode =
@@ -495,13 +501,33 @@ function activeOf(e: ModelEntry): boolean {
   }
 }
 
-async function writeChoices(roles: ModelChoices): Promise<void> {
+async function writeChoices(roles: ModelChoices, providers = safeProviders()): Promise<void> {
   const dir = userModelDir();
   await mkdir(dir, { recursive: true });
   const path = join(dir, MODEL_CHOICES_FILE);
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify({ schemaVersion: 1, roles }, null, 2) + '\n');
+  const body = providers ? { schemaVersion: 1, roles, providers } : { schemaVersion: 1, roles };
+  await writeFile(tmp, JSON.stringify(body, null, 2) + '\n');
   await rename(tmp, path);
+}
+
+function safeProviders(): ProviderSettings | null {
+  try {
+    return readSavedProviders();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Saves the execution-provider order per role (Settings, `callscope models providers --set`);
+ * null removes it. Applies to models loaded afterwards; a provider that cannot start falls back
+ * to the next one with the reason recorded in every result.
+ * @throws ProviderConfigError for an unknown role or provider.
+ */
+export async function saveProviderSettings(settings: ProviderSettings | null): Promise<void> {
+  const valid = settings ? validateProviderSettings(settings, 'provider settings') : null;
+  await writeChoices({ ...safeChoices() }, valid && Object.keys(valid).length ? valid : null);
 }
 
 /**
@@ -563,6 +589,25 @@ function safeChoices(): ModelChoices {
   } catch {
     return {};
   }
+}
+
+/**
+ * The saved provider order, the order in effect per role (saved, else `CALLSCOPE_PROVIDERS`,
+ * else CPU) and which providers this onnxruntime-node install can try.
+ * @param inUse what the loaded models run on (the caller's engine), empty when none are loaded.
+ * @throws ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid.
+ */
+export function providerStatus(inUse: ProviderStatus['inUse'] = []): ProviderStatus {
+  const saved = safeProviders();
+  const effective = Object.fromEntries(
+    ROLES.map((r) => [r, providerOrderFor(r, saved ?? undefined)]),
+  ) as ProviderStatus['effective'];
+  const rt = runtimeBackends();
+  const available = EXECUTION_PROVIDERS.map((name) => {
+    const reason = providerPrecheck(name, rt);
+    return { name, usable: reason === null, reason };
+  });
+  return { saved, effective, available, inUse };
 }
 
 /** Re-exported so callers need one import for the manager's errors. */

@@ -19,6 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
+import { EXECUTION_PROVIDERS, type ProviderSettings } from '../../../src-shared/contracts/analysis.ts';
+
 /** Repository / app root (the folder holding `models/`). */
 export const APP_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -289,6 +291,10 @@ export const MODEL_CHOICES_FILE = 'choices.json';
 const ModelChoices = z.object({
   schemaVersion: z.literal(1),
   roles: z.partialRecord(z.enum(MODEL_ROLES), z.string()),
+  /** Execution-provider order per role chosen in Settings (`callscope models providers --set`). */
+  providers: z
+    .partialRecord(z.enum([...MODEL_ROLES, 'default']), z.array(z.enum(EXECUTION_PROVIDERS)).min(1))
+    .optional(),
 });
 /** The model chosen per role by the user (Settings > Models, `callscope models use`). */
 export type ModelChoices = Partial<Record<ModelEntry['role'], string>>;
@@ -299,10 +305,23 @@ export type ModelChoices = Partial<Record<ModelEntry['role'], string>>;
  *   dropped: the user would get another model than the one they picked).
  */
 export function readModelChoices(): ModelChoices {
+  return readChoicesFile()?.roles ?? {};
+}
+
+/**
+ * The execution-provider order saved in Settings (same file as the model choices); null when none
+ * is saved (then `CALLSCOPE_PROVIDERS`, else CPU, applies).
+ * @throws Error naming the file when it is malformed.
+ */
+export function readSavedProviders(): ProviderSettings | null {
+  return readChoicesFile()?.providers ?? null;
+}
+
+function readChoicesFile(): z.infer<typeof ModelChoices> | null {
   const path = join(userModelDir(), MODEL_CHOICES_FILE);
-  if (!existsSync(path)) return {};
+  if (!existsSync(path)) return null;
   try {
-    return ModelChoices.parse(JSON.parse(readFileSync(path, 'utf8'))).roles;
+    return ModelChoices.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
     throw new Error(`${path} is not a valid model choice file: ${(err as Error).message}`);
   }

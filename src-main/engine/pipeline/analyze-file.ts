@@ -37,7 +37,13 @@ import {
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
 import { OnnxModel } from '../inference/onnx.ts';
-import { activeModelId, loadManifest, type ModelChoices, ModelNotFoundError } from '../inference/registry.ts';
+import {
+  activeModelId,
+  loadManifest,
+  type ModelChoices,
+  ModelNotFoundError,
+  readSavedProviders,
+} from '../inference/registry.ts';
 import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
 import { createMultiChannelVad } from '../vad/multi.ts';
 import { selfVadProbabilities } from './self-vad.ts';
@@ -72,8 +78,8 @@ export const DEFAULT_PARAMS: PipelineParams = {
 /**
  * Loads the model of each role: `opts.models[role]` (CLI `--model`), else the user's choice
  * (Settings > Models, `callscope models use`), else the manifest default; each on the first
- * execution provider of its order that works (`opts.providers`, else `CALLSCOPE_PROVIDERS`,
- * else CPU). `opts.embedding` / `opts.ageGender` (null = no attributes) override the same roles.
+ * execution provider of its order that works (`opts.providers`, else the order saved in Settings,
+ * else `CALLSCOPE_PROVIDERS`, else CPU). `opts.embedding` / `opts.ageGender` (null = no attributes) override the same roles.
  * @throws ModelNotFoundError with the places searched when a model file is missing, or when an
  *   id is not a model of its role; ModelIntegrityError on a sha256 mismatch;
  *   ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid.
@@ -90,7 +96,8 @@ export async function loadEngineModels(
   const segId = pick.segmentation ?? activeModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
   checkRole(vadId, 'vad');
   checkRole(segId, 'segmentation');
-  const { providers } = opts;
+  // CLI --providers, else the order saved in Settings, else CALLSCOPE_PROVIDERS / CPU (onnx.ts)
+  const providers = opts.providers ?? readSavedProviders() ?? undefined;
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
   const seg = await OnnxModel.load(segId, { intraOpThreads: 1, role: 'segmentation', providers });
   const embId = opts.embedding ?? pick.embedding;
