@@ -34,6 +34,7 @@ import { devDataRoot } from '../src-main/cli/eval-dev.ts';
 import { outputBaseName } from '../src-main/cli/analyze.ts';
 import { computeFbank } from '../src-main/engine/audio/fbank.ts';
 import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
+import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
 import { OnnxEmbedding } from '../src-main/engine/diarization/embedding.ts';
 import { evaluateRttmDirs, type EvalReport, type FileEval } from '../src-main/engine/eval/eval-dirs.ts';
 import { resolveModel } from '../src-main/engine/inference/registry.ts';
@@ -156,13 +157,7 @@ async function decodeMono(file: string): Promise<Float32Array> {
   const probe = await probeAudio(file);
   const parts: Float32Array[] = [];
   for await (const block of decodeStream(file, probe, { channels: 'mono' })) parts.push(block[0]);
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatFloat32(parts);
 }
 
 /** Runs `fn` and measures wall clock and process CPU time (all threads; not ffmpeg children). */

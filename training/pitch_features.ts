@@ -12,6 +12,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PITCH_STATS_NAMES, pitchStats } from '../src-main/engine/audio/pitch.ts';
+import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
 
 const SR = 16000;
 
@@ -40,13 +41,7 @@ function spans(x: Float32Array, bounds: number[]): Float32Array {
   for (let i = 0; i + 1 < bounds.length; i += 2) {
     parts.push(x.subarray(Math.round(bounds[i] * SR), Math.min(x.length, Math.round(bounds[i + 1] * SR))));
   }
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatFloat32(parts);
 }
 
 function main(): void {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LiveEvent } from '../../src-shared/contracts/live.ts';
+import { concatFloat32 } from '../engine/audio/samples.ts';
 import { loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { createTmpDir, devFile, ffmpeg, REPO_ROOT, type TmpDir, useSharedModels } from '../test-support.ts';
@@ -86,16 +87,6 @@ function bestLag(captured: Float32Array, original: Float32Array, maxLag: number)
 const readS16 = (path: string): Float32Array => {
   const b = readFileSync(path);
   return Float32Array.from({ length: b.length / 2 }, (_, i) => b.readInt16LE(2 * i) / 32768);
-};
-
-const concat = (parts: Float32Array[]): Float32Array => {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 };
 
 describe('PulseAudio capture (null sinks, real ffmpeg path)', () => {
@@ -204,8 +195,8 @@ describe('PulseAudio capture (null sinks, real ffmpeg path)', () => {
 
     // alignment and separation from the captured frames (10 ms envelopes)
     const frames = tap.frames.slice(startFrame);
-    const capMic = envelope(concat(frames.map((f) => f.mic)));
-    const capSys = envelope(concat(frames.map((f) => f.system)));
+    const capMic = envelope(concatFloat32(frames.map((f) => f.mic)));
+    const capSys = envelope(concatFloat32(frames.map((f) => f.system)));
     const refMic = envelope(readS16(micRaw));
     const refSys = envelope(readS16(sysRaw));
     const m = bestLag(capMic, refMic, 300);

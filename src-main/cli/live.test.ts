@@ -5,16 +5,9 @@ import type { LiveEvent } from '../../src-shared/contracts/live.ts';
 import { LIVE_EVENT_TYPES } from '../../src-shared/contracts/live.ts';
 import { devFile, useSharedModels } from '../test-support.ts';
 import { formatLiveEvent } from './live.ts';
-import { buildProgram } from './main.ts';
+import { runCli } from './in-process.ts';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  let code = -1;
-  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  await program.parseAsync(['node', 'callscope', ...args]);
-  return { code, out, err };
-}
+const cli = (args: string[]): ReturnType<typeof runCli> => runCli(...args);
 
 describe('callscope live', () => {
   beforeAll(() => useSharedModels());

@@ -14,7 +14,7 @@ import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 import type { ModelStatus, ProviderStatus } from '../../src-shared/contracts/services.ts';
 import { APP_ROOT, clearModelCache } from '../engine/inference/registry.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
-import { buildProgram } from './main.ts';
+import { runCli } from './in-process.ts';
 
 let tmp: TmpDir;
 let shared: string;
@@ -38,14 +38,7 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  let code = -1;
-  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  await program.parseAsync(['node', 'callscope', ...args]);
-  return { code, out, err };
-}
+const cli = runCli;
 
 const vadOf = (out: string): AnalysisResult['models'][number] | undefined =>
   (JSON.parse(out) as AnalysisResult).models.find((m) => m.role === 'vad');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ModelStatus, ModelVerifyResult } from '../../src-shared/contracts/services.ts';
 import { clearModelCache } from '../engine/inference/registry.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
-import { buildProgram } from './main.ts';
+import { runCli } from './in-process.ts';
 
 let tmp: TmpDir;
 let shared: string;
@@ -25,15 +25,7 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-/** Runs the CLI in-process. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  let code = -1;
-  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  await program.parseAsync(['node', 'callscope', ...args]);
-  return { code, out, err };
-}
+const cli = runCli;
 
 it('list, install --from, verify (ok, then corrupted), remove with --json', async () => {
   const list = await cli('models', 'list', '--json');

@@ -5,11 +5,10 @@
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CommanderError } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
-import { buildProgram } from './main.ts';
+import { runCli } from './in-process.ts';
 
 let tmp: TmpDir;
 beforeAll(async () => {
@@ -20,22 +19,7 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-/** Runs the CLI in-process. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  let code = -1;
-  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  try {
-    await program.parseAsync(['node', 'callscope', ...args]);
-  } catch (e) {
-    // usage errors (missing required option …) surface as CommanderError in-process
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-    err += e.message + '\n';
-  }
-  return { code, out, err };
-}
+const cli = runCli;
 
 it('enroll (refusing too little speech), list, rename, export/import, delete, analyze --db, history', async () => {
   const db = join(tmp.path, 'lib.db');

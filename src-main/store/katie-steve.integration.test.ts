@@ -7,12 +7,11 @@
  */
 import { join } from 'node:path';
 
-import { CommanderError } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { buildProgram } from '../cli/main.ts';
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
 import { shippedCohort } from './score-norm.ts';
+import { runCli } from '../cli/in-process.ts';
 
 const ENCODER = 'callscope_spk_encoder_v1';
 let tmp: TmpDir;
@@ -24,20 +23,7 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  let code = -1;
-  const program = buildProgram({ stdout: (s) => (out += s), stderr: (s) => (err += s) }, (c) => (code = c));
-  try {
-    await program.parseAsync(['node', 'callscope', ...args]);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-    err += e.message + '\n';
-  }
-  return { code, out, err };
-}
+const cli = runCli;
 
 const CONVERSATIONS = [
   'voiceprint/conversations/azure_katiesteve.wav',

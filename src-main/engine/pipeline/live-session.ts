@@ -20,6 +20,7 @@ import type { Db } from '../../store/db.ts';
 import { identifySpeakers, operatingPointFor, VoiceprintIndex } from '../../store/identify.ts';
 import { linksOf } from '../../store/label-result.ts';
 import { FbankStream } from '../audio/fbank.ts';
+import { concatFloat32 } from '../audio/samples.ts';
 import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.ts';
 import { SampleHistory } from '../audio/sample-history.ts';
 import { SileroVad } from '../vad/silero.ts';
@@ -537,7 +538,7 @@ export class LiveSession {
       if (x) parts.push(x);
       i = j + 1;
     }
-    return concatSamples(parts);
+    return concatFloat32(parts);
   }
 
   private addEvidence(key: string, feats: Float32Array, audio: Float32Array): void {
@@ -621,7 +622,7 @@ export class LiveSession {
       ? await this.models.ageGender.estimate(
           this.evidence(s),
           Math.min(seconds, MAX_EVIDENCE_S),
-          concatSamples(s.audio),
+          concatFloat32(s.audio),
         )
       : { status: 'not_run', speechUsedS: seconds, reason: 'no age/gender model installed' };
     if (!this.models.ageGender && s.attributes.reason) return; // not_run is reported once
@@ -748,14 +749,3 @@ function defaultLabel(key: string): string {
 const hyst = (on: boolean, p: number): boolean => (on ? p >= 0.35 : p >= 0.5);
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
-
-/** Concatenation of sample arrays. */
-function concatSamples(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -7,6 +7,7 @@
 import type { ChannelRole, Turn } from '../../../src-shared/contracts/analysis.ts';
 import { type AudioProbe, decodeStream, ENGINE_SAMPLE_RATE } from '../audio/ffmpeg.ts';
 import { computeFbank } from '../audio/fbank.ts';
+import { concatFloat32 } from '../audio/samples.ts';
 
 /** Options of {@link collectSpeakerAudio}. */
 export interface EvidenceOptions {
@@ -122,18 +123,7 @@ export async function collectSpeakerFeatures(
   }
   const result = new Map<string, { feats: Float32Array; audio: Float32Array; seconds: number }>();
   for (const [id, { parts, audio, seconds }] of out) {
-    result.set(id, { feats: concat(parts), audio: concat(audio), seconds });
+    result.set(id, { feats: concatFloat32(parts), audio: concatFloat32(audio), seconds });
   }
   return result;
-}
-
-/** Concatenation of arrays into one Float32Array. */
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
