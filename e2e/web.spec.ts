@@ -159,12 +159,17 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes, the
     .poll(async () => Number(await timeline.getAttribute('data-turns')), { timeout: 60_000 })
     .toBeGreaterThan(3);
   await page.screenshot({ path: join(SCREENSHOTS, 'live.png') });
+  // "Remember this voice" waits until a speaker has 8 s of speech (enrollment's minimum)
+  const speakers = page.getByTestId('live-speakers');
+  await expect(speakers.locator('[data-testid^="remember-S"]').first()).toBeDisabled();
+  await expect(speakers.locator('[data-testid^="remember-S"]:enabled').first()).toBeVisible({
+    timeout: 90_000,
+  });
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('button', { name: 'Start' })).toBeVisible({ timeout: 30_000 });
 
   // remember a remote speaker of the session that just ended; the Library lists the name
-  const speakers = page.getByTestId('live-speakers');
-  const remember = speakers.locator('[data-testid^="remember-S"]').first();
+  const remember = speakers.locator('[data-testid^="remember-S"]:enabled').first();
   const key = (await remember.getAttribute('data-testid'))!.slice('remember-'.length);
   const card = speakers.getByTestId(`live-speaker-${key}`);
   await remember.click();

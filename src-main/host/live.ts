@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 
 import type { LiveSessionSummary } from '../../src-shared/contracts/live.ts';
-import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import {
   type LiveControlService,
   type LiveSourceRequest,
@@ -104,7 +104,7 @@ export class LiveControl implements LiveControlService {
       );
     const e = await s.session.speakerEmbedding(req.speaker);
     if (!e) {
-      const needS = this.deps.models.embedder.minFrames / 100;
+      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.embedder.minFrames / 100);
       throw Object.assign(
         new Error(
           `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,

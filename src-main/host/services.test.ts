@@ -146,11 +146,24 @@ describe('engine services over the in-memory transport (real models, real record
     );
     let callId: number | null = null;
     let resolveHeard: (speaker: string) => void = () => undefined;
-    // age/gender is first estimated after ~3 s of a speaker's clean speech: enough to remember it
+    let resolveLonger: (speaker: string) => void = () => undefined;
+    // age/gender is estimated after ~3 s of a speaker's clean speech (too little to remember the
+    // voice: 8 s are needed), then again after ~10 s (enough)
     const heard = new Promise<string>((ok) => (resolveHeard = ok));
+    const longer = new Promise<string>((ok) => (resolveLonger = ok));
+    let resolveYou: () => void = () => undefined;
+    const youLonger = new Promise<void>((ok) => (resolveYou = ok));
+    const attrCount = new Map<string, number>();
     const offEvent = subscribeEvent<LiveUiEvents, 'event'>(client, SERVICE.live, 'event', ({ event }) => {
       if (event.type === 'session' && event.state === 'started') callId = event.call_id;
-      if (event.type === 'attributes' && event.speaker.startsWith('S')) resolveHeard(event.speaker);
+      if (event.type === 'attributes') {
+        const n = (attrCount.get(event.speaker) ?? 0) + 1;
+        attrCount.set(event.speaker, n);
+        if (event.speaker === 'you' && n === 2) resolveYou();
+        if (!event.speaker.startsWith('S')) return;
+        if (n === 1) resolveHeard(event.speaker);
+        if (n === 2) resolveLonger(event.speaker);
+      }
     });
     const ended = new Promise<LiveUiEvents['ended']>((ok) => {
       const off = subscribeEvent<LiveUiEvents, 'ended'>(client, SERVICE.live, 'ended', (e) => (off(), ok(e)));
@@ -158,11 +171,16 @@ describe('engine services over the in-memory transport (real models, real record
     const { sessionId } = await live.start({
       source: { kind: 'replay', file: { kind: 'path', path: STEREO() }, speed: 20 },
     });
-    const speaker = await heard;
+    const early = await heard;
+    await expect(
+      live.rememberVoice({ sessionId, speaker: early, name: 'Too early', consent: 'test' }),
+    ).rejects.toMatchObject({ code: 'not_enough_speech', message: /at least 8 s/ });
+    const speaker = await longer;
     const caller = await live.rememberVoice({ sessionId, speaker, name: 'Live caller', consent: 'test' });
     expect(callId).not.toBeNull();
     expect(caller.embeddings).toMatchObject([{ source: `live:${callId}/${speaker}` }]);
-    expect(caller.embeddings[0].speechS).toBeGreaterThanOrEqual(3);
+    expect(caller.embeddings[0].speechS).toBeGreaterThanOrEqual(8);
+    await youLonger; // the local user has spoken ~10 s too
     const summary = await live.stop(sessionId);
     expect((await ended).summary?.callId).toBe(summary.callId);
 

@@ -34,7 +34,7 @@ import {
   type LiveControlService,
   type ModelsService,
 } from '../../src-shared/contracts/services.ts';
-import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import type { ExportFormat } from '../../src-shared/formats/exports.ts';
 import { CancelledError, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { analyzeFile, type EngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
@@ -248,12 +248,21 @@ export function libraryChanged(deps: EngineServiceDeps): void {
  * "Remember this voice": keeps one speaker embedding of the encoder in use as a new voiceprint
  * with the consent given, and tells the UIs. Shared by enrollment from an analysed call and from
  * a live session.
+ * @throws Error with code `not_enough_speech` below {@link MIN_ENROLL_SPEECH_S} seconds of the
+ *   speaker's speech (the same rule as enrollment from files).
  */
 export function rememberEmbedding(
   deps: EngineServiceDeps,
   who: { name: string; consent: string },
   e: { vector: Float32Array; source: string; speechS: number; snrDb: number | null },
 ): Voiceprint {
+  if (e.speechS < MIN_ENROLL_SPEECH_S)
+    throw Object.assign(
+      new Error(
+        `only ${e.speechS.toFixed(1)} s of clear speech from this speaker; at least ${MIN_ENROLL_SPEECH_S} s are needed to remember a voice reliably`,
+      ),
+      { code: 'not_enough_speech' },
+    );
   const enc = deps.models.embedder.use;
   const id = createVoiceprint(deps.db, { name: who.name, consentHow: who.consent }, [
     { ...e, modelId: enc.id, modelVersion: enc.version },

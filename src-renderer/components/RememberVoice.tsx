@@ -5,16 +5,19 @@
  */
 import { useState } from 'react';
 
-import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import { errorText } from '../state.ts';
 
 export function RememberVoice({
   speakerId,
   speakerLabel,
+  speechS,
   save,
 }: {
   speakerId: string;
   speakerLabel: string;
+  /** Seconds of the speaker's speech so far; below {@link MIN_ENROLL_SPEECH_S} the button waits. */
+  speechS?: number;
   save: (name: string, consent: string) => Promise<Voiceprint>;
 }): React.JSX.Element {
   const [open, setOpen] = useState(false);
@@ -23,10 +26,21 @@ export function RememberVoice({
   const [msg, setMsg] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   if (saved) return <span className="tag ok">saved as {saved}</span>;
+  const tooShort = speechS !== undefined && speechS < MIN_ENROLL_SPEECH_S;
   if (!open)
     return (
-      <button className="small" onClick={() => setOpen(true)} data-testid={`remember-${speakerId}`}>
-        Remember this voice
+      <button
+        className="small"
+        onClick={() => setOpen(true)}
+        disabled={tooShort}
+        title={
+          tooShort
+            ? `At least ${MIN_ENROLL_SPEECH_S} s of this speaker's speech are needed (${(speechS ?? 0).toFixed(0)} s so far)`
+            : undefined
+        }
+        data-testid={`remember-${speakerId}`}
+      >
+        {tooShort ? `Remember this voice (needs ${MIN_ENROLL_SPEECH_S} s)` : 'Remember this voice'}
       </button>
     );
   const submit = async (e: React.FormEvent): Promise<void> => {

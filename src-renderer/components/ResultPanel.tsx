@@ -123,6 +123,7 @@ export function ResultPanel({
                           <RememberVoice
                             speakerId={s.id}
                             speakerLabel={s.label}
+                            speechS={s.speechS}
                             save={(name, consent) =>
                               conn!.library.enrollFromCall({ callId, speakerId: s.id, name, consent })
                             }
