@@ -1,6 +1,6 @@
 /**
- * Settings: models per role (state, license, size; install, verify, remove: ModelsPanel),
- * execution provider, thresholds, data.
+ * Settings: models per role (state, license, size; install, verify, remove, use: ModelsPanel),
+ * execution providers (summary and per-role order: ProvidersPanel), thresholds, data.
  */
 import { useEffect, useState } from 'react';
 
@@ -15,10 +15,14 @@ export function SettingsView(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [err, setErr] = useState<string | null>(null);
   useEffect(() => {
-    void conn?.app
-      .info()
-      .then(setInfo)
-      .catch((e: unknown) => setErr(errorText(e)));
+    const load = (): void =>
+      void conn?.app
+        .info()
+        .then(setInfo)
+        .catch((e: unknown) => setErr(errorText(e)));
+    load();
+    // a model or provider change reloads the engine: show what it runs on now
+    return conn?.onModels('changed', load);
   }, [conn]);
   return (
     <div className="view">
