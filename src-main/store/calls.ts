@@ -4,7 +4,14 @@
  * opens a call with speaker names resolved at read time from the voiceprint library (renaming or
  * merging a voiceprint relabels past calls); deletes with cascade; exports JSON/RTTM/CSV.
  */
-import type { AnalysisResult, ChannelRole, Speaker, Turn } from '../../src-shared/contracts/analysis.ts';
+import type {
+  AnalysisResult,
+  ChannelRole,
+  ModelUse,
+  ProviderUse,
+  Speaker,
+  Turn,
+} from '../../src-shared/contracts/analysis.ts';
 import type {
   CallSummary,
   HistoryPage,
@@ -35,6 +42,18 @@ export interface SaveCallOptions {
 }
 
 /**
+ * Records the models of a call, each with the execution provider it ran on (file analysis and
+ * live sessions both write them here).
+ */
+export function insertCallModels(db: Db, callId: number, models: readonly ModelUse[]): void {
+  const ins = db.prepare(
+    'INSERT OR REPLACE INTO call_models (call_id, role, model_id, version, sha256, provider) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  for (const m of models)
+    ins.run(callId, m.role, m.id, m.version, m.sha256, m.provider ? JSON.stringify(m.provider) : null);
+}
+
+/**
  * Saves a result as a new call, atomically.
  * @returns the new call id.
  */
@@ -43,9 +62,6 @@ export function saveCall(db: Db, r: AnalysisResult, opts: SaveCallOptions = {}):
     `INSERT INTO calls (source, title, started_at, duration_s, source_channels, source_sample_rate, channels,
        execution_provider, execution_provider_reason, rtf, timings, warnings, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insModel = db.prepare(
-    'INSERT OR REPLACE INTO call_models (call_id, role, model_id, version, sha256) VALUES (?, ?, ?, ?, ?)',
   );
   const insQuality = db.prepare(
     `INSERT OR REPLACE INTO call_quality (call_id, channel, clipping_ratio, rms_dbfs, speech_dbfs, snr_db, speech_ratio, flags)
@@ -77,7 +93,7 @@ export function saveCall(db: Db, r: AnalysisResult, opts: SaveCallOptions = {}):
         now,
       ).lastInsertRowid,
     );
-    for (const m of r.models) insModel.run(callId, m.role, m.id, m.version, m.sha256);
+    insertCallModels(db, callId, r.models);
     for (const q of r.quality) {
       insQuality.run(
         callId,
@@ -174,9 +190,15 @@ export function getCall(db: Db, id: number): StoredCall {
     CallRow | undefined;
   if (!row) throw new StoreError('not_found', `no call with id ${id}`);
   const call = db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as Record<string, unknown>;
-  const models = db
-    .prepare('SELECT role, model_id AS id, version, sha256 FROM call_models WHERE call_id = ? ORDER BY rowid')
-    .all(id) as AnalysisResult['models'];
+  const models = (
+    db
+      .prepare(
+        'SELECT role, model_id AS id, version, sha256, provider FROM call_models WHERE call_id = ? ORDER BY rowid',
+      )
+      .all(id) as (Omit<ModelUse, 'provider'> & { provider: string | null })[]
+  ).map(({ provider, ...m }): ModelUse =>
+    provider ? { ...m, provider: JSON.parse(provider) as ProviderUse } : m,
+  );
   const quality = (
     db.prepare('SELECT * FROM call_quality WHERE call_id = ? ORDER BY rowid').all(id) as Record<
       string,

@@ -115,6 +115,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 4,
+    description: 'execution provider per model role of a call (JSON ProviderUse; null for older calls)',
+    sql: `
+      ALTER TABLE call_models ADD COLUMN provider TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

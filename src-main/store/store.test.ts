@@ -77,15 +77,43 @@ describe('migrations', () => {
             `INSERT INTO call_speakers (call_id, speaker_key, label, channel, speech_s, attributes) VALUES (1, 'S1', 'Speaker 1', 'mono', 1, '{"status":"not_run","speechUsedS":0}')`,
           )
           .run();
+        old
+          .prepare(
+            `INSERT INTO call_models (call_id, role, model_id, version, sha256) VALUES (1, 'vad', 'silero-vad-v6', '6.2', NULL)`,
+          )
+          .run();
       }
       old.close();
       const db = openDb(p);
       expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
-      if (from >= 1) expect(getCall(db, 1).result.speakers[0].label).toBe('Speaker 1');
+      if (from >= 1) {
+        expect(getCall(db, 1).result.speakers[0].label).toBe('Speaker 1');
+        // calls stored before providers were recorded read back without one
+        expect(getCall(db, 1).result.models).toEqual([
+          { role: 'vad', id: 'silero-vad-v6', version: '6.2', sha256: null },
+        ]);
+      }
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
     });
   }
+
+  it('keeps the execution provider of every model role of a call', () => {
+    const db = openDb(dbPath());
+    const r = fakeResult('providers.wav');
+    const provider = {
+      name: 'cpu' as const,
+      requested: ['cuda' as const, 'cpu' as const],
+      skipped: [{ name: 'cuda' as const, reason: 'libonnxruntime_providers_cuda.so not installed' }],
+      reason: 'fallback: cuda unavailable',
+    };
+    r.models = [
+      { role: 'agegender', id: 'callscope_agegender_v1', version: '1.1.0', sha256: null, provider },
+    ];
+    const id = saveCall(db, r);
+    expect(getCall(db, id).result.models[0].provider).toEqual(provider);
+    db.close();
+  });
 
   it('refuses a database from a newer schema and changes nothing', () => {
     const p = dbPath();

@@ -7,7 +7,7 @@
  */
 import type { ChannelQuality, ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
 import type { LiveChannel } from '../../../src-shared/contracts/live.ts';
-import type { SpeakerLink } from '../../store/calls.ts';
+import { insertCallModels, type SpeakerLink } from '../../store/calls.ts';
 import { type Db, nowIso } from '../../store/db.ts';
 
 /** Warning stored while the session runs; replaced on close (left there if the process died). */
@@ -42,10 +42,7 @@ export class LiveCallWriter {
           .run(title, now, provider.name, provider.reason, JSON.stringify([OPEN_CALL_WARNING]), now)
           .lastInsertRowid,
       );
-      const ins = db.prepare(
-        'INSERT OR REPLACE INTO call_models (call_id, role, model_id, version, sha256) VALUES (?, ?, ?, ?, ?)',
-      );
-      for (const m of models) ins.run(id, m.role, m.id, m.version, m.sha256);
+      insertCallModels(db, id, models);
       return id;
     })();
   }
