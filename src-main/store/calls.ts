@@ -6,6 +6,7 @@
  */
 import type {
   AnalysisResult,
+  ChannelQuality,
   ChannelRole,
   ModelUse,
   ProviderUse,
@@ -53,6 +54,25 @@ export function insertCallModels(db: Db, callId: number, models: readonly ModelU
     ins.run(callId, m.role, m.id, m.version, m.sha256, m.provider ? JSON.stringify(m.provider) : null);
 }
 
+/** Records (or replaces) the quality of each channel of a call (file analysis and live sessions). */
+export function insertCallQuality(db: Db, callId: number, quality: readonly ChannelQuality[]): void {
+  const ins = db.prepare(
+    `INSERT OR REPLACE INTO call_quality (call_id, channel, clipping_ratio, rms_dbfs, speech_dbfs, snr_db, speech_ratio, flags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const q of quality)
+    ins.run(
+      callId,
+      q.channel,
+      q.clippingRatio,
+      q.rmsDbfs,
+      q.speechDbfs,
+      q.snrDb,
+      q.speechRatio,
+      JSON.stringify(q.flags),
+    );
+}
+
 /**
  * Saves a result as a new call, atomically.
  * @returns the new call id.
@@ -62,10 +82,6 @@ export function saveCall(db: Db, r: AnalysisResult, opts: SaveCallOptions = {}):
     `INSERT INTO calls (source, title, started_at, duration_s, source_channels, source_sample_rate, channels,
        execution_provider, execution_provider_reason, rtf, timings, warnings, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insQuality = db.prepare(
-    `INSERT OR REPLACE INTO call_quality (call_id, channel, clipping_ratio, rms_dbfs, speech_dbfs, snr_db, speech_ratio, flags)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insSpeaker = db.prepare(
     `INSERT INTO call_speakers (call_id, speaker_key, label, channel, speech_s, attributes, voiceprint_id, id_status, similarity)
@@ -94,18 +110,7 @@ export function saveCall(db: Db, r: AnalysisResult, opts: SaveCallOptions = {}):
       ).lastInsertRowid,
     );
     insertCallModels(db, callId, r.models);
-    for (const q of r.quality) {
-      insQuality.run(
-        callId,
-        q.channel,
-        q.clippingRatio,
-        q.rmsDbfs,
-        q.speechDbfs,
-        q.snrDb,
-        q.speechRatio,
-        JSON.stringify(q.flags),
-      );
-    }
+    insertCallQuality(db, callId, r.quality);
     for (const s of r.speakers) {
       const link = opts.links?.get(s.id);
       insSpeaker.run(

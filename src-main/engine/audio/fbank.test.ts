@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { FBANK_CONFIG, FbankStream, applyCmn, computeFbank } from './fbank.ts';
+import { concatFloat32 } from './samples.ts';
 
 /** One case of `__fixtures__/kaldi_fbank_ref.json` (training/make_fbank_fixture.py). */
 interface FbankCase {
@@ -88,12 +89,7 @@ describe('FbankStream', () => {
       parts.push(stream.push(samples.subarray(off, off + size)));
       off += size;
     }
-    const streamed = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      streamed.set(p, o);
-      o += p.length;
-    }
+    const streamed = concatFloat32(parts);
     expect(stream.nextFrame).toBe(oneShot.length / BINS);
     expect(streamed.length).toBe(oneShot.length);
     expect(maxAbsDiff(streamed, oneShot)).toBe(0);

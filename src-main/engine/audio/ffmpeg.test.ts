@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type TmpDir, createTmpDir, ffmpeg, sine, writeWav } from '../../test-support.ts';
+import { concatFloat32 } from './samples.ts';
 import {
   type AudioProbe,
   AudioInputError,
@@ -108,15 +109,7 @@ describe('probeAudio / decodeStream on generated files', () => {
       blocks.push(block[0].length);
       block.forEach((ch, c) => (parts[c] ??= []).push(ch));
     }
-    const data = parts.map((list) => {
-      const out = new Float32Array(list.reduce((s, p) => s + p.length, 0));
-      let o = 0;
-      for (const p of list) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    });
+    const data = parts.map((list) => concatFloat32(list));
     return { data, blocks };
   }
 

@@ -7,7 +7,7 @@
  */
 import type { ChannelQuality, ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
 import type { LiveChannel } from '../../../src-shared/contracts/live.ts';
-import { insertCallModels, type SpeakerLink } from '../../store/calls.ts';
+import { insertCallModels, insertCallQuality, type SpeakerLink } from '../../store/calls.ts';
 import { type Db, nowIso } from '../../store/db.ts';
 
 /** Warning stored while the session runs; replaced on close (left there if the process died). */
@@ -139,22 +139,7 @@ export class LiveCallWriter {
           JSON.stringify(timingsMs),
           this.callId,
         );
-      const ins = this.db.prepare(
-        `INSERT OR REPLACE INTO call_quality (call_id, channel, clipping_ratio, rms_dbfs, speech_dbfs, snr_db, speech_ratio, flags)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const q of quality) {
-        ins.run(
-          this.callId,
-          q.channel,
-          q.clippingRatio,
-          q.rmsDbfs,
-          q.speechDbfs,
-          q.snrDb,
-          q.speechRatio,
-          JSON.stringify(q.flags),
-        );
-      }
+      insertCallQuality(this.db, this.callId, quality);
     })();
   }
 }
