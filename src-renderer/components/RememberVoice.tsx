@@ -7,6 +7,7 @@ import { useState } from 'react';
 
 import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import { errorText } from '../state.ts';
+import { NameConsentFields } from './NameConsentFields.tsx';
 
 export function RememberVoice({
   speakerId,
@@ -55,21 +56,7 @@ export function RememberVoice({
   };
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label={`Remember ${speakerLabel}`}>
-      <input
-        autoFocus
-        required
-        placeholder="Name"
-        aria-label="Name"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-      />
-      <input
-        required
-        placeholder="Consent (how, when)"
-        aria-label="Consent"
-        value={consent}
-        onChange={(e) => setConsent(e.target.value)}
-      />
+      <NameConsentFields name={name} consent={consent} onName={setName} onConsent={setConsent} autoFocus />
       <button type="submit" className="small primary">
         Save
       </button>

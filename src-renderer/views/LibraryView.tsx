@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
+import { NameConsentFields } from '../components/NameConsentFields.tsx';
 import { errorText, useApp } from '../state.ts';
 
 function Row({ v, others }: { v: Voiceprint; others: Voiceprint[] }): React.JSX.Element {
@@ -143,20 +144,7 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
   return (
     <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-label="Enroll from a file">
       <strong>Enroll from a file</strong>
-      <input
-        required
-        placeholder="Name"
-        aria-label="Name"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-      />
-      <input
-        required
-        placeholder="Consent (how, when)"
-        aria-label="Consent"
-        value={consent}
-        onChange={(e) => setConsent(e.target.value)}
-      />
+      <NameConsentFields name={name} consent={consent} onName={setName} onConsent={setConsent} />
       <input
         required
         type="file"
