@@ -34,7 +34,12 @@ const SR = 16_000;
 
 /** Options of {@link LiveDiarizer}. */
 export interface LiveDiarizerOptions {
-  /** Step between windows, samples (8000 = 500 ms). */
+  /**
+   * Step between windows, samples (8000 = 500 ms). Measured on the dev diarization set in
+   * simulated real time (bench/README.md "Live monitoring"): 250 ms brought the first-label p95
+   * from 2.0 to 1.39 s at twice the CPU; an extra step 0.5 s after each VAD onset gave 1.53 s at
+   * +1 % CPU but raised live DER on dev stereo from 28.7 to 30.1 %. Neither was kept.
+   */
   stepSamples: number;
   /** Output delay behind the newest sample, seconds (0 = lowest latency). */
   lagS: number;
@@ -56,15 +61,6 @@ export interface LiveDiarizerOptions {
   /** Steps queued before `pushFrame` callers are asked to wait (back-pressure). */
   maxQueue: number;
   /**
-   * Onset steps: when the channel's VAD rises after at least `silenceS` of silence, an extra step
-   * runs `afterS` seconds later instead of waiting for the regular grid, so a speaker starting to
-   * talk is labelled sooner (the regular step is unchanged; null = off). Off by default: with
-   * { afterS: 0.5, silenceS: 0.2 } the first label of the dev diarization speakers (simulated real
-   * time, 500 ms steps) came at p50 0.57 s instead of 0.65 s and p95 1.53 s instead of 2.0 s, at
-   * +1 % CPU, but live DER on dev stereo rose from 28.7 to 30.1 % (aws call 9.6 → 12.3 %).
-   */
-  onsetStep: { afterS: number; silenceS: number } | null;
-  /**
    * Keep the segmentation model's activity only where the channel's VAD probability (as given to
    * `pushFrame`) is at least `speechProb`. For the mic channel with the self-VAD's local-speech
    * probability, this keeps the remote party's bleed out of the local speakers.
@@ -81,7 +77,6 @@ export const DEFAULT_LIVE_DIARIZER: LiveDiarizerOptions = {
   minTurnS: 0.1,
   backfillS: 0,
   maxQueue: 8,
-  onsetStep: null,
   gateByVad: false,
   clustering: { deltaNew: 0.12, mergeDelta: 0.05, minNewFrames: 12, rhoUpdate: 40, maxSpeakers: 20 },
 };
@@ -138,9 +133,6 @@ export class LiveDiarizer {
   private readonly queue: Step[] = [];
   private running: Promise<void> | null = null;
   private failure: unknown = null;
-  /** Seconds of VAD silence before the newest frame, and when an onset step is due (samples). */
-  private silentS = Infinity;
-  private onsetAt: number | null = null;
   private readonly clustering: OnlineClustering;
   /** Open turn per global speaker: start and end of its last activity (s); started = announced. */
   private readonly open = new Map<number, { start: number; last: number; started: boolean }>();
@@ -184,19 +176,6 @@ export class LiveDiarizer {
   pushFrame(samples: Float32Array, prob: number): Promise<void> | null {
     this.append(samples);
     this.probs.push(prob);
-    const onset = this.opts.onsetStep;
-    if (onset) {
-      if (prob >= this.opts.speechProb) {
-        if (this.silentS >= onset.silenceS && this.onsetAt === null)
-          this.onsetAt = this.total + Math.round(onset.afterS * SR);
-        this.silentS = 0;
-      } else this.silentS += samples.length / SR;
-      // the extra step, unless the regular one comes as soon
-      if (this.onsetAt !== null && this.total >= this.onsetAt) {
-        if (this.nextEnd - this.total > this.opts.stepSamples / 4) this.enqueue(this.total, this.total);
-        this.onsetAt = null;
-      }
-    }
     while (this.total >= this.nextEnd) {
       const end = this.nextEnd;
       const to = end - Math.round(this.opts.lagS * SR);
