@@ -63,6 +63,15 @@ def main():
            f"max |Δ age| {parity['max_abs_age_diff']:.1e} y; CPU cost per 3-s segment (298 frames, 1 thread, "
            f"onnxruntime-node 1.30, this 2-core VM while other jobs ran): encoder {parity['ms_per_3s_segment_spk_1thread']} ms, "
            f"age/gender {parity['ms_per_3s_segment_ag_1thread']} ms.")
+    bench = os.path.join(ROOT, "bench", "results", "models.json")
+    if os.path.exists(bench):
+        b = json.load(open(bench))
+        enc = b["results"]["encoder model call"]
+        emb = b["results"]["encoder, engine embed (CMN + model)"]
+        par += (f" Benchmark (`npm run bench:models`, {b['date'][:10]}, {b['machine']}, load average "
+                f"{b['loadAverage']['start']}): encoder **{enc['cpuMs']} ms** of CPU per 3-s segment (model call; "
+                f"{emb['cpuMs']} ms with the engine's CMN), median of {b['rounds']} rounds over {enc['units']} real "
+                f"dev segments — within the 5 ms budget.")
     ents = json.load(open(os.path.join(ROOT, "training", "manifest-entries.json")))
     vt = ["| file | version | bytes | sha256 | output dims |", "|---|---|---:|---|---|"]
     for e in ents:
