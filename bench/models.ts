@@ -10,8 +10,7 @@
  * - Silero VAD v6: one 32-ms frame (512 samples).
  * Each unit is timed over consecutive segments of the dev recordings, in `ROUNDS` rounds (default
  * 5); the figure per round is wall ms and process CPU ms per unit, and the report gives the median
- * over rounds. Sessions are the engine's own (the same loaders, one intra-op thread for the encoder
- * and age/gender, onnxruntime's default for segmentation and Silero).
+ * over rounds. Sessions are created as the engine creates them (one intra-op thread each).
  * Writes `bench/results/models.json` and `bench/results/models.md`.
  * Environment: CALLSCOPE_MODELS_DIR (models), BENCH_ROUNDS.
  */
@@ -118,7 +117,11 @@ async function main(): Promise<void> {
 
   const encoder = await OnnxEmbedding.create('callscope_spk_encoder_v1');
   const ageGender = await OnnxAgeGender.create('callscope_agegender_v1');
-  const segmenter = await Segmenter.create();
+  // as loadEngineModels loads it: one intra-op thread (onnxruntime's default of one per core costs
+  // ~35 % more CPU per window on this 2-core machine for ~5 % less wall time)
+  const segmenter = new Segmenter(
+    await OnnxModel.load('pyannote-segmentation-3.0-int8', { intraOpThreads: 1, role: 'segmentation' }),
+  );
   const vad = await SileroVad.create();
   const windows: Float32Array[] = [];
   for (let s = 0; s + SEG_WINDOW <= audio.length && windows.length < 20; s += 3 * SEG_WINDOW) {

@@ -292,8 +292,10 @@ export async function analyzeFile(
     progress('decode', decoded, expectedSamples);
     for (let c = 0; c < channels.length; c++)
       await timer.time('quality', () => channels[c].quality.push(block[c]));
-    // VAD and segmentation run in separate ONNX sessions: let them overlap on two cores
-    // (stage timings are wall-clock, so overlapping stages can add up to more than the total)
+    // VAD and segmentation run in separate ONNX sessions started together; onnxruntime-node runs
+    // inference synchronously on this thread (its run() only defers to setImmediate), so the two
+    // interleave rather than run in parallel. Stage timings are wall-clock from start to finish of
+    // each stage's promise, so interleaved stages add up to more than the total.
     const [probs] = await Promise.all([
       timer.time('vad', () => vad.pushAll(block)),
       ...channels.map((ch, c) => ch.diarizer?.push(block[c])),
