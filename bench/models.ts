@@ -19,25 +19,21 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
-import { OnnxAgeGender } from '../src-main/engine/attributes/age-gender.ts';
 import { applyCmn, computeFbank } from '../src-main/engine/audio/fbank.ts';
-import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
+import { decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
 import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
-import { OnnxEmbedding } from '../src-main/engine/diarization/embedding.ts';
-import { SEG_WINDOW, Segmenter } from '../src-main/engine/diarization/segmentation.ts';
+import { FB_DIM } from '../src-main/engine/diarization/speaker-frames.ts';
+import { SEG_WINDOW } from '../src-main/engine/diarization/segmentation.ts';
 import { OnnxModel } from '../src-main/engine/inference/onnx.ts';
+import { loadEngineModels } from '../src-main/engine/pipeline/analyze-file.ts';
 import { SileroVad } from '../src-main/engine/vad/silero.ts';
+import { median } from './stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SR = 16_000;
+const SR = ENGINE_SAMPLE_RATE;
 const root = resolve(import.meta.dirname, '..');
 const outDir = join(root, 'bench', 'results');
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const r3 = (v: number): number => Number(v.toFixed(3));
 
 /** Mono 16 kHz samples of every dev diarization recording, concatenated. */
@@ -113,16 +109,17 @@ async function main(): Promise<void> {
     segments.push(audio.slice(s, s + seg3));
   }
   const fbanks = segments.map((x) => computeFbank(x));
-  const frames = fbanks[0].length / 80;
+  const frames = fbanks[0].length / FB_DIM;
 
-  const encoder = await OnnxEmbedding.create('callscope_spk_encoder_v1');
-  const ageGender = await OnnxAgeGender.create('callscope_agegender_v1');
-  // as loadEngineModels loads it: one intra-op thread (onnxruntime's default of one per core costs
-  // ~35 % more CPU per window on this 2-core machine for ~5 % less wall time)
-  const segmenter = new Segmenter(
-    await OnnxModel.load('pyannote-segmentation-3.0-int8', { intraOpThreads: 1, role: 'segmentation' }),
-  );
-  const vad = await SileroVad.create();
+  // the engine's own loader, with the project's models pinned (not the user's model choices)
+  const engine = await loadEngineModels({
+    embedding: 'callscope_spk_encoder_v1',
+    ageGender: 'callscope_agegender_v1',
+    models: { vad: 'silero-vad-v6', segmentation: 'pyannote-segmentation-3.0-int8' },
+  });
+  const { embedder: encoder, segmenter } = engine;
+  const ageGender = engine.ageGender!;
+  const vad = new SileroVad(engine.vadModel, 1);
   const windows: Float32Array[] = [];
   for (let s = 0; s + SEG_WINDOW <= audio.length && windows.length < 20; s += 3 * SEG_WINDOW) {
     windows.push(audio.slice(s, s + SEG_WINDOW));
@@ -132,7 +129,8 @@ async function main(): Promise<void> {
     vadFrames.push(audio.slice(s, s + 512));
   }
 
-  // the encoder's input as the engine prepares it (per-utterance CMN), for the model-only figure
+  // a second session of the encoder for the model-only figure (the engine's session is private to
+  // its embedding backend), fed the input as the engine prepares it (per-utterance CMN)
   const encoderModel = await OnnxModel.load('callscope_spk_encoder_v1', {
     intraOpThreads: 1,
     role: 'embedding',
@@ -144,7 +142,7 @@ async function main(): Promise<void> {
       name: 'encoder model call',
       unit: seg3Unit,
       inputs: cmnFeats,
-      fn: (f: Float32Array) => encoderModel.run({ feats: { data: f, dims: [1, frames, 80] } }),
+      fn: (f: Float32Array) => encoderModel.run({ feats: { data: f, dims: [1, frames, FB_DIM] } }),
     },
     {
       name: 'encoder, engine embed (CMN + model)',
@@ -182,6 +180,9 @@ async function main(): Promise<void> {
     machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`,
     loadAverage: { start: r3(load0), end: r3(loadavg()[0]) },
     rounds: ROUNDS,
+    models: engine.models.map(
+      (m) => `${m.role}: ${m.id} ${m.version} on ${m.provider?.name ?? 'no provider (model-free)'}`,
+    ),
     results,
   };
   mkdirSync(outDir, { recursive: true });

@@ -18,17 +18,12 @@ import { devDataRoot } from '../src-main/cli/eval-dev.ts';
 import { resolveFfmpeg } from '../src-main/engine/audio/ffmpeg.ts';
 import { analyzeFile, loadEngineModels } from '../src-main/engine/index.ts';
 import type { StageTimings } from '../src-shared/contracts/analysis.ts';
+import { median } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LONG = (process.env.BENCH_LONG ?? '30,60').split(',').filter(Boolean).map(Number);
 const root = resolve(import.meta.dirname, '..');
 const outDir = join(root, 'bench', 'results');
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Child-process mode: analyse one file and print {rtf, maxRssMb, timings} as JSON. */
 async function child(file: string): Promise<void> {
