@@ -20,7 +20,15 @@ import { createTmpDir, devFile, ffmpeg, REPO_ROOT, type TmpDir, useSharedModels 
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from './pulse.ts';
 import type { CaptureFrame, CaptureItem, CaptureSource } from './source.ts';
 
-const PLAY_S = 14;
+/**
+ * Seconds of the call played. The live result depends on where the captured frames start relative
+ * to the speech (the player starts at an arbitrary point of a frame): replaying the first 14 s
+ * with 27 lead-ins from 0 to 1.6 s, the caller's first two turns went to two speakers (58/42 %)
+ * in 2 of 27 (the segmentation model put them in two local slots of one window, so online
+ * clustering may not merge them); with 20 s the third turn joins one of them and the larger
+ * one holds ≥ 71 % of the caller's speech in all 27 (scratch measurement, 2026-11-21).
+ */
+const PLAY_S = 20;
 let tmp: TmpDir;
 
 function harness(cmd: 'start' | 'stop'): void {
@@ -212,7 +220,7 @@ describe('PulseAudio capture (null sinks, real ffmpeg path)', () => {
     // expected speakers: the agent as "you" on the mic, the caller on the system channel
     const speech = new Map(summary.speakers.map((x) => [x.id, x]));
     expect(speech.get('you')?.speechS).toBeGreaterThan(3);
-    // (one caller in the reference; 14 s of live evidence may still hold a second, minor cluster)
+    // (one caller in the reference; 20 s of live evidence may still hold a second, minor cluster)
     const remote = summary.speakers.filter((x) => x.channel === 'system' && x.speechS > 2);
     expect(remote.length).toBeGreaterThanOrEqual(1);
     expect(remote.length).toBeLessThanOrEqual(2);
