@@ -24,6 +24,12 @@ import {
 } from './reconstruct.ts';
 import { SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
 
+/**
+ * Segmentation requests a diarizer keeps in flight before it waits for the oldest (each holds a
+ * copy of its 10 s windows, 640 kB per window).
+ */
+export const MAX_INFLIGHT = 3;
+
 /** Options of {@link ChannelDiarizer}. */
 export interface ChannelDiarizerOptions {
   /** Window step, samples (≤ 16 000 = 1 s). */
@@ -95,6 +101,8 @@ export class ChannelDiarizer {
   private readonly windows: StoredWindow[] = [];
   private readonly items: EmbeddingItem[] = [];
   private pendingStarts: number[] = [];
+  /** Segmentation requests sent and not yet embedded, oldest first. */
+  private readonly inflight: { starts: number[]; acts: Promise<Uint8Array[]> }[] = [];
   readonly timings: DiarizerTimings = { segmentation: 0, embedding: 0, clustering: 0 };
 
   constructor(
@@ -104,15 +112,21 @@ export class ChannelDiarizer {
     private readonly onWindow?: (windowsDone: number) => void,
   ) {}
 
-  /** Feeds the next samples of the channel (16 kHz, [-1, 1]). */
+  /**
+   * Feeds the next samples of the channel (16 kHz, [-1, 1]). Windows are sent to the segmenter as
+   * soon as they are complete and embedded when their result comes back; up to
+   * {@link MAX_INFLIGHT} requests stay in flight, so a segmenter in a worker thread works while
+   * the caller decodes and runs the VAD (results and their order do not depend on this).
+   */
   async push(samples: Float32Array): Promise<void> {
     this.appendSamples(samples);
     while (this.nextStart + SEG_WINDOW <= this.total) {
       this.pendingStarts.push(this.nextStart);
       this.nextStart += this.opts.stepSamples;
-      if (this.pendingStarts.length >= this.opts.batchSize) await this.processPending();
+      if (this.pendingStarts.length >= this.opts.batchSize) this.submit();
+      while (this.inflight.length > MAX_INFLIGHT) await this.completeOldest();
     }
-    if (this.pendingStarts.length === 0) this.compact(this.keepFrom());
+    this.compact(this.keepFrom());
   }
 
   /**
@@ -128,15 +142,19 @@ export class ChannelDiarizer {
   /** Segments and embeds the remaining windows, including the end-aligned last one. */
   async flush(): Promise<void> {
     const lastFullStart = this.total - SEG_WINDOW;
+    const lastInflight = this.inflight.at(-1)?.starts.at(-1);
     const lastQueued = this.pendingStarts.length
       ? this.pendingStarts[this.pendingStarts.length - 1]
-      : this.windows.length
-        ? this.windows[this.windows.length - 1].startSample
-        : -1;
+      : lastInflight !== undefined
+        ? lastInflight
+        : this.windows.length
+          ? this.windows[this.windows.length - 1].startSample
+          : -1;
     if (this.total > 0 && (lastQueued < 0 || lastQueued < lastFullStart)) {
       this.pendingStarts.push(Math.max(0, lastFullStart));
     }
-    await this.processPending();
+    this.submit();
+    while (this.inflight.length) await this.completeOldest();
   }
 
   /**
@@ -186,11 +204,14 @@ export class ChannelDiarizer {
   }
 
   /**
-   * First sample still needed: the next window starts at `nextStart`, and the end-aligned last
-   * window (added in finish) starts after the previous regular window, `nextStart − step`.
+   * First sample still needed: the next window starts at `nextStart`, the end-aligned last window
+   * (added in finish) starts after the previous regular window, `nextStart − step`, and windows
+   * queued or in flight need their fbank rows until they are embedded.
    */
   private keepFrom(): number {
-    return Math.max(0, this.nextStart - this.opts.stepSamples);
+    const oldest = this.inflight.length ? this.inflight[0].starts[0] : Infinity;
+    const queued = this.pendingStarts.length ? this.pendingStarts[0] : Infinity;
+    return Math.max(0, Math.min(this.nextStart - this.opts.stepSamples, oldest, queued));
   }
 
   /** Drops audio and features before global sample `keepFrom`. */
@@ -215,18 +236,29 @@ export class ChannelDiarizer {
     return w;
   }
 
-  private async processPending(): Promise<void> {
+  /** Sends the queued windows to the segmenter as one request. */
+  private submit(): void {
     if (!this.pendingStarts.length) return;
     const starts = this.pendingStarts;
     this.pendingStarts = [];
+    const t0 = performance.now();
+    const acts = this.segmenter.segment(starts.map((s) => this.windowAudio(s)));
+    // an in-thread segmenter computes during the call; one in a worker returns at once
+    this.timings.segmentation += performance.now() - t0;
+    acts.catch(() => undefined); // a failure is thrown when this request is awaited
+    this.inflight.push({ starts, acts });
+  }
+
+  /** Waits for the oldest request's activity and embeds its windows. */
+  private async completeOldest(): Promise<void> {
+    const { starts, acts: pending } = this.inflight.shift()!;
     let t0 = performance.now();
-    const acts = await this.segmenter.segment(starts.map((s) => this.windowAudio(s)));
+    const acts = await pending;
     this.timings.segmentation += performance.now() - t0;
     t0 = performance.now();
     for (let i = 0; i < starts.length; i++) await this.embedWindow(starts[i], acts[i]);
     this.timings.embedding += performance.now() - t0;
     this.onWindow?.(this.windows.length);
-    this.compact(this.keepFrom());
   }
 
   private async embedWindow(start: number, activity: Uint8Array): Promise<void> {

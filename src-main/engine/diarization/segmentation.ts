@@ -30,9 +30,13 @@ export interface WindowSegmentation {
   activity: Uint8Array;
 }
 
-/** Runs the segmentation model on 10 s windows (optionally batched). */
+/**
+ * Runs the segmentation model on 10 s windows (optionally batched). The model may be an in-thread
+ * {@link OnnxModel} or an `OnnxWorkerModel` (inference/onnx-worker.ts; same results, run beside
+ * the main thread).
+ */
 export class Segmenter {
-  constructor(private readonly model: OnnxModel) {}
+  constructor(private readonly model: Pick<OnnxModel, 'run'>) {}
 
   /** Loads the manifest's segmentation model. */
   static async create(modelId = 'pyannote-segmentation-3.0-int8'): Promise<Segmenter> {

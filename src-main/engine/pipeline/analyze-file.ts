@@ -37,6 +37,7 @@ import {
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
 import { OnnxModel } from '../inference/onnx.ts';
+import { OnnxWorkerModel } from '../inference/onnx-worker.ts';
 import {
   activeModelId,
   loadManifest,
@@ -80,15 +81,22 @@ export const DEFAULT_PARAMS: PipelineParams = {
  * (Settings > Models, `callscope models use`), else the manifest default; each on the first
  * execution provider of its order that works (`opts.providers`, else the order saved in Settings,
  * else `CALLSCOPE_PROVIDERS`, else CPU). `opts.embedding` / `opts.ageGender` (null = no attributes) override the same roles.
+ * The segmentation model runs in a worker thread unless `opts.segmentationThread` is `main`.
  * @throws ModelNotFoundError with the places searched when a model file is missing, or when an
  *   id is not a model of its role; ModelIntegrityError on a sha256 mismatch;
- *   ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid.
+ *   ProviderConfigError when `CALLSCOPE_PROVIDERS` is invalid; Error when the segmentation
+ *   worker thread cannot start.
  */
 export async function loadEngineModels(
   opts: Pick<AnalyzeOptions, 'embedding'> & {
     ageGender?: string | null;
     providers?: ProviderSettings;
     models?: ModelChoices;
+    /**
+     * Where the segmentation session runs: `worker` (default) in a worker thread beside the rest
+     * of the pipeline, `main` on the calling thread (one core; same results).
+     */
+    segmentationThread?: 'worker' | 'main';
   } = {},
 ): Promise<EngineModels> {
   const pick = opts.models ?? {};
@@ -99,14 +107,20 @@ export async function loadEngineModels(
   // CLI --providers, else the order saved in Settings, else CALLSCOPE_PROVIDERS / CPU (onnx.ts)
   const providers = opts.providers ?? readSavedProviders() ?? undefined;
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
-  const seg = await OnnxModel.load(segId, { intraOpThreads: 1, role: 'segmentation', providers });
+  // segmentation, two thirds of the pipeline's CPU time, runs in a worker thread beside the rest
+  // (same session options and results; bench/README.md "What limits it")
+  const segOpts = { intraOpThreads: 1, role: 'segmentation' as const, providers };
+  const seg =
+    opts.segmentationThread === 'main'
+      ? await OnnxModel.load(segId, segOpts)
+      : await OnnxWorkerModel.load(segId, segOpts);
   const embId = opts.embedding ?? pick.embedding;
   if (embId) checkRole(embId, 'embedding');
   const embedder = await createEmbeddingBackend(embId, providers);
   const agId = opts.ageGender !== undefined ? opts.ageGender : pick.agegender;
   if (agId) checkRole(agId, 'agegender');
   const ageGender = await createAgeGenderEstimator(agId, providers);
-  const use = (m: OnnxModel, role: ModelUse['role']): ModelUse => ({
+  const use = (m: Pick<OnnxModel, 'resolved' | 'path' | 'provider'>, role: ModelUse['role']): ModelUse => ({
     role,
     id: m.resolved?.entry.id ?? m.path,
     version: m.resolved?.entry.version ?? 'unknown',
@@ -292,10 +306,11 @@ export async function analyzeFile(
     progress('decode', decoded, expectedSamples);
     for (let c = 0; c < channels.length; c++)
       await timer.time('quality', () => channels[c].quality.push(block[c]));
-    // VAD and segmentation run in separate ONNX sessions started together; onnxruntime-node runs
-    // inference synchronously on this thread (its run() only defers to setImmediate), so the two
-    // interleave rather than run in parallel. Stage timings are wall-clock from start to finish of
-    // each stage's promise, so interleaved stages add up to more than the total.
+    // VAD runs here while segmentation runs in its worker thread (loadEngineModels); the diarizer
+    // keeps a few windows in flight and embeds each when its activity comes back, so decoding,
+    // VAD and embeddings overlap with segmentation. (onnxruntime-node runs inference synchronously
+    // on the calling thread, so without the worker the two would only interleave.) Stage timings
+    // are wall-clock; `segmentation` is the time spent waiting for the worker.
     const [probs] = await Promise.all([
       timer.time('vad', () => vad.pushAll(block)),
       ...channels.map((ch, c) => ch.diarizer?.push(block[c])),
