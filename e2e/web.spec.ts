@@ -159,7 +159,7 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes, the
     .poll(async () => Number(await timeline.getAttribute('data-turns')), { timeout: 60_000 })
     .toBeGreaterThan(3);
   await page.screenshot({ path: join(SCREENSHOTS, 'live.png') });
-  // "Remember this voice" waits until a speaker has 8 s of speech (enrollment's minimum)
+  // "Remember this voice" waits until a speaker has 8 s of clear speech (what enrollment uses)
   const speakers = page.getByTestId('live-speakers');
   await expect(speakers.locator('[data-testid^="remember-S"]').first()).toBeDisabled();
   await expect(speakers.locator('[data-testid^="remember-S"]:enabled').first()).toBeVisible({

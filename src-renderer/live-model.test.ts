@@ -19,7 +19,16 @@ describe('live event model', () => {
       ['you', 1, 3],
       ['S2', 2, 3],
     ]);
-    applyLiveEvent(m, { type: 'turn', channel: 'mic', speaker: 'you', label: 'You', start_s: 1, end_s: 3.5 });
+    applyLiveEvent(m, {
+      type: 'turn',
+      channel: 'mic',
+      speaker: 'you',
+      label: 'You',
+      start_s: 1,
+      end_s: 3.5,
+      clean_speech_s: 2.1,
+    });
+    expect(m.speakers.get('you')!.cleanSpeechS).toBe(2.1);
     applyLiveEvent(m, {
       type: 'speaker',
       change: 'new',

@@ -15,6 +15,8 @@ export interface LiveSpeaker {
   merged: boolean;
   /** Identification from the voiceprint library, once the session has decided. */
   status?: IdentificationStatus;
+  /** Seconds of clear speech the session keeps for it (from its last turn event), what enrollment uses. */
+  cleanSpeechS?: number;
 }
 
 export interface LiveModel {
@@ -66,8 +68,9 @@ export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
       m.open.set(e.speaker, { startS: e.start_s, channel: e.channel });
       m.nowS = Math.max(m.nowS, e.start_s);
       break;
-    case 'turn':
-      speaker(m, e.speaker, e.channel, e.label);
+    case 'turn': {
+      const s = speaker(m, e.speaker, e.channel, e.label);
+      if (e.clean_speech_s !== undefined) s.cleanSpeechS = e.clean_speech_s;
       m.open.delete(e.speaker);
       m.turns.push({
         startS: e.start_s,
@@ -78,6 +81,7 @@ export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
       });
       m.nowS = Math.max(m.nowS, e.end_s);
       break;
+    }
     case 'speaker': {
       const s = speaker(m, e.speaker, e.channel, e.label);
       s.label = e.label;

@@ -17,7 +17,10 @@ export function RememberVoice({
 }: {
   speakerId: string;
   speakerLabel: string;
-  /** Seconds of the speaker's speech so far; below {@link MIN_ENROLL_SPEECH_S} the button waits. */
+  /**
+   * Seconds of the speaker's clear speech that enrollment would use (a live speaker's kept
+   * evidence, a file speaker's speech); below {@link MIN_ENROLL_SPEECH_S} the button waits.
+   */
   speechS?: number;
   save: (name: string, consent: string) => Promise<Voiceprint>;
 }): React.JSX.Element {
@@ -36,7 +39,7 @@ export function RememberVoice({
         disabled={tooShort}
         title={
           tooShort
-            ? `At least ${MIN_ENROLL_SPEECH_S} s of this speaker's speech are needed (${(speechS ?? 0).toFixed(0)} s so far)`
+            ? `At least ${MIN_ENROLL_SPEECH_S} s of this speaker's clear speech are needed (${(speechS ?? 0).toFixed(1)} s so far)`
             : undefined
         }
         data-testid={`remember-${speakerId}`}

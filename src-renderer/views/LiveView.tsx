@@ -316,7 +316,7 @@ export function LiveView(): React.JSX.Element {
                         key={`${lastSession}:${s.id}`}
                         speakerId={s.id}
                         speakerLabel={s.label}
-                        speechS={talk.get(l.speakerId) ?? 0}
+                        speechS={s.cleanSpeechS ?? 0}
                         save={(name, consent) =>
                           conn!.live.rememberVoice({ sessionId: lastSession, speaker: s.id, name, consent })
                         }

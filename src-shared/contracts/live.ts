@@ -70,6 +70,12 @@ export interface TurnEvent {
   label: string;
   start_s: number;
   end_s: number;
+  /**
+   * Seconds of the speaker's clear speech kept so far (frames where it spoke alone, at most the
+   * last 30 s): what "remember this voice" enrolls from, so the UI enables it on this, not on
+   * talk time. Absent from sessions of older versions.
+   */
+  clean_speech_s?: number;
 }
 
 /** A speaker appeared, was identified from the voiceprint library, relabelled, or merged. */

@@ -93,9 +93,11 @@ describe('live session on replayed dev calls', () => {
     const session = new LiveSession(models, { db });
     // a remote speaker's voice at the moment it appears: no speech of it yet, nothing to enroll
     let atNew: ReturnType<LiveSession['speakerEmbedding']> | null = null;
+    const clean = new Map<string, number>();
     session.on((e) => {
       if (e.type === 'speaker' && e.change === 'new') atNew ??= session.speakerEmbedding(e.speaker);
       if (e.type === 'turn') {
+        clean.set(e.speaker, e.clean_speech_s!);
         const n = db.prepare('SELECT COUNT(*) AS n FROM turns WHERE call_id = ?').get(session.callId) as {
           n: number;
         };
@@ -129,6 +131,14 @@ describe('live session on replayed dev calls', () => {
     expect(caller!.seconds).toBeGreaterThan(1);
     expect(agent!.seconds).toBeGreaterThan(3);
     expect(caller!.embedding).not.toEqual(agent!.embedding);
+    // the turn events tell the UI the clear speech that enrollment will use (it enables
+    // "remember this voice" on it; talk time can be longer: overlap, steps without evidence)
+    expect(clean.get('S1')).toBe(caller!.seconds);
+    expect(clean.get('you')).toBe(agent!.seconds);
+    const talkS1 = session.turns
+      .filter((t) => t.speakerId === 'S1')
+      .reduce((a, t) => a + t.endS - t.startS, 0);
+    expect(clean.get('S1')!).toBeLessThanOrEqual(talkS1 + 0.05);
     await expect(session.speakerEmbedding('S9')).rejects.toMatchObject({ code: 'not_found' });
     db.close();
   });

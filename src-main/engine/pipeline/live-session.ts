@@ -482,6 +482,7 @@ export class LiveSession {
       label: s.label,
       start_s: turn.startS,
       end_s: turn.endS,
+      clean_speech_s: r3(s.rows / 100),
     });
   }
 
