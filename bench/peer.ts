@@ -37,6 +37,7 @@ import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
 import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
 import { OnnxEmbedding } from '../src-main/engine/diarization/embedding.ts';
 import { evaluateRttmDirs, type EvalReport, type FileEval } from '../src-main/engine/eval/eval-dirs.ts';
+import { dequantizeModel } from '../src-main/engine/inference/dequantize.ts';
 import { resolveModel } from '../src-main/engine/inference/registry.ts';
 import { analyzeFile, loadEngineModels, type EngineModels } from '../src-main/engine/index.ts';
 import type { StageTimings } from '../src-shared/contracts/analysis.ts';
@@ -329,7 +330,7 @@ function mdSetup(r: PeerReport): string {
   const m = r.machine;
   let md = `# Side-by-side: sherpa-onnx vs Callscope (${r.date})\n\n`;
   md += `Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; 1-minute load average ${m.loadAverageStart} at the start, ${m.loadAverageEnd} at the end. The machine is shared with other work, so wall-clock RTF is inflated; CPU-time RTF (process CPU seconds per audio second, all threads, ffmpeg decode children excluded for every system) is the steadier figure. One timed run per file and system, interleaved file by file, after one untimed warm-up.\n\n`;
-  md += `sherpa-onnx-node ${r.sherpa.version} (its own onnxruntime ${r.sherpa.onnxruntimeVersion}), 1 thread; segmentation ${r.sherpa.segmentation} (the same file as Callscope); embedding: ${r.sherpa.encoder} exported by bench/export-sherpa-encoder.py; fast clustering (complete linkage, cosine distance) with a threshold; minDurationOn ${MIN_DURATION_ON} s, minDurationOff ${MIN_DURATION_OFF} s (sherpa defaults).\n\n`;
+  md += `sherpa-onnx-node ${r.sherpa.version} (its own onnxruntime ${r.sherpa.onnxruntimeVersion}), 1 thread; segmentation ${r.sherpa.segmentation} (the same graph as Callscope: the int8 file, run by both with float activations, as the manifest's dequantize flag says); embedding: ${r.sherpa.encoder} exported by bench/export-sherpa-encoder.py; fast clustering (complete linkage, cosine distance) with a threshold; minDurationOn ${MIN_DURATION_ON} s, minDurationOff ${MIN_DURATION_OFF} s (sherpa defaults).\n\n`;
   md +=
     '| sherpa variant | threshold | sweep on this dev set (threshold → total DER) | encoder parity: cosine mean / min |\n| --- | ---: | --- | ---: |\n';
   for (const v of r.variants) {
@@ -409,9 +410,17 @@ async function setUpSherpa(
   audio: Map<string, Float32Array>,
   fixed: number | null,
 ): Promise<{ setups: SherpaSetup[]; diarizers: Map<string, SherpaDiarizer> }> {
-  const segPath = resolveModel(SEGMENTATION_ID).path;
+  const seg = resolveModel(SEGMENTATION_ID);
   const encPath = resolveModel(ENCODER_ID).path;
-  if (!segPath || !encPath) throw new Error('the segmentation model and the encoder must be files');
+  if (!seg.path || !encPath) throw new Error('the segmentation model and the encoder must be files');
+  // sherpa-onnx runs the same graph as Callscope: with the manifest's `dequantize`, the
+  // float-activation rewrite of the int8 file (inference/dequantize.ts), written to bench/out/
+  let segPath = seg.path;
+  if (seg.entry.dequantize) {
+    segPath = join(root, 'bench', 'out', 'segmentation-float-activations.onnx');
+    mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+    writeFileSync(segPath, dequantizeModel(readFileSync(seg.path)));
+  }
   const setups: SherpaSetup[] = [];
   const diarizers = new Map<string, SherpaDiarizer>();
   for (const v of SHERPA_VARIANTS) {

@@ -26,7 +26,8 @@ import type { CaptureFrame, CaptureItem, CaptureSource } from './source.ts';
  * with 27 lead-ins from 0 to 1.6 s, the caller's first two turns went to two speakers (58/42 %)
  * in 2 of 27 (the segmentation model put them in two local slots of one window, so online
  * clustering may not merge them); with 20 s the third turn joins one of them and the larger
- * one holds ≥ 71 % of the caller's speech in all 27 (scratch measurement, 2026-11-21).
+ * one holds ≥ 71 % of the caller's speech in all 27 (≥ 76 % with the float-activation
+ * segmentation graph; scratch measurements, 2026-11-21).
  */
 const PLAY_S = 20;
 let tmp: TmpDir;

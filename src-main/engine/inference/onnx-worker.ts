@@ -114,7 +114,10 @@ export class OnnxWorkerModel {
     const resolved = resolveModel(id);
     if (!resolved.path) throw new Error(`model ${id} has no ONNX file (model-free backend)`);
     const path = resolved.path;
-    const worker = startWorker({ path, opts: { role: resolved.entry.role, ...opts } });
+    const worker = startWorker({
+      path,
+      opts: { role: resolved.entry.role, dequantize: resolved.entry.dequantize, ...opts },
+    });
     let onMessage: (m: WorkerMessage) => void = () => undefined;
     let onError: (err: Error) => void = () => undefined;
     let onExit: (code: number) => void = () => undefined;

@@ -4,6 +4,7 @@
  * with actionable load errors and execution-provider selection with a recorded reason (the order
  * and the pre-checks are in `providers.ts`).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -11,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 
 import type { ModelRole, ProviderSettings, ProviderUse } from '../../../src-shared/contracts/analysis.ts';
 import { firstLine, providerOrderFor, providerPrecheck, type RuntimeBackends } from './providers.ts';
+import { dequantizeModel } from './dequantize.ts';
 import { readOnnxMetadata } from './onnx-metadata.ts';
 import { resolveModel, type ResolvedModel } from './registry.ts';
 
@@ -57,6 +59,11 @@ export interface OnnxLoadOptions {
   role?: ModelRole;
   /** Provider order per role (see `providers.ts` for precedence over the environment). */
   providers?: ProviderSettings;
+  /**
+   * Rewrite a dynamically quantised model to float activations before creating the session
+   * (`dequantize.ts`; default for {@link OnnxModel.load}: the manifest entry's `dequantize`).
+   */
+  dequantize?: boolean;
 }
 
 /** A loaded ONNX model. Construct with {@link OnnxModel.load} or {@link OnnxModel.loadPath}. */
@@ -89,7 +96,11 @@ export class OnnxModel {
   static async load(id: string, opts: OnnxLoadOptions = {}): Promise<OnnxModel> {
     const resolved = resolveModel(id);
     if (!resolved.path) throw new Error(`model ${id} has no ONNX file (model-free backend)`);
-    return OnnxModel.create(resolved.path, { role: resolved.entry.role, ...opts }, resolved);
+    return OnnxModel.create(
+      resolved.path,
+      { role: resolved.entry.role, dequantize: resolved.entry.dequantize, ...opts },
+      resolved,
+    );
   }
 
   /** Loads an ONNX file by path (tests, user-supplied files). */
@@ -109,6 +120,14 @@ export class OnnxModel {
   ): Promise<OnnxModel> {
     const { order } = providerOrderFor(opts.role, opts.providers);
     const skipped: ProviderUse['skipped'] = [];
+    let source: string | Uint8Array = path;
+    if (opts.dequantize) {
+      try {
+        source = dequantizeModel(readFileSync(path));
+      } catch (err) {
+        throw new Error(`cannot rewrite ${path} to float activations: ${firstLine(err)}`);
+      }
+    }
     for (const ep of order) {
       const why = providerPrecheck(ep, runtimeBackends());
       if (why) {
@@ -116,7 +135,7 @@ export class OnnxModel {
         continue;
       }
       try {
-        const session = await ort.InferenceSession.create(path, {
+        const sessionOptions: ort.InferenceSession.SessionOptions = {
           executionProviders: [ep],
           graphOptimizationLevel: 'all',
           ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
@@ -124,7 +143,11 @@ export class OnnxModel {
           // no busy-waiting between runs: the engine interleaves many small runs with JS work,
           // and spinning threads would burn a laptop core for nothing
           extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-        });
+        };
+        const session =
+          typeof source === 'string'
+            ? await ort.InferenceSession.create(source, sessionOptions)
+            : await ort.InferenceSession.create(source, sessionOptions);
         const reason = skipped.length
           ? `fallback: ${skipped.map((s) => `${s.name} unavailable (${s.reason})`).join('; ')}`
           : order.length === 1

@@ -55,6 +55,11 @@ const ModelEntry = z.object({
   /** Direct download of exactly this file (https), or null/absent when there is none. */
   url: z.string().url().nullable().optional(),
   notes: z.string().optional(),
+  /**
+   * Run a dynamically quantised model with dequantised weights and float activations
+   * (inference/dequantize.ts): the file and its sha256 stay those of the quantised model.
+   */
+  dequantize: z.boolean().optional(),
   io: z.record(z.string(), z.unknown()).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
