@@ -1,6 +1,7 @@
 /**
  * Test helpers shared by the `*.test.ts` files of src-main: where the shared models and dev data
- * live, a temporary-folder helper, a PCM WAV writer and a generator of bad-input files.
+ * live, decoding a dev file to mono, a temporary-folder helper, a PCM WAV writer and a generator
+ * of bad-input files.
  *
  * Nothing here skips a test: a missing model folder or dev file throws, so the test that needs it
  * fails with a message naming the path. No audio is committed; every generated file is written
@@ -13,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { resolveFfmpeg } from './engine/audio/ffmpeg.ts';
+import { decodeStream, probeAudio, resolveFfmpeg } from './engine/audio/ffmpeg.ts';
+import { concatFloat32 } from './engine/audio/samples.ts';
 
 /** Repository root (this file is `<root>/src-main/test-support.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +49,26 @@ export function devFile(rel: string): string {
   const path = join(DEV_DATA_DIR, rel);
   if (!existsSync(path)) throw new Error(`dev data file missing: ${path}`);
   return path;
+}
+
+/**
+ * Decodes a dev-set file to 16 kHz mono through the engine's ffmpeg path.
+ * @param rel path below `shared/data/dev`.
+ * @param minSeconds stop decoding once at least this much is decoded (default: the whole file);
+ *   the result may be longer by up to one decoded block.
+ * @returns samples in [-1, 1].
+ * @throws Error when the file does not exist or cannot be decoded.
+ */
+export async function decodeDevMono(rel: string, minSeconds = Infinity): Promise<Float32Array> {
+  const file = devFile(rel);
+  const parts: Float32Array[] = [];
+  let len = 0;
+  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) {
+    parts.push(x);
+    len += x.length;
+    if (len >= minSeconds * 16_000) break;
+  }
+  return concatFloat32(parts);
 }
 
 /** A temporary folder and its removal. */

@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import type { ModelUse } from '../../../src-shared/contracts/analysis.ts';
-import { devFile, useSharedModels } from '../../test-support.ts';
-import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
+import { decodeDevMono, useSharedModels } from '../../test-support.ts';
 import { computeFbank } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { findRealModel } from '../inference/real-models.test-support.ts';
@@ -151,12 +150,7 @@ describe('CONTRACT: wav2vec2 age/gender adapter on a generated fixture', () => {
 });
 
 /** Samples of a dev clip, mono 16 kHz. */
-async function samplesOf(rel: string): Promise<Float32Array> {
-  const file = devFile(rel);
-  const parts: number[] = [];
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) parts.push(...x);
-  return Float32Array.from(parts);
-}
+const samplesOf = (rel: string): Promise<Float32Array> => decodeDevMono(rel);
 
 describe('REAL: installed audeering wav2vec2-large-robust-6-ft-age-gender', () => {
   useSharedModels(); // the registry also looks in shared/models; a missing folder fails here

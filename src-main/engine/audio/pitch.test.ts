@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { devFile } from '../../test-support.ts';
-import { decodeStream, probeAudio } from './ffmpeg.ts';
+import { decodeDevMono } from '../../test-support.ts';
 import {
   NEUTRAL_F0_ST,
   PITCH_STATS_DIM,
@@ -37,12 +36,7 @@ function noise(n: number): Float32Array {
   });
 }
 
-async function devAudio(rel: string): Promise<Float32Array> {
-  const file = devFile(rel);
-  const parts: number[] = [];
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) parts.push(...x);
-  return Float32Array.from(parts);
-}
+const devAudio = (rel: string): Promise<Float32Array> => decodeDevMono(rel);
 
 describe('trackPitch', () => {
   it('frames every 10 ms once a ~42 ms span is available', () => {

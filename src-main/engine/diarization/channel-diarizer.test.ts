@@ -5,24 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
 import { type EngineModels, loadEngineModels } from '../pipeline/analyze-file.ts';
-import { devFile, useSharedModels } from '../../test-support.ts';
+import { decodeDevMono, useSharedModels } from '../../test-support.ts';
 import { ChannelDiarizer, DEFAULT_CHANNEL_DIARIZER } from './channel-diarizer.ts';
 import { windowStarts } from './segmentation.ts';
-
-async function monoSamples(rel: string): Promise<Float32Array> {
-  const file = devFile(rel);
-  const parts: Float32Array[] = [];
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) parts.push(x);
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 describe('ChannelDiarizer windows', () => {
   let worker: EngineModels;
@@ -32,7 +18,7 @@ describe('ChannelDiarizer windows', () => {
     useSharedModels();
     worker = await loadEngineModels({ ageGender: null });
     inThread = await loadEngineModels({ ageGender: null, segmentationThread: 'main' });
-    audio = await monoSamples('diarization/pyannote_sample.wav');
+    audio = await decodeDevMono('diarization/pyannote_sample.wav');
   });
 
   it('segments each window of windowStarts once, for any block size, worker or not', async () => {

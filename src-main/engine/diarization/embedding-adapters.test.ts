@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import type { ModelUse } from '../../../src-shared/contracts/analysis.ts';
-import { devFile, useSharedModels } from '../../test-support.ts';
-import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
+import { decodeDevMono, useSharedModels } from '../../test-support.ts';
 import { computeFbank } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { findRealModel } from '../inference/real-models.test-support.ts';
@@ -143,10 +142,7 @@ describe('CONTRACT: fbank embedding adapters on generated fixtures', () => {
 
 /** Raw fbank of a dev clip. */
 async function fbankOf(rel: string): Promise<Float32Array> {
-  const file = devFile(rel);
-  const parts: number[] = [];
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) parts.push(...x);
-  return computeFbank(Float32Array.from(parts));
+  return computeFbank(await decodeDevMono(rel));
 }
 
 describe('REAL: installed sherpa-onnx speaker-embedding exports', () => {

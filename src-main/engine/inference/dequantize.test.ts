@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
 import { SEG_WINDOW } from '../diarization/segmentation.ts';
-import { devFile, useSharedModels } from '../../test-support.ts';
+import { decodeDevMono, devFile, useSharedModels } from '../../test-support.ts';
 import { dequantizeModel } from './dequantize.ts';
 import { OnnxModel } from './onnx.ts';
 import { resolveModel } from './registry.ts';
@@ -21,23 +20,10 @@ const SEG_ID = 'pyannote-segmentation-3.0-int8';
 const hasOp = (bytes: Uint8Array, op: string): boolean =>
   Buffer.from(bytes).includes(Buffer.from(op, 'utf8'));
 
+/** The 10 s window of a dev file that starts at `startS`, 16 kHz mono. */
 async function speechWindow(rel: string, startS: number): Promise<Float32Array> {
-  const file = devFile(rel);
-  const parts: Float32Array[] = [];
-  let len = 0;
   const need = Math.round(startS * 16_000) + SEG_WINDOW;
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) {
-    parts.push(x);
-    len += x.length;
-    if (len >= need) break;
-  }
-  const all = new Float32Array(len);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return all.slice(need - SEG_WINDOW, need);
+  return (await decodeDevMono(rel, need / 16_000)).slice(need - SEG_WINDOW, need);
 }
 
 /** Powerset argmax per frame of `y` [1, 589, 7]. */

@@ -11,10 +11,9 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
 import { SEG_WINDOW } from '../diarization/segmentation.ts';
 import { analyzeFile, loadEngineModels } from '../pipeline/analyze-file.ts';
-import { devFile, REPO_ROOT, useSharedModels } from '../../test-support.ts';
+import { decodeDevMono, devFile, REPO_ROOT, useSharedModels } from '../../test-support.ts';
 import { OnnxModel } from './onnx.ts';
 import { OnnxWorkerModel } from './onnx-worker.ts';
 
@@ -22,17 +21,7 @@ const SEG_ID = 'pyannote-segmentation-3.0-int8';
 
 /** The first `n` 10 s windows of a dev file, 16 kHz mono. */
 async function devWindows(rel: string, n: number): Promise<Float32Array[]> {
-  const file = devFile(rel);
-  const parts: Float32Array[] = [];
-  let len = 0;
-  for await (const [x] of decodeStream(file, await probeAudio(file), { channels: 'mono' })) {
-    parts.push(x);
-    len += x.length;
-    if (len >= n * SEG_WINDOW) break;
-  }
-  const all = new Float32Array(len);
-  let o = 0;
-  for (const p of parts) all.set(p, (o += p.length) - p.length);
+  const all = await decodeDevMono(rel, (n * SEG_WINDOW) / 16_000);
   return Array.from({ length: n }, (_, i) => all.slice(i * SEG_WINDOW, (i + 1) * SEG_WINDOW));
 }
 
