@@ -101,6 +101,8 @@ export class ChannelDiarizer {
   private readonly windows: StoredWindow[] = [];
   private readonly items: EmbeddingItem[] = [];
   private pendingStarts: number[] = [];
+  /** Start of the last window queued (regular or end-aligned), −1 before the first. */
+  private lastQueuedStart = -1;
   /** Segmentation requests sent and not yet embedded, oldest first. */
   private readonly inflight: { starts: number[]; acts: Promise<Uint8Array[]> }[] = [];
   readonly timings: DiarizerTimings = { segmentation: 0, embedding: 0, clustering: 0 };
@@ -122,6 +124,7 @@ export class ChannelDiarizer {
     this.appendSamples(samples);
     while (this.nextStart + SEG_WINDOW <= this.total) {
       this.pendingStarts.push(this.nextStart);
+      this.lastQueuedStart = this.nextStart;
       this.nextStart += this.opts.stepSamples;
       if (this.pendingStarts.length >= this.opts.batchSize) this.submit();
       while (this.inflight.length > MAX_INFLIGHT) await this.completeOldest();
@@ -142,16 +145,9 @@ export class ChannelDiarizer {
   /** Segments and embeds the remaining windows, including the end-aligned last one. */
   async flush(): Promise<void> {
     const lastFullStart = this.total - SEG_WINDOW;
-    const lastInflight = this.inflight.at(-1)?.starts.at(-1);
-    const lastQueued = this.pendingStarts.length
-      ? this.pendingStarts[this.pendingStarts.length - 1]
-      : lastInflight !== undefined
-        ? lastInflight
-        : this.windows.length
-          ? this.windows[this.windows.length - 1].startSample
-          : -1;
-    if (this.total > 0 && (lastQueued < 0 || lastQueued < lastFullStart)) {
-      this.pendingStarts.push(Math.max(0, lastFullStart));
+    if (this.total > 0 && (this.lastQueuedStart < 0 || this.lastQueuedStart < lastFullStart)) {
+      this.lastQueuedStart = Math.max(0, lastFullStart);
+      this.pendingStarts.push(this.lastQueuedStart);
     }
     this.submit();
     while (this.inflight.length) await this.completeOldest();
@@ -241,10 +237,9 @@ export class ChannelDiarizer {
     if (!this.pendingStarts.length) return;
     const starts = this.pendingStarts;
     this.pendingStarts = [];
-    const t0 = performance.now();
+    // the model runs later (in its worker, or in-thread once this turn yields): the time is
+    // taken where the result is awaited
     const acts = this.segmenter.segment(starts.map((s) => this.windowAudio(s)));
-    // an in-thread segmenter computes during the call; one in a worker returns at once
-    this.timings.segmentation += performance.now() - t0;
     acts.catch(() => undefined); // a failure is thrown when this request is awaited
     this.inflight.push({ starts, acts });
   }
