@@ -91,13 +91,41 @@ export interface ModelUse {
   provider?: ProviderUse;
 }
 
-/** Age/gender estimate for a speaker; filled by the attributes stage (issue 3). */
+/**
+ * Calibrated gender estimate. `probs` are calibrated probabilities (they sum to 1). `answered` is
+ * false when the largest calibrated probability is below the model's answer threshold (or "child"
+ * lacks the evidence it needs): then `label` is only the most likely class and must be shown as
+ * "uncertain", never as fact. Results stored before calibration lack `answered`.
+ */
+export interface GenderEstimate {
+  label: 'female' | 'male' | 'child';
+  probs: { female: number; male: number; child: number };
+  answered?: boolean;
+}
+
+/**
+ * Age estimate as an interval. `interval` is `[lo, hi]` in years with nominal coverage `coverage`
+ * (0.8 = the true age lies inside for 80 % of speakers, calibrated on dev folds). `years` is the
+ * point estimate; `pointShown` is true only when the interval is narrower than 20 years, otherwise
+ * a UI shows the interval or `bracket` (e.g. "adult, 20–80") and not the point. Results stored
+ * before calibration lack `coverage` and `pointShown`.
+ */
+export interface AgeEstimate {
+  years: number;
+  bracket: string;
+  interval: [number, number];
+  coverage?: number;
+  pointShown?: boolean;
+}
+
+/** Age/gender estimate for a speaker; filled by the attributes stage. */
 export interface SpeakerAttributes {
+  /** `undetermined`: not enough evidence yet (e.g. below the speech threshold) — show nothing as fact. */
   status: 'estimated' | 'undetermined' | 'not_run';
   /** Seconds of speech the estimate used. */
   speechUsedS: number;
-  gender?: { label: 'female' | 'male' | 'child'; probs: { female: number; male: number; child: number } };
-  age?: { years: number; bracket: string; interval: [number, number] };
+  gender?: GenderEstimate;
+  age?: AgeEstimate;
   /** Overall confidence in [0, 1]. */
   confidence?: number;
   /** Why the estimate is undetermined, when it is. */
