@@ -115,7 +115,7 @@ it('validates arguments on the engine side', async () => {
   ).rejects.toThrow(/invalid arguments to models\.download/);
 });
 
-it('emits download progress events (explicit download from a loopback server)', async () => {
+it('Settings download reaches the manager with the manifest URL and emits progress (loopback server)', async () => {
   const body = await readFile(join(shared, 'pyannote_segmentation_3_0_int8.onnx'));
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Length': String(body.length) });
@@ -129,23 +129,33 @@ it('emits download progress events (explicit download from a loopback server)', 
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  // The RPC contract only downloads from the manifest URL (its schema refuses a second
-  // argument), so the loopback source is given to the service object in-process.
+  // Settings > Models > Download over the RPC contract (regression, issue 15 point 1: the call
+  // context arrived as the optional `url` and every download failed with "[object Object] is not
+  // a URL"). The test hook maps the manifest URL the manager asks for to the loopback server.
+  const events: { s: string; e: string; p: ModelsEvents['progress'] }[] = [];
+  const asked: string[] = [];
   const svc = new ModelManagerService({
     uploadPath: () => null,
     emit: (s, e, p) => events.push({ s, e, p: p as ModelsEvents['progress'] }),
     models: deps.models,
+    mirror: (manifestUrl) => (asked.push(manifestUrl), `http://127.0.0.1:${port}/m.onnx`),
   });
-  const events: { s: string; e: string; p: ModelsEvents['progress'] }[] = [];
+  const server2 = new RpcServer();
+  exposeService<ModelsService>(server2, SERVICE.models, svc, ModelsArgs);
+  const [a, b] = createMemoryTransportPair();
+  server2.connect(a);
   try {
-    const st = await svc.download(
-      { id: 'pyannote-segmentation-3.0-int8' },
-      `http://127.0.0.1:${port}/m.onnx`,
-    );
+    const st = await proxyService<ModelsService>(new RpcClient(b), SERVICE.models).download({
+      id: 'pyannote-segmentation-3.0-int8',
+    });
     expect(st.state).toBe('installed');
   } finally {
     server.close();
+    b.close();
   }
+  expect(asked).toEqual([
+    'https://huggingface.co/csukuangfj/sherpa-onnx-pyannote-segmentation-3-0/resolve/main/model.int8.onnx',
+  ]);
   const progress = events.filter((x) => x.e === 'progress').map((x) => x.p);
   expect(progress.length).toBeGreaterThan(2);
   expect(progress.at(-1)).toEqual({

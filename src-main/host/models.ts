@@ -21,6 +21,7 @@ import {
   downloadModel,
   installFromFile,
   listModels,
+  modelEntry,
   providerStatus,
   removeModel,
   saveProviderSettings,
@@ -34,7 +35,16 @@ import { type EngineServiceDeps, resolveFileRef } from './services.ts';
 export class ModelManagerService implements ModelsService {
   private lastProgress = new Map<string, number>();
 
-  constructor(private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit' | 'models'>) {}
+  /**
+   * @param deps.mirror tests only (in-process, never over RPC): maps the manifest URL a download
+   *   starts from to the address actually fetched (a loopback test server), so a test sees which
+   *   URL the Settings download path asked for without touching the network.
+   */
+  constructor(
+    private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit' | 'models'> & {
+      mirror?: (manifestUrl: string) => string;
+    },
+  ) {}
 
   async list(): Promise<ModelStatus[]> {
     return listModels();
@@ -51,13 +61,11 @@ export class ModelManagerService implements ModelsService {
     }
   }
 
-  /**
-   * @param url in-process callers (tests) only: another source than the manifest URL. The RPC
-   *   schema (`ModelsArgs.download`) admits one argument, so the UI cannot pass it.
-   */
-  async download(req: { id: string } & ModelInstallOptions, url?: string): Promise<ModelStatus> {
+  /** Downloads from the model's manifest URL (the only source the contract admits). */
+  async download(req: { id: string } & ModelInstallOptions): Promise<ModelStatus> {
+    const manifestUrl = this.deps.mirror ? modelEntry(req.id).url : null;
     const s = await downloadModel(req.id, {
-      url,
+      url: manifestUrl && this.deps.mirror ? this.deps.mirror(manifestUrl) : undefined,
       acceptLicense: req.acceptLicense,
       acceptUnverified: req.acceptUnverified,
       onProgress: (p) => {

@@ -17,12 +17,7 @@ import type {
   StoredCall,
 } from '../../src-shared/contracts/history.ts';
 import {
-  AnalysisArgs,
-  AppArgs,
-  HistoryArgs,
-  LibraryArgs,
-  LiveArgs,
-  ModelsArgs,
+  CONTRACTS,
   SERVICE,
   type AnalysisService,
   type AnalyzedCall,
@@ -421,12 +416,13 @@ export function exposeEngineServices(
   const full: EngineServiceDeps = { ...deps, emit: (s, e, p) => server.emit(s, e, p) };
   const queue = new AnalysisQueue(full);
   const live = new LiveControl(full);
-  exposeService<LiveControlService>(server, SERVICE.live, live, LiveArgs);
-  exposeService<AnalysisService>(server, SERVICE.analysis, queue, AnalysisArgs);
-  exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), LibraryArgs);
-  exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), HistoryArgs);
-  exposeService<AppService>(server, SERVICE.app, new App(full), AppArgs);
-  exposeService<ModelsService>(server, SERVICE.models, new ModelManagerService(full), ModelsArgs);
+  // exactly the contract's methods are callable (CONTRACTS, src-shared/contracts/services.ts)
+  exposeService<LiveControlService>(server, SERVICE.live, live, CONTRACTS.live);
+  exposeService<AnalysisService>(server, SERVICE.analysis, queue, CONTRACTS.analysis);
+  exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), CONTRACTS.library);
+  exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), CONTRACTS.history);
+  exposeService<AppService>(server, SERVICE.app, new App(full), CONTRACTS.app);
+  exposeService<ModelsService>(server, SERVICE.models, new ModelManagerService(full), CONTRACTS.models);
   /** Cancels queued/running analyses, stops the live session, waits for pending writes. */
   const shutdown = async (): Promise<void> => {
     queue.cancelAll();

@@ -29,7 +29,7 @@ beforeAll(async () => {
       echo: async (s: string) => s.toUpperCase(),
       size: async (id: string) => (await readFile(host.uploadPath(id)!)).length,
     },
-    { echo: z.tuple([z.string().max(10)]) },
+    { echo: z.tuple([z.string().max(10)]), size: z.tuple([z.string().regex(/^[a-f0-9]{32}$/)]) },
   );
   host = await startWebHost({ port: 0, rendererDir: dir, uploadDir: join(dir, 'uploads'), rpc });
 });

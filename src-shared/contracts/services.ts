@@ -18,6 +18,7 @@ import {
   type Stage,
 } from './analysis.ts';
 import type { HistoryService } from './history.ts';
+import type { ServiceContract } from './transport.ts';
 import type { LiveEvent, LiveSessionSummary } from './live.ts';
 import type { Voiceprint, VoiceprintsService } from './voiceprints.ts';
 
@@ -342,7 +343,7 @@ export const AnalysisArgs = {
   cancel: z.tuple([jobId]),
   jobs: z.tuple([]),
   result: z.tuple([jobId]),
-};
+} satisfies ServiceContract<AnalysisService>;
 
 /** Argument tuples of {@link LibraryService}. */
 export const LibraryArgs = {
@@ -363,7 +364,7 @@ export const LibraryArgs = {
   ]),
   exportLibrary: z.tuple([]),
   importLibrary: z.tuple([z.string().max(50_000_000)]),
-};
+} satisfies ServiceContract<LibraryService>;
 
 /** Argument tuples of {@link HistoryService}. */
 export const HistoryArgs = {
@@ -377,7 +378,7 @@ export const HistoryArgs = {
   open: z.tuple([id]),
   delete: z.tuple([id]),
   export: z.tuple([id, z.enum(['json', 'rttm', 'csv'])]),
-};
+} satisfies ServiceContract<HistoryService>;
 
 /** Argument tuples of {@link LiveControlService}. */
 export const LiveArgs = {
@@ -412,10 +413,10 @@ export const LiveArgs = {
     }),
   ]),
   devices: z.tuple([]),
-};
+} satisfies ServiceContract<LiveControlService>;
 
 /** Argument tuples of {@link AppService}. */
-export const AppArgs = { info: z.tuple([]) };
+export const AppArgs = { info: z.tuple([]) } satisfies ServiceContract<AppService>;
 
 const modelId = z.string().regex(/^[A-Za-z0-9._+-]{1,100}$/);
 const installFlags = { acceptLicense: z.boolean().optional(), acceptUnverified: z.boolean().optional() };
@@ -434,4 +435,18 @@ export const ModelsArgs = {
       .partialRecord(z.enum([...MODEL_ROLES, 'default']), z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(6))
       .nullable(),
   ]),
-};
+} satisfies ServiceContract<ModelsService>;
+
+/**
+ * Every service's contract by wire name: the RPC allow-list. The engine exposes exactly these
+ * methods (src-main/host/services.ts); to add a method, declare it on the service interface above
+ * and add its argument tuple to the service's `…Args` (typecheck fails until both exist).
+ */
+export const CONTRACTS = {
+  [SERVICE.analysis]: AnalysisArgs,
+  [SERVICE.library]: LibraryArgs,
+  [SERVICE.history]: HistoryArgs,
+  [SERVICE.app]: AppArgs,
+  [SERVICE.live]: LiveArgs,
+  [SERVICE.models]: ModelsArgs,
+} as const;

@@ -46,6 +46,15 @@ export interface Transport {
   onClose?(cb: () => void): () => void;
 }
 
+/**
+ * A service's contract at run time: one zod argument tuple (`z.tuple([...])`) per method of its
+ * interface `T`, no more, no fewer (checked by `satisfies ServiceContract<T>` at compile time and by
+ * src-main/security/contracts.test.ts at run time). The RPC layer exposes exactly these methods.
+ */
+export type ServiceContract<T> = {
+  readonly [K in keyof T]-?: z.ZodType<unknown[]>;
+};
+
 export { ALLOWED_CHANNELS, RPC_CHANNEL } from './channels.ts';
 
 /** Name of the WebSocket path and the HTTP upload path of the web host. */

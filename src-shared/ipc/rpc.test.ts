@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { RpcMessageSchema } from '../contracts/transport.ts';
 import {
   CancelledError,
-  type CallContext,
   createMemoryTransportPair,
+  currentCallContext,
   exposeService,
   proxyService,
   RemoteError,
@@ -18,6 +18,8 @@ interface Calc {
   add(a: number, b: number): Promise<number>;
   fail(msg: string): Promise<void>;
   slow(ms: number): Promise<string>;
+  /** An optional trailing parameter (like `models.download(req, url?)`). */
+  opt(a: number, b?: string): Promise<string>;
 }
 interface CalcEvents {
   tick: { n: number };
@@ -39,7 +41,8 @@ function setup(): {
     async fail(msg: string): Promise<void> {
       throw Object.assign(new Error(msg), { name: 'StoreError', code: 'not_found' });
     }
-    slow(ms: number, ctx?: CallContext): Promise<string> {
+    slow(ms: number): Promise<string> {
+      const ctx = currentCallContext();
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => resolve('finished'), ms);
         ctx?.signal.addEventListener('abort', () => {
@@ -49,8 +52,21 @@ function setup(): {
         });
       });
     }
+    async opt(a: number, b?: string): Promise<string> {
+      return `${a}:${typeof b}:${String(b)}`;
+    }
+    /** Not in the contract: never callable, whatever TypeScript says about visibility. */
+    async secret(): Promise<string> {
+      log.push('secret ran');
+      return 'leaked';
+    }
   }
-  exposeService<Calc>(server, 'calc', new Impl(), { add: z.tuple([z.number(), z.number()]) });
+  exposeService<Calc>(server, 'calc', new Impl(), {
+    add: z.tuple([z.number(), z.number()]),
+    fail: z.tuple([z.string()]),
+    slow: z.tuple([z.number()]),
+    opt: z.tuple([z.number(), z.string().optional()]),
+  });
   const [a, b] = createMemoryTransportPair();
   server.connect(a);
   const client = new RpcClient(b);
@@ -83,6 +99,40 @@ describe('RPC over the in-memory transport', () => {
     const { client } = setup();
     await expect(client.call('calc', 'nope', [])).rejects.toMatchObject({ code: 'unknown_method' });
     await expect(client.call('other', 'add', [])).rejects.toThrow(/unknown method/);
+  });
+
+  it('exposes only the contract: other methods of the implementation are unknown (issue 12, 1)', async () => {
+    const { client, log } = setup();
+    for (const m of ['secret', 'constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      await expect(client.call('calc', m, [])).rejects.toMatchObject({ code: 'unknown_method' });
+    expect(log).toEqual([]);
+  });
+
+  it('never passes the call context as an argument (issue 15, 1: optional trailing parameter)', async () => {
+    const { client } = setup();
+    expect(await client.call('calc', 'opt', [1])).toBe('1:undefined:undefined');
+    expect(await client.call('calc', 'opt', [1, 'x'])).toBe('1:string:x');
+    await expect(client.call('calc', 'opt', [1, 'x', 'extra'])).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
+    expect(currentCallContext()).toBeNull();
+  });
+
+  it('refuses to expose a contract entry that is not an argument tuple, or a missing method', () => {
+    const server = new RpcServer();
+    expect(() =>
+      exposeService<{ f(): Promise<void> }>(
+        server,
+        'a',
+        { f: async () => undefined },
+        {
+          f: z.array(z.unknown()),
+        },
+      ),
+    ).toThrow(/contract method f has no z.tuple/);
+    expect(() =>
+      exposeService<{ f(): Promise<void> }>(server, 'b', {} as { f(): Promise<void> }, { f: z.tuple([]) }),
+    ).toThrow(/contract method f is not implemented/);
   });
 
   it('cancels a call: the caller rejects with AbortError and the server sees the abort', async () => {

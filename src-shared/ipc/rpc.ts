@@ -2,15 +2,21 @@
  * Generic IPC plumbing, written once (STYLE.md 2): `exposeService(server, name, impl)` on the
  * engine side, `proxyService<T>(client, name)` on the UI side, over any {@link Transport}. Calls
  * carry sequence numbers; errors are serialised with their name; a call can be cancelled with an
- * AbortSignal (the implementation receives a signal as an extra last argument); services emit
- * typed events to every connected client. No per-channel glue. Pure TypeScript.
+ * AbortSignal (the implementation reads it with {@link currentCallContext}, never as an argument);
+ * services emit typed events to every connected client. No per-channel glue. Pure TypeScript.
+ *
+ * Security: a service is exposed through its contract (src-shared/contracts), not its class. Only
+ * the methods the contract lists are callable, each with its zod argument tuple; a private helper,
+ * a getter or an inherited method of the implementation is "unknown method" (code
+ * `unknown_method`), whatever its name.
  */
-import type { ZodType } from 'zod';
+import { z } from 'zod';
 
 import {
   type RpcMessage,
   RpcMessageSchema,
   type SerializedError,
+  type ServiceContract,
   type Transport,
 } from '../contracts/transport.ts';
 
@@ -32,14 +38,25 @@ export class CancelledError extends Error {
   }
 }
 
-/** Extra last argument every exposed method receives. */
+/** What an exposed method may learn about the call it serves (see {@link currentCallContext}). */
 export interface CallContext {
   /** Aborted when the caller cancels or disconnects. */
   signal: AbortSignal;
 }
 
-/** Zod schemas of a service's method arguments (a tuple schema per method), checked on receipt. */
-export type ArgSchemas<T> = { [K in keyof T]?: ZodType<unknown[]> };
+export type { ServiceContract };
+
+let activeContext: CallContext | null = null;
+
+/**
+ * The {@link CallContext} of the RPC call being served, or null outside one. Valid during the
+ * synchronous start of an exposed method (read it before the first `await`). The context is never
+ * passed as an argument: an implementation with an optional trailing parameter (`download(req,
+ * url?)`) cannot receive it by mistake (issue 15, point 1).
+ */
+export function currentCallContext(): CallContext | null {
+  return activeContext;
+}
 
 /** Serialises any thrown value. */
 export function serializeError(err: unknown): SerializedError {
@@ -140,38 +157,61 @@ export class RpcServer {
 }
 
 /**
- * Exposes `impl`'s methods as service `name`. Arguments are validated with `schemas` (when given
- * for a method) before the call; a validation failure rejects with name `ValidationError`.
+ * The methods of a contract that are callable: its own enumerable keys, each a zod tuple.
+ * @throws Error naming the method when an entry is not a `z.tuple` (a contract method without an
+ *   argument schema is a programming error, caught at registration and by the contract tests).
+ */
+export function contractMethods(name: string, contract: object): string[] {
+  const keys = Object.keys(contract);
+  for (const key of keys) {
+    const schema = (contract as Record<string, unknown>)[key];
+    if (!(schema instanceof z.ZodTuple))
+      throw new Error(`service ${name}: contract method ${key} has no z.tuple argument schema`);
+  }
+  return keys;
+}
+
+/**
+ * Exposes service `name`: exactly the methods of `contract` (one zod argument tuple per method,
+ * src-shared/contracts), implemented by `impl`. Nothing else of `impl` is callable. Arguments are
+ * validated before the call (a failure rejects with name `ValidationError`) and passed as the
+ * tuple's items only — missing optional items are `undefined`, never the call context (read it with
+ * {@link currentCallContext}).
+ * @throws Error when a contract method has no schema or `impl` does not implement it.
  */
 export function exposeService<T extends object>(
   server: RpcServer,
   name: string,
   impl: T,
-  schemas: ArgSchemas<T> = {},
+  contract: ServiceContract<T>,
 ): void {
   const handlers = new Map<string, Handler>();
-  const proto = Object.getPrototypeOf(impl) as object;
-  const keys = new Set([...Object.keys(impl), ...Object.getOwnPropertyNames(proto)]);
-  for (const key of keys) {
+  for (const key of contractMethods(name, contract)) {
     const fn = (impl as Record<string, unknown>)[key];
-    if (key === 'constructor' || typeof fn !== 'function') continue;
-    const schema = (schemas as Record<string, ZodType<unknown[]> | undefined>)[key];
+    if (typeof fn !== 'function')
+      throw new Error(`service ${name}: contract method ${key} is not implemented`);
+    const schema = (contract as unknown as Record<string, z.ZodTuple>)[key]!;
+    const arity = schema.def.items.length;
     handlers.set(key, async (args, ctx) => {
-      let checked = args;
-      if (schema) {
-        const r = schema.safeParse(args);
-        if (!r.success) {
-          const issue = r.error.issues[0];
-          throw Object.assign(
-            new Error(`invalid arguments to ${name}.${key}: ${issue?.path.join('.')} ${issue?.message}`),
-            {
-              name: 'ValidationError',
-            },
-          );
-        }
-        checked = r.data;
+      const r = schema.safeParse(args);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw Object.assign(
+          new Error(`invalid arguments to ${name}.${key}: ${issue?.path.join('.')} ${issue?.message}`),
+          { name: 'ValidationError' },
+        );
       }
-      return (fn as (...a: unknown[]) => unknown).apply(impl, [...checked, ctx]);
+      const checked: unknown[] = Array.from({ length: arity }, (_v, i) => (r.data as unknown[])[i]);
+      // the context is visible only while the method runs synchronously (nested calls restore it)
+      const outer = activeContext;
+      activeContext = ctx;
+      let pending: unknown;
+      try {
+        pending = (fn as (...a: unknown[]) => unknown).apply(impl, checked);
+      } finally {
+        activeContext = outer;
+      }
+      return await pending;
     });
   }
   server.register(name, handlers);
