@@ -13,6 +13,7 @@ import { openDb, resolveDbPath } from '../store/db.ts';
 import { feedFromPort } from '../capture/renderer-source.ts';
 import { exposeEngineServices } from '../host/services.ts';
 import { type EngineMessage, EngineMessageSchema } from './engine-protocol.ts';
+import { FileGrants } from './file-grants.ts';
 
 const parent = process.parentPort;
 const post = (m: EngineMessage): void => parent.postMessage(m);
@@ -23,7 +24,16 @@ try {
   const db = openDb(dbPath);
   const rpc = new RpcServer();
   rpc.onSlowCall = (s, m, ms) => console.error(`slow call ${s}.${m}: ${ms} ms`);
-  const engine = exposeEngineServices(rpc, { models, db, dbPath, host: 'electron', uploadPath: () => null });
+  // path references: only files the user picked or dropped in this session (main relays them)
+  const grants = new FileGrants();
+  const engine = exposeEngineServices(rpc, {
+    models,
+    db,
+    dbPath,
+    host: 'electron',
+    uploadPath: () => null,
+    pathAllowed: (p) => grants.allows(p),
+  });
   const peers = new Map<number, { receivers: Set<(m: RpcMessage) => void>; closers: Set<() => void> }>();
   const peer = (id: number): { receivers: Set<(m: RpcMessage) => void>; closers: Set<() => void> } => {
     let p = peers.get(id);
@@ -45,6 +55,7 @@ try {
     if (!parsed.success) return;
     const m = parsed.data;
     if (m.type === 'rpc') for (const r of peer(m.peer).receivers) r(m.msg);
+    else if (m.type === 'file-grant') grants.record(m.path);
     else if (m.type === 'capture-port') {
       const [port] = e.ports;
       const source = engine.live.capture.available(m.sessionId);

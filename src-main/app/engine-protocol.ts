@@ -15,6 +15,8 @@ export const EngineMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('capture-port'), sessionId: SESSION_ID }),
   z.object({ type: z.literal('rpc'), peer: z.number().int(), msg: RpcMessageSchema }),
   z.object({ type: z.literal('peer-closed'), peer: z.number().int() }),
+  /** A file the user picked or dropped (sent by the preload, sender checked by main). */
+  z.object({ type: z.literal('file-grant'), path: z.string().min(1).max(4096) }),
   z.object({ type: z.literal('shutdown') }),
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('fatal'), message: z.string() }),

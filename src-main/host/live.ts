@@ -135,7 +135,7 @@ export class LiveControl implements LiveControlService {
       return { source, cleanup: async () => this.capture.remove(sessionId) };
     }
     if (req.kind === 'replay') {
-      const path = resolveFileRef(req.file, this.deps.uploadPath);
+      const path = resolveFileRef(req.file, this.deps);
       const upload = req.file.kind === 'upload';
       return {
         source: new ReplaySource([path], { speed: req.speed }),

@@ -41,7 +41,7 @@ export class ModelManagerService implements ModelsService {
    *   URL the Settings download path asked for without touching the network.
    */
   constructor(
-    private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'emit' | 'models'> & {
+    private readonly deps: Pick<EngineServiceDeps, 'uploadPath' | 'pathAllowed' | 'emit' | 'models'> & {
       mirror?: (manifestUrl: string) => string;
     },
   ) {}
@@ -51,7 +51,7 @@ export class ModelManagerService implements ModelsService {
   }
 
   async installFromFile(req: { id: string; file: FileRef } & ModelInstallOptions): Promise<ModelStatus> {
-    const path = resolveFileRef(req.file, this.deps.uploadPath);
+    const path = resolveFileRef(req.file, this.deps);
     try {
       const s = await installFromFile(req.id, path, req);
       this.changed(req.id);

@@ -23,6 +23,7 @@ import {
 import { loadEngineModels } from '../engine/index.ts';
 import { type Db, openDb } from '../store/db.ts';
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
+import { FileGrants, pathRefRefused } from '../app/file-grants.ts';
 import { overallProgress, exposeEngineServices } from './services.ts';
 
 let tmp: TmpDir;
@@ -37,12 +38,16 @@ beforeAll(async () => {
   const dbPath = join(tmp.path, 'c.db');
   db = openDb(dbPath);
   const server = new RpcServer();
+  // desktop-style path references: only files "picked" in this session (FileGrants)
+  const grants = new FileGrants();
+  for (const f of [SAMPLE(), STEREO(), '/nope/x.wav']) grants.record(f);
   exposeEngineServices(server, {
     models: await loadEngineModels(),
     db,
     dbPath,
-    host: 'web',
+    host: 'electron',
     uploadPath: () => null,
+    pathAllowed: (p) => grants.allows(p),
   });
   const [a, b] = createMemoryTransportPair();
   server.connect(a);
@@ -211,6 +216,12 @@ describe('engine services over the in-memory transport (real models, real record
     await expect(analysis.enqueue({ file: { kind: 'path', path: '/nope/x.wav' } })).rejects.toThrow(
       /no such file/,
     );
+    // a path the user did not pick: one generic refusal, whether or not the file exists
+    for (const path of ['/etc/passwd', '/etc/no-such-file', 'relative/x.wav'])
+      await expect(analysis.enqueue({ file: { kind: 'path', path } })).rejects.toMatchObject({
+        code: 'not_allowed',
+        message: pathRefRefused().message,
+      });
     await expect(client.call(SERVICE.library, 'rename', [-1, ''])).rejects.toMatchObject({
       name: 'ValidationError',
     });

@@ -48,6 +48,7 @@ import {
   mergeVoiceprints,
   renameVoiceprint,
 } from '../store/voiceprints.ts';
+import { pathRefRefused } from '../app/file-grants.ts';
 import { LiveControl } from './live.ts';
 import { ModelManagerService } from './models.ts';
 
@@ -81,6 +82,12 @@ export interface EngineServiceDeps {
   dbPath: string;
   /** Resolves an upload id to its file (web host); null for unknown ids. */
   uploadPath: (uploadId: string) => string | null;
+  /**
+   * Whether a `{kind: 'path'}` file reference may be opened: desktop app only, for files the user
+   * picked or dropped in this session (src-main/app/file-grants.ts). Absent (web host): every path
+   * reference is refused.
+   */
+  pathAllowed?: (path: string) => boolean;
   host: AppInfo['host'];
   /** Emits an event to every connected UI. */
   emit: (service: string, event: string, payload: unknown) => void;
@@ -106,7 +113,7 @@ export class AnalysisQueue implements AnalysisService {
   constructor(private readonly deps: EngineServiceDeps) {}
 
   async enqueue(req: Parameters<AnalysisService['enqueue']>[0]): Promise<JobInfo> {
-    const file = resolveFileRef(req.file, this.deps.uploadPath);
+    const file = resolveFileRef(req.file, this.deps);
     const info: JobInfo = {
       id: randomUUID(),
       name: req.file.kind === 'upload' ? req.file.name : file.split(/[\\/]/).pop()!,
@@ -220,17 +227,26 @@ export class AnalysisQueue implements AnalysisService {
   }
 }
 
-/** Resolves a {@link FileRef} to a readable path. @throws Error with code `not_found`. */
-export function resolveFileRef(ref: FileRef, uploadPath: (id: string) => string | null): string {
-  const path = ref.kind === 'upload' ? uploadPath(ref.uploadId) : resolve(ref.path);
-  if (!path || !existsSync(path)) {
-    throw Object.assign(
-      new Error(ref.kind === 'upload' ? `upload ${ref.uploadId} not found` : `${ref.path}: no such file`),
-      {
-        code: 'not_found',
-      },
-    );
+/**
+ * Resolves a {@link FileRef} to a readable path. A path reference is checked against
+ * `deps.pathAllowed` before any file-system access; without it (web host), or for a path not
+ * granted, it is refused with one generic error ({@link pathRefRefused}, code `not_allowed`).
+ * @throws Error with code `not_allowed`, or `not_found` for an unknown upload or a granted file
+ *   that has gone.
+ */
+export function resolveFileRef(
+  ref: FileRef,
+  deps: Pick<EngineServiceDeps, 'uploadPath' | 'pathAllowed'>,
+): string {
+  if (ref.kind === 'path') {
+    if (!deps.pathAllowed?.(ref.path)) throw pathRefRefused();
+    const path = resolve(ref.path);
+    if (!existsSync(path)) throw Object.assign(new Error(`${ref.path}: no such file`), { code: 'not_found' });
+    return path;
   }
+  const path = deps.uploadPath(ref.uploadId);
+  if (!path || !existsSync(path))
+    throw Object.assign(new Error(`upload ${ref.uploadId} not found`), { code: 'not_found' });
   return path;
 }
 
@@ -322,7 +338,7 @@ export class Library implements LibraryService {
     });
   }
   async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
-    const path = resolveFileRef(req.file, this.deps.uploadPath);
+    const path = resolveFileRef(req.file, this.deps);
     const e = await embedSpeech([path], this.deps.models);
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
     const id = createVoiceprint(

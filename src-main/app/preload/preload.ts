@@ -1,7 +1,8 @@
 /**
  * Preload: the only bridge between the sandboxed renderer and the main process (STYLE.md 3).
  * Exposes a frozen object with exactly three things: send an RPC envelope on the one allow-listed
- * channel, subscribe to envelopes from it, and resolve a dropped file's local path. No raw
+ * channel, subscribe to envelopes from it, and resolve a dropped file's local path (which also
+ * grants the engine access to that file, on {@link FILE_GRANT_CHANNEL}). No raw
  * ipcRenderer, no other channel; main re-checks the channel and the sender frame. One more path,
  * outside the exposed object: a browser-capture MessagePort the page posts to its own window
  * (`{type: CAPTURE_PORT_MESSAGE, sessionId}` with exactly one port) is forwarded to main on
@@ -10,7 +11,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 import { CAPTURE_PORT_CHANNEL, CAPTURE_PORT_MESSAGE } from '../../../src-shared/contracts/capture.ts';
-import { ALLOWED_CHANNELS, RPC_CHANNEL } from '../../../src-shared/contracts/channels.ts';
+import { ALLOWED_CHANNELS, FILE_GRANT_CHANNEL, RPC_CHANNEL } from '../../../src-shared/contracts/channels.ts';
 
 type Listener = (msg: unknown) => void;
 const listeners = new Set<Listener>();
@@ -49,6 +50,12 @@ contextBridge.exposeInMainWorld(
         return () => void listeners.delete(cb);
       },
     }),
-    pathForFile: (file: File) => webUtils.getPathForFile(file),
+    // the path of a real picked/dropped file (a File built by the page has none) is also reported
+    // to main: the engine opens path references to such files only (src-main/app/file-grants.ts)
+    pathForFile: (file: File) => {
+      const path = webUtils.getPathForFile(file);
+      if (path) ipcRenderer.send(FILE_GRANT_CHANNEL, path);
+      return path;
+    },
   }),
 );
