@@ -27,7 +27,7 @@ beforeAll(async () => {
   host = await startWebHost({
     port: 0,
     rendererDir: dir,
-    uploadDir: join(dir, 'uploads'),
+    uploadDir: await mkdtemp(join(dir, 'uploads-')),
     rpc: new RpcServer(),
     capture: (id) => hub.available(id),
   });

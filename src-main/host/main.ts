@@ -6,6 +6,7 @@
  * running analysis is cancelled, pending writes finish, the database is closed.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,7 +56,8 @@ const engine = exposeEngineServices(rpc, {
 host = await startWebHost({
   port: Number(values.port),
   rendererDir: values.renderer,
-  uploadDir: join(tmpdir(), `callscope-uploads-${process.pid}`),
+  // a fresh, unpredictable folder only this user can enter (never an existing one)
+  uploadDir: await mkdtemp(join(tmpdir(), 'callscope-uploads-')),
   rpc,
   capture: (sessionId) => engine.live.capture.available(sessionId),
 });

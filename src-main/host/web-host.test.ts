@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 import type { RpcMessage, Transport } from '../../src-shared/contracts/transport.ts';
 import { exposeService, proxyService, RpcClient, RpcServer } from '../../src-shared/ipc/rpc.ts';
-import { startWebHost, type WebHost } from './web-host.ts';
+import { checkUploadDir, startWebHost, type WebHost } from './web-host.ts';
 
 interface Echo {
   echo(s: string): Promise<string>;
@@ -31,7 +31,12 @@ beforeAll(async () => {
     },
     { echo: z.tuple([z.string().max(10)]), size: z.tuple([z.string().regex(/^[a-f0-9]{32}$/)]) },
   );
-  host = await startWebHost({ port: 0, rendererDir: dir, uploadDir: join(dir, 'uploads'), rpc });
+  host = await startWebHost({
+    port: 0,
+    rendererDir: dir,
+    uploadDir: await mkdtemp(join(dir, 'uploads-')),
+    rpc,
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -99,6 +104,17 @@ describe('loopback web host', () => {
     const { client, ws } = await wsClient(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`);
     expect(await proxyService<Echo>(client, 'echo').size(uploadId)).toBe(1234);
     ws.close();
+  });
+
+  it('stores uploads only in a private mkdtemp folder: refuses a missing one, tightens a loose one (issue 12, 8)', async () => {
+    await expect(checkUploadDir(join(dir, 'no-such'))).rejects.toThrow(/missing or not a folder/);
+    const loose = await mkdtemp(join(dir, 'loose-'));
+    await chmod(loose, 0o777);
+    await checkUploadDir(loose);
+    if (process.platform !== 'win32') expect((await stat(loose)).mode & 0o777).toBe(0o700);
+    await expect(
+      startWebHost({ port: 0, rendererDir: dir, uploadDir: join(dir, 'predictable'), rpc: new RpcServer() }),
+    ).rejects.toThrow(/missing or not a folder/);
   });
 
   it('rejects requests whose Host header is not the loopback address (DNS rebinding)', async () => {

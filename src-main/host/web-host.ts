@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -52,7 +52,11 @@ export interface WebHostOptions {
   port: number;
   /** Folder of the built renderer (`dist/renderer`). */
   rendererDir: string;
-  /** Folder uploads are written to (deleted on close). */
+  /**
+   * Folder uploads are written to (deleted on close): a fresh folder from `mkdtemp`, private to this
+   * user. @throws from {@link startWebHost} when it is missing, not a folder of this user, or
+   * open to others (a predictable or pre-created folder could be read or swapped by another user).
+   */
   uploadDir: string;
   rpc: RpcServer;
   /** Fixed token (tests); default 32 random hex characters. */
@@ -124,11 +128,26 @@ export function attachCaptureSocket(ws: WebSocket, source: RendererCaptureSource
   ws.on('close', () => source.disconnect());
 }
 
+/**
+ * Makes sure the upload folder is private: an existing folder (from `mkdtemp`) owned by this user,
+ * mode 0700 (tightened here when looser: `mkdtemp` honours the umask on some systems).
+ * @throws Error naming the folder and the problem.
+ */
+export async function checkUploadDir(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => null);
+  if (!st || !st.isDirectory())
+    throw new Error(`upload folder ${dir}: missing or not a folder; create it with mkdtemp`);
+  if (process.platform === 'win32') return;
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+    throw new Error(`upload folder ${dir}: owned by another user; refusing to store uploads there`);
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
 /** Starts the host. Resolves once it listens on 127.0.0.1. */
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(16).toString('hex');
   const uploads = new Map<string, string>();
-  await mkdir(opts.uploadDir, { recursive: true });
+  await checkUploadDir(opts.uploadDir);
   const rendererDir = resolve(opts.rendererDir);
   let port = opts.port;
 

@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import { enforceDbPermissions, prepareDbFiles } from './permissions.ts';
 
 export type Db = Database.Database;
 
@@ -78,17 +79,29 @@ export interface OpenOptions {
   /** Migrate only up to this version (tests of the migration path). Default: latest. */
   targetVersion?: number;
   busyTimeoutMs?: number;
+  /** Receives a line for each database file or folder that was readable by others (default: stderr). */
+  warn?: (msg: string) => void;
 }
 
 /**
- * Opens (creating if needed) and migrates the database.
+ * Opens (creating if needed) and migrates the database. The files are private to their owner
+ * (0600, folder 0700; permissions.ts): created so, and tightened with a warning on every open
+ * when found looser.
  * @throws StoreError `schema_too_new` when the file was written by a newer Callscope (nothing is
  *   changed: the version is read before any write), `read_only`, `cannot_open`, `corrupt`.
  */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
+  const sink = opts.warn ?? ((m: string) => console.error(`callscope: warning: ${m}`));
+  const warned = new Set<string>();
+  const warn = (m: string): void => void (warned.has(m) || (warned.add(m), sink(m)));
   let db: Db;
   try {
-    if (!opts.readOnly) mkdirSync(dirname(path), { recursive: true });
+    if (!opts.readOnly) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      prepareDbFiles(path);
+      // before SQLite opens it: the -wal/-shm files it creates take the database file's mode
+      enforceDbPermissions(path, warn);
+    }
     db = new Database(path, {
       readonly: opts.readOnly ?? false,
       fileMustExist: opts.readOnly ?? false,
@@ -118,6 +131,8 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
         `${path}: schema ${version} needs an upgrade to ${SCHEMA_VERSION}, but the database is opened read-only`,
       );
     }
+    // after WAL mode is on, so the -wal/-shm files exist and are checked too
+    enforceDbPermissions(path, warn);
     return db;
   } catch (err) {
     db.close();
