@@ -16,8 +16,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadEngineModels } from '../pipeline/analyze-file.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../../test-support.ts';
 import {
+  checkDownloadUrl,
   checkInstalledModels,
   downloadModel,
+  hostAllowed,
   installFromFile,
   listModels,
   ModelManagerError,
@@ -299,5 +301,101 @@ describe('download (explicit) with resume', () => {
     expect(await codeOf(downloadModel('silero-vad-v5', { url: 'http://example.com/x.onnx' }))).toBe(
       'bad-url',
     );
+  });
+});
+
+describe('download hops and size (issue 12, finding 7)', () => {
+  const HOSTS = ['github.com', 'release-assets.githubusercontent.com', '*.hf.co'];
+
+  it('allows https to listed hosts only, on every hop', () => {
+    expect(hostAllowed('github.com', HOSTS)).toBe(true);
+    expect(hostAllowed('cas-bridge.xethub.hf.co', HOSTS)).toBe(true);
+    expect(hostAllowed('hf.co', HOSTS)).toBe(false);
+    expect(hostAllowed('evilhf.co', HOSTS)).toBe(false);
+    expect(hostAllowed('github.com.evil.example', HOSTS)).toBe(false);
+    expect(checkDownloadUrl('m', 'https://github.com/a/b.onnx', HOSTS, null).hostname).toBe('github.com');
+    for (const bad of [
+      'http://github.com/a.onnx',
+      'https://evil.example/a.onnx',
+      'https://user:pw@github.com/a.onnx',
+      'ftp://github.com/a.onnx',
+      'http://127.0.0.1:9/a.onnx',
+      'file:///etc/passwd',
+      'not a url',
+    ])
+      expect(() => checkDownloadUrl('m', bad, HOSTS, null), bad).toThrow(ModelManagerError);
+    // an explicit loopback source (test server, local mirror) admits its own origin only
+    expect(() => checkDownloadUrl('m', 'http://127.0.0.1:9/a', HOSTS, 'http://127.0.0.1:9')).not.toThrow();
+    expect(() => checkDownloadUrl('m', 'http://127.0.0.1:10/a', HOSTS, 'http://127.0.0.1:9')).toThrow(
+      /refused/,
+    );
+  });
+
+  it('lists the hosts of every manifest URL in downloadHosts', async () => {
+    const { loadManifest } = await import('./registry.ts');
+    const m = loadManifest();
+    for (const e of m.models)
+      if (e.url) expect(hostAllowed(new URL(e.url).hostname, m.downloadHosts), e.url).toBe(true);
+  });
+
+  /** A loopback server: `/redirect-*` answers 302 to the given Location, `/file` the body. */
+  async function redirector(
+    routes: Record<string, { location?: string; body?: Buffer; chunked?: boolean }>,
+  ): Promise<{ base: string; server: Server; hits: string[] }> {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const r = routes[req.url ?? ''];
+      if (!r) return void res.writeHead(404).end();
+      if (r.location) return void res.writeHead(302, { Location: r.location }).end();
+      res.writeHead(200, r.chunked ? {} : { 'Content-Length': String(r.body!.length) });
+      res.end(r.body);
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits };
+  }
+
+  it('follows a redirect on the same allowed origin, refuses one to a foreign host before fetching it', async () => {
+    const body = await readFile(V5());
+    const other = await redirector({ '/file': { body } });
+    const { base, server, hits } = await redirector({
+      '/ok': { location: '/file' },
+      '/file': { body },
+      '/evil': { location: 'https://evil.example/silero_vad.onnx' },
+      '/plain': { location: 'http://github.com/x.onnx' },
+      '/other-port': { location: `${other.base}/file` },
+      '/loop': { location: '/loop' },
+    });
+    try {
+      for (const r of ['/evil', '/plain', '/other-port'])
+        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('bad-url');
+      expect(other.hits).toEqual([]); // the refused hop was never requested
+      expect(await codeOf(downloadModel('silero-vad-v5', { url: `${base}/loop` }))).toBe('network');
+      expect(hits.filter((h) => h === '/loop')).toHaveLength(6);
+      expect(existsSync(join(userDir, 'silero_vad_v5.onnx'))).toBe(false);
+      const s = await downloadModel('silero-vad-v5', { url: `${base}/ok` });
+      expect(s.state).toBe('installed');
+      await removeModel('silero-vad-v5');
+    } finally {
+      server.close();
+      other.server.close();
+    }
+  });
+
+  it('stops at the manifest size: a longer body (declared or chunked) is refused and nothing is kept', async () => {
+    const body = Buffer.concat([await readFile(V5()), Buffer.alloc(3 * 1024 * 1024, 1)]);
+    const { base, server } = await redirector({
+      '/declared': { body },
+      '/chunked': { body, chunked: true },
+    });
+    try {
+      for (const r of ['/declared', '/chunked']) {
+        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('size-mismatch');
+        expect(existsSync(join(userDir, 'silero_vad_v5.onnx.part')), r).toBe(false);
+        expect(existsSync(join(userDir, 'silero_vad_v5.onnx')), r).toBe(false);
+      }
+    } finally {
+      server.close();
+    }
   });
 });

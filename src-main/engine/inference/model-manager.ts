@@ -350,22 +350,62 @@ export async function installFromFile(
   }
 }
 
-/** Accepts https anywhere and plain http only on the loopback interface (tests, local mirrors). */
-function checkUrl(id: string, url: string): URL {
+/** Most redirects one download follows. */
+export const MAX_REDIRECTS = 5;
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Whether `host` is on the manifest's download allow-list (`downloadHosts`: exact names, or
+ * `*.example.org` for any subdomain of example.org).
+ */
+export function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return allowed.some((a) =>
+    a.startsWith('*.') ? h.endsWith(a.slice(1)) && h.length > a.length - 1 : h === a,
+  );
+}
+
+/**
+ * Checks one address of a download (the first, or a redirect hop): https to a host on the
+ * manifest's allow-list; or, only when the caller gave an explicit loopback source (tests, a local
+ * mirror), that same loopback origin.
+ * @param explicitLoopback origin of an explicit `--url`/test source on loopback, else null.
+ * @throws ModelManagerError `bad-url` naming the address and what is allowed.
+ */
+export function checkDownloadUrl(
+  id: string,
+  url: string,
+  allowed: readonly string[],
+  explicitLoopback: string | null,
+): URL {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw new ModelManagerError('bad-url', `model ${id}: "${url}" is not a URL`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+  if (explicitLoopback !== null && u.origin === explicitLoopback) return u;
+  if (u.protocol !== 'https:' || !hostAllowed(u.hostname, allowed) || u.username || u.password) {
     throw new ModelManagerError(
       'bad-url',
-      `model ${id}: ${url}: only https (or http on 127.0.0.1) is allowed`,
+      `model ${id}: ${url}: refused; downloads use https to ${allowed.join(', ') || '(no host allowed)'} only`,
     );
   }
   return u;
+}
+
+/** The loopback origin of an explicit download source, or null (see {@link checkDownloadUrl}). */
+function loopbackOrigin(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return LOOPBACK.includes(u.hostname) && (u.protocol === 'http:' || u.protocol === 'https:')
+      ? u.origin
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -385,35 +425,71 @@ export async function downloadModel(id: string, opts: DownloadOptions = {}): Pro
       `model ${id} has no direct download${e.notes ? `: ${e.notes}` : ''}; install it with --from <file>`,
     );
   }
-  checkUrl(id, url);
+  const explicit = loopbackOrigin(opts.url);
+  checkDownloadUrl(id, url, loadManifest().downloadHosts, explicit);
   busy.add(id);
   try {
     await mkdir(userModelDir(), { recursive: true });
     const part = partPath(e);
-    await fetchToPart(e, url, part, opts);
+    await fetchToPart(e, url, part, opts, explicit);
     return await finish(e, part, await sha256FileAsync(part), `download:${url}`);
   } finally {
     busy.delete(id);
   }
 }
 
-async function fetchToPart(e: ModelEntry, url: string, part: string, opts: DownloadOptions): Promise<void> {
+/** Largest download of a model whose size the manifest does not know, bytes (4 GiB). */
+export const MAX_UNKNOWN_MODEL_BYTES = 4 * 1024 ** 3;
+
+/**
+ * GETs `url`, following redirects one hop at a time (at most {@link MAX_REDIRECTS}), each hop
+ * checked with {@link checkDownloadUrl} before it is requested.
+ */
+async function fetchChecked(
+  e: ModelEntry,
+  url: string,
+  headers: Record<string, string>,
+  opts: DownloadOptions,
+  explicit: string | null,
+): Promise<Response> {
+  const allowed = loadManifest().downloadHosts;
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    checkDownloadUrl(e.id, at, allowed, explicit);
+    let res: Response;
+    try {
+      res = await fetch(at, { headers, redirect: 'manual', signal: opts.signal });
+    } catch (err) {
+      throw new ModelManagerError('network', `model ${e.id}: cannot reach ${at}: ${causeOf(err)}`);
+    }
+    if (![301, 302, 303, 307, 308].includes(res.status)) return res;
+    await res.body?.cancel().catch(() => undefined);
+    const location = res.headers.get('location');
+    if (!location)
+      throw new ModelManagerError('network', `model ${e.id}: ${at} redirected without a Location`);
+    if (hop >= MAX_REDIRECTS)
+      throw new ModelManagerError(
+        'network',
+        `model ${e.id}: more than ${MAX_REDIRECTS} redirects from ${url}`,
+      );
+    at = new URL(location, at).href;
+  }
+}
+
+async function fetchToPart(
+  e: ModelEntry,
+  url: string,
+  part: string,
+  opts: DownloadOptions,
+  explicit: string | null,
+): Promise<void> {
   let have = existsSync(part) ? statSync(part).size : 0;
   if (e.bytes !== null && have > e.bytes) {
     await rm(part, { force: true });
     have = 0;
   }
   if (e.bytes !== null && have === e.bytes) return; // complete part from an earlier run: verify it
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: have > 0 ? { Range: `bytes=${have}-` } : {},
-      redirect: 'follow',
-      signal: opts.signal,
-    });
-  } catch (err) {
-    throw new ModelManagerError('network', `model ${e.id}: cannot reach ${url}: ${causeOf(err)}`);
-  }
+  const res = await fetchChecked(e, url, have > 0 ? { Range: `bytes=${have}-` } : {}, opts, explicit);
   if (res.status === 416 && have > 0) return; // nothing left to fetch: the hash check decides
   if (!res.ok || !res.body) {
     throw new ModelManagerError('network', `model ${e.id}: ${url} answered HTTP ${res.status}`);
@@ -428,9 +504,22 @@ async function fetchToPart(e: ModelEntry, url: string, part: string, opts: Downl
   let received = resumed ? have : 0;
   const length = Number(res.headers.get('content-length') ?? NaN);
   const total = e.bytes ?? (Number.isFinite(length) ? received + length : null);
+  // never more than the manifest's size (or a fixed cap where it is unknown) reaches the disk
+  const cap = e.bytes ?? MAX_UNKNOWN_MODEL_BYTES;
+  const tooBig = (): ModelManagerError =>
+    new ModelManagerError(
+      'size-mismatch',
+      `model ${e.id}: ${url} sends more than the expected ${cap} bytes; download stopped and discarded`,
+    );
+  if (Number.isFinite(length) && received + length > cap) {
+    await res.body.cancel().catch(() => undefined);
+    await rm(part, { force: true });
+    throw tooBig();
+  }
   opts.onProgress?.({ receivedBytes: received, totalBytes: total });
   const count = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (received + chunk.length > cap) return cb(tooBig());
       received += chunk.length;
       opts.onProgress?.({ receivedBytes: received, totalBytes: total });
       cb(null, chunk);
@@ -443,6 +532,10 @@ async function fetchToPart(e: ModelEntry, url: string, part: string, opts: Downl
       createWriteStream(part, { flags: resumed ? 'a' : 'w' }),
     );
   } catch (err) {
+    if (err instanceof ModelManagerError) {
+      await rm(part, { force: true });
+      throw err;
+    }
     throw new ModelManagerError(
       'network',
       `model ${e.id}: download interrupted after ${received}${total ? ` of ${total}` : ''} bytes ` +

@@ -67,6 +67,11 @@ const Manifest = z
   .object({
     schemaVersion: z.literal(1),
     notes: z.array(z.string()).optional(),
+    /**
+     * Hosts a model download may reach, the manifest URLs' and every redirect hop's (https only):
+     * exact names, or `*.example.org` for its subdomains.
+     */
+    downloadHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/)).default([]),
     roles: z.record(
       z.string(),
       z.object({ default: z.string().nullable(), candidates: z.array(z.string()).optional() }),
