@@ -4,6 +4,11 @@
  * encoder model id+version). Import validates the whole file first (zod) and inserts everything in
  * one transaction: a malformed file, or embeddings of another encoder than the library's, change
  * nothing.
+ *
+ * An import file is untrusted input (issue 12, finding 8): its size, the number of voiceprints and
+ * embeddings, every string's length, the vector dimension (one per file, equal to the library's
+ * for that encoder, at most {@link MAX_IMPORT_DIM}) and every vector value (finite) are bounded
+ * before anything is written; names are stored as SQL parameters, never as SQL.
  */
 import { z } from 'zod';
 
@@ -14,31 +19,50 @@ import {
 import { type Db, nowIso, StoreError } from './db.ts';
 import { allEmbeddings, createVoiceprint, listVoiceprints, vectorToBlob } from './voiceprints.ts';
 
+/** Largest import file, characters (50 MB: far above a library of thousands of voices). */
+export const MAX_IMPORT_CHARS = 50_000_000;
+/** Most voiceprints in one import file. */
+export const MAX_IMPORT_VOICEPRINTS = 10_000;
+/** Most embeddings of one voiceprint in an import file. */
+export const MAX_IMPORT_EMBEDDINGS = 1_000;
+/** Largest embedding dimension accepted (the encoders in use have 192–512). */
+export const MAX_IMPORT_DIM = 4096;
+
+const iso = z.string().max(40);
+const num = z.number().refine(Number.isFinite, 'not a finite number');
+
 const Embedding = z.object({
-  modelId: z.string().min(1),
-  modelVersion: z.string().min(1),
-  dim: z.number().int().positive(),
-  source: z.string(),
-  speechS: z.number().nonnegative(),
-  snrDb: z.number().nullable(),
-  createdAt: z.string(),
-  vector: z.string().min(1),
+  modelId: z.string().min(1).max(100),
+  modelVersion: z.string().min(1).max(100),
+  dim: z.number().int().positive().max(MAX_IMPORT_DIM),
+  source: z.string().max(1000),
+  speechS: num.pipe(z.number().nonnegative()),
+  snrDb: num.nullable(),
+  createdAt: iso,
+  // base64 of dim float32 values: 4·dim bytes → at most ⌈4·dim/3⌉·4 characters
+  vector: z
+    .string()
+    .min(1)
+    .max(Math.ceil((MAX_IMPORT_DIM * 4) / 3) * 4),
 });
 
 const ExportFile = z.object({
   format: z.literal('callscope-voiceprints'),
   version: z.number().int(),
-  exportedAt: z.string(),
-  voiceprints: z.array(
-    z.object({
-      name: z.string().min(1),
-      notes: z.string(),
-      consent: z.object({ givenAt: z.string().min(1), how: z.string().min(1) }),
-      createdAt: z.string(),
-      updatedAt: z.string(),
-      embeddings: z.array(Embedding).min(1),
-    }),
-  ),
+  exportedAt: iso,
+  voiceprints: z
+    .array(
+      z.object({
+        // the same bounds as enrollment and rename (src-shared/contracts/services.ts)
+        name: z.string().trim().min(1).max(200),
+        notes: z.string().max(2000),
+        consent: z.object({ givenAt: iso.min(1), how: z.string().trim().min(1).max(1000) }),
+        createdAt: iso,
+        updatedAt: iso,
+        embeddings: z.array(Embedding).min(1).max(MAX_IMPORT_EMBEDDINGS),
+      }),
+    )
+    .max(MAX_IMPORT_VOICEPRINTS),
 });
 
 /** The whole library as an export file. */
@@ -88,12 +112,24 @@ function decodeVector(b64: string, dim: number, where: string): Float32Array {
  * @throws StoreError `invalid` with the reason; nothing is written then.
  */
 export function importLibrary(db: Db, text: string, expectModel: { id: string; version: string }): number {
+  if (text.length > MAX_IMPORT_CHARS)
+    throw new StoreError(
+      'invalid',
+      `voiceprint export too large (${text.length} characters, at most ${MAX_IMPORT_CHARS}); nothing was imported`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new StoreError('invalid', `not a voiceprint export (invalid JSON: ${(err as Error).message})`);
   }
+  // count before validating each entry: a file of a million tiny entries is refused at once
+  const list = (raw as { voiceprints?: unknown } | null)?.voiceprints;
+  if (Array.isArray(list) && list.length > MAX_IMPORT_VOICEPRINTS)
+    throw new StoreError(
+      'invalid',
+      `voiceprint export has ${list.length} voiceprints, at most ${MAX_IMPORT_VOICEPRINTS} are imported at once; nothing was imported`,
+    );
   const parsed = ExportFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -108,6 +144,8 @@ export function importLibrary(db: Db, text: string, expectModel: { id: string; v
       'invalid',
       `export format version ${file.version} is newer than this Callscope reads (${VOICEPRINT_EXPORT_VERSION})`,
     );
+  // one dimension per encoder: the one already in the library, else the file's first
+  let dim = allEmbeddings(db).find((e) => e.modelId === expectModel.id)?.dim ?? null;
   const prepared = file.voiceprints.map((v, i) => {
     const embeddings = v.embeddings.map((e, j) => {
       const where = `voiceprints[${i}] "${v.name}" embedding ${j}`;
@@ -119,6 +157,12 @@ export function importLibrary(db: Db, text: string, expectModel: { id: string; v
             `${e.modelId})`,
         );
       }
+      dim ??= e.dim;
+      if (e.dim !== dim)
+        throw new StoreError(
+          'invalid',
+          `${where} has dimension ${e.dim}, the library's ${expectModel.id} embeddings have ${dim}; nothing was imported`,
+        );
       return { ...e, vector: decodeVector(e.vector, e.dim, where) };
     });
     return { v, embeddings };
