@@ -2,6 +2,7 @@
  * `callscope voiceprints` / `history` / `analyze --db` end to end with the real models and real
  * dev recordings (shared/data/dev/voiceprint) on SQLite files in a temp folder.
  */
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -79,7 +80,16 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
   expect(list.map((v) => v.name)).toEqual(['Katie B', 'Steve']);
 
   const file = join(tmp.path, 'lib.json');
-  expect((await cli('voiceprints', 'export', '--db', db, file)).code).toBe(0);
+  // biometric data: a plain warning, and nothing written without --yes (issue 12, finding 6)
+  const unconfirmed = await cli('voiceprints', 'export', '--db', db, file);
+  expect(unconfirmed.code).toBe(1);
+  expect(unconfirmed.err).toContain('biometric data');
+  expect(unconfirmed.err).toMatch(/export not written: confirm with --yes/);
+  expect(existsSync(file)).toBe(false);
+  const confirmed = await cli('voiceprints', 'export', '--db', db, file, '--yes');
+  expect(confirmed.code).toBe(0);
+  expect(confirmed.err).toContain('biometric data');
+  if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
   const other = join(tmp.path, 'other.db');
   const wrong = await cli(
     'voiceprints',

@@ -98,6 +98,13 @@ function encoderModel(embedding?: string): { id: string; version: string } {
   return { id: entry.id, version: entry.version };
 }
 
+/** Printed before every library export (CLI); the UI shows the same text in its confirmation. */
+export const BIOMETRIC_EXPORT_WARNING =
+  'warning: the export file contains voiceprints — voice embeddings of real people, which are ' +
+  'biometric data — with their names, consent records and source file names. Anyone with the ' +
+  'file can try to recognise these voices. Store it privately (it is written readable by you ' +
+  'only) and share it only with people entitled to it.';
+
 /**
  * Registers `voiceprints` and `history` on the program.
  * @param setExit receives each command's exit code (0 ok, 1 failed).
@@ -247,9 +254,18 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
   );
 
   common(
-    vp.command('export').description('export the library (versioned JSON)').argument('<file>', 'output file'),
-  ).action((file: string, o: Common) =>
+    vp
+      .command('export')
+      .description('export the library (versioned JSON; contains voiceprints, i.e. biometric data)')
+      .argument('<file>', 'output file')
+      .option('--yes', 'confirm that the file may hold biometric data (required)'),
+  ).action((file: string, o: Common & { yes?: boolean }) =>
     withDb(o, io, setExit, async (db) => {
+      io.stderr(`${BIOMETRIC_EXPORT_WARNING}\n`);
+      if (!o.yes)
+        throw new Error(
+          'export not written: confirm with --yes that you may keep and share this biometric data (docs/voiceprint-export.md lists every field)',
+        );
       const data = exportLibrary(db);
       await writeFile(file, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
       out(
