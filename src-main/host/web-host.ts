@@ -8,7 +8,7 @@
  * (src-shared/ipc/rpc.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { chmod, lstat, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +30,11 @@ import type { RendererCaptureSource } from '../capture/renderer-source.ts';
 
 /** Largest accepted upload, bytes (4 GiB: a long call as WAV). */
 export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
-/** Largest accepted WebSocket message, bytes (a voiceprint library import). */
-export const MAX_WS_MESSAGE_BYTES = 64 * 1024 ** 2;
+/**
+ * Largest accepted WebSocket message, bytes: a voiceprint library import (at most 32 M characters,
+ * src-main/store/exchange.ts) in its envelope. A larger message closes the socket (1009).
+ */
+export const MAX_WS_MESSAGE_BYTES = 33 * 1024 ** 2;
 /** Largest accepted capture message, bytes (a 1 s two-channel frame is 128 kB). */
 export const MAX_CAPTURE_MESSAGE_BYTES = 256 * 1024;
 
@@ -170,9 +173,16 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 
   const serveStatic = async (url: URL, res: ServerResponse): Promise<void> => {
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      return send(res, 400, 'bad path');
+    }
+    if (rel.includes('\0')) return send(res, 400, 'bad path');
     const file = normalize(join(rendererDir, rel));
-    if (!file.startsWith(rendererDir + sep) || !existsSync(file)) return send(res, 404, 'not found');
+    if (!file.startsWith(rendererDir + sep) || !statSync(file, { throwIfNoEntry: false })?.isFile())
+      return send(res, 404, 'not found');
     const body = await readFile(file);
     res.writeHead(200, {
       'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
@@ -186,8 +196,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const length = Number(req.headers['content-length'] ?? NaN);
-    if (!Number.isFinite(length) || length <= 0 || length > MAX_UPLOAD_BYTES)
-      return send(res, 413, 'bad length');
+    if (!Number.isFinite(length) || length <= 0 || length > MAX_UPLOAD_BYTES) {
+      // refused before reading the body: answer, then close the connection (the body is not read)
+      res.setHeader('Connection', 'close');
+      return send(res, 413, `upload needs a Content-Length of 1 to ${MAX_UPLOAD_BYTES} bytes`);
+    }
     const id = randomBytes(16).toString('hex');
     const path = join(opts.uploadDir, id);
     try {
@@ -229,10 +242,18 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (url.pathname === CAPTURE_WS_PATH) {
       const source = opts.capture!(url.searchParams.get(CAPTURE_SESSION_PARAM) ?? '');
       if (!source) return refuse('404 Not Found');
-      captureWss.handleUpgrade(req, socket, head, (ws) => attachCaptureSocket(ws, source));
+      captureWss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => ws.terminate());
+        attachCaptureSocket(ws, source);
+      });
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => opts.rpc.connect(wsTransport(ws)));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // a protocol error (e.g. a message over maxPayload: close 1009) ends this socket only; without
+      // a listener the 'error' event would throw and stop the whole host
+      ws.on('error', () => ws.terminate());
+      opts.rpc.connect(wsTransport(ws));
+    });
   });
 
   await new Promise<void>((ok, fail) => {

@@ -105,7 +105,7 @@ describe('malicious voiceprint import files (issue 12, finding 8)', () => {
         ),
       /embeddings: Too big/i,
     ],
-    ['more than 50 MB', () => ' '.repeat(50_000_001), /too large/],
+    ['more than 32 M characters', () => ' '.repeat(32_000_001), /too large/],
   ];
   for (const [what, make, message] of refused)
     it(`refuses ${what} with a clear error; nothing changes`, () => {

@@ -19,8 +19,11 @@ import {
 import { type Db, nowIso, StoreError } from './db.ts';
 import { allEmbeddings, createVoiceprint, listVoiceprints, vectorToBlob } from './voiceprints.ts';
 
-/** Largest import file, characters (50 MB: far above a library of thousands of voices). */
-export const MAX_IMPORT_CHARS = 50_000_000;
+/**
+ * Largest import file, characters (32 M: 10 000 voiceprints with one 512-dim embedding each are
+ * about 30 MB). The web host's WebSocket message limit is set just above it.
+ */
+export const MAX_IMPORT_CHARS = 32_000_000;
 /** Most voiceprints in one import file. */
 export const MAX_IMPORT_VOICEPRINTS = 10_000;
 /** Most embeddings of one voiceprint in an import file. */

@@ -363,7 +363,7 @@ export const LibraryArgs = {
     }),
   ]),
   exportLibrary: z.tuple([]),
-  importLibrary: z.tuple([z.string().max(50_000_000)]),
+  importLibrary: z.tuple([z.string().max(32_000_000)]),
 } satisfies ServiceContract<LibraryService>;
 
 /** Argument tuples of {@link HistoryService}. */
