@@ -83,3 +83,74 @@ test('Electron app: Live browser capture (fake devices) reaches the engine over 
   await expect(win.getByRole('button', { name: 'Start' })).toBeVisible({ timeout: 20_000 });
   await app.close();
 });
+
+test('Electron app: app:// origin, no navigation or new windows, path refs only for picked files (issue 12)', async () => {
+  test.skip(
+    !binary,
+    'SKIPPED: the Electron binary is not installed on this machine (it cannot be downloaded here)',
+  );
+  test.skip(!built, 'SKIPPED: dist/app is not built; run `npm run build` first');
+  const app = await electron.launch({
+    executablePath: binary!,
+    args: [join(ROOT, 'dist', 'app', 'main.js')],
+    env: { ...process.env, CALLSCOPE_DB: join(process.env.CALLSCOPE_E2E_DIR!, 'electron-sec.db') },
+  });
+  const win = await app.firstWindow();
+  await expect(win.getByText('engine connected (electron)')).toBeVisible({ timeout: 60_000 });
+  // served from the privileged app:// scheme, never file://
+  expect(win.url()).toBe('app://callscope/index.html');
+  // navigation and new windows are denied
+  await win.evaluate(() => {
+    location.href = 'file:///etc/passwd';
+  });
+  await win.waitForTimeout(500);
+  expect(win.url()).toBe('app://callscope/index.html');
+  expect(await win.evaluate(() => window.open('https://example.com/') === null)).toBe(true);
+  expect(app.windows()).toHaveLength(1);
+  // requests off the app origin are blocked at the session level
+  expect(
+    await win.evaluate(() =>
+      fetch('https://example.com/').then(
+        () => 'ok',
+        () => 'blocked',
+      ),
+    ),
+  ).toBe('blocked');
+  // a path the user did not pick: one generic refusal over the real bridge
+  const refused = await win.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const b = (
+          window as unknown as {
+            callscope: {
+              rpc: {
+                send(m: unknown): void;
+                onMessage(cb: (m: { id?: number; error?: { code?: string } }) => void): void;
+              };
+            };
+          }
+        ).callscope;
+        b.rpc.onMessage((m) => {
+          if (m.id === 991) resolve(m.error?.code ?? 'accepted');
+        });
+        b.rpc.send({
+          t: 'call',
+          id: 991,
+          service: 'analysis',
+          method: 'enqueue',
+          args: [{ file: { kind: 'path', path: '/etc/passwd' } }],
+        });
+      }),
+  );
+  expect(refused).toBe('not_allowed');
+  // a file dropped outside the drop zone is default-prevented at the window (no navigation)
+  const prevented = await win.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['<script>1</script>'], 'evil.html', { type: 'text/html' }));
+    const ev = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+    return !document.querySelector('h1')!.dispatchEvent(ev);
+  });
+  expect(prevented).toBe(true);
+  expect(win.url()).toBe('app://callscope/index.html');
+  await app.close();
+});
