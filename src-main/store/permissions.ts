@@ -27,7 +27,7 @@ const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(3, '
  * creates them with the umask's mode. Call before opening the database for writing.
  */
 export function prepareDbFiles(path: string): void {
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32' || path === '' || path === ':memory:') return;
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: DB_DIR_MODE });
   if (!existsSync(path)) closeSync(openSync(path, 'a', DB_FILE_MODE));
@@ -39,7 +39,7 @@ export function prepareDbFiles(path: string): void {
  * @returns the lines reported (empty when everything was already private).
  */
 export function enforceDbPermissions(path: string, warn: (msg: string) => void): string[] {
-  if (process.platform === 'win32') return [];
+  if (process.platform === 'win32' || path === '' || path === ':memory:') return [];
   const out: string[] = [];
   const report = (msg: string): void => {
     out.push(msg);
