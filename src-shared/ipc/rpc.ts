@@ -280,7 +280,7 @@ export class RpcClient {
   }
 }
 
-/** A service's client-side type: its methods, without the engine-side {@link CallContext}. */
+/** A service's client-side type: its methods with the same arguments and results. */
 export type Remote<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
 };
