@@ -34,8 +34,11 @@ SHARED = os.environ.get("CALLSCOPE_SHARED", "/work/shared")
 EXCLUDED_CORPORA = {"vcc2016", "voxceleb1"}  # as training/common.py: licence not confirmed
 PITCH = ["f0_median_st", "f0_p10_st", "f0_p90_st", "voiced_ratio", "cmnd_voiced_mean"]
 SHAPE = [f"shape_{i}" for i in range(7)]
-GENDER_FEATS = ["f0_median_st", "f0_p10_st", "f0_p90_st"] + SHAPE
-CHILD_FEATS = ["child_logit", "age", "f0_median_st", "f0_p90_st"] + SHAPE
+# chosen by the out-of-fold dev numbers of training/results/calibration_ag.json ("variants"): F0 percentiles and the
+# spectral shape in the gender head, and F0 / age / shape in the child head, learn corpus and channel cues of the
+# training set (speechocean762 children, studio vs audiobook recordings) and lose 5-10 points on dev adults
+GENDER_FEATS = ["f0_median_st"]
+CHILD_FEATS = ["child_logit"]
 ENVELOPE_FEATS = SHAPE
 TRAIN_MAX_AGE = 43.0  # oldest labelled training speaker (speechocean762)
 AGE_CAP = 80.0  # upper end of the supported range; the model clamps to 5–80
@@ -43,6 +46,10 @@ AGE_FLOOR = 5.0
 COVERAGE = 0.8
 BANDS = [(6, 12), (13, 19), (20, 29), (30, 44), (45, 59), (60, 120)]
 ACC_GOAL = 0.97
+GROUPS = {0: "childLike", 1: "unclear", 2: "adultLike"}
+ADULT_LIKE_PC = 0.0  # calibrated P(child) below which a speaker is in the adult-like interval group (0: no such group)
+MIN_BAND = 3  # bands with fewer items in a group do not set its quantiles
+MIN_GROUP = 1000  # per-group quantiles need this many labelled-age dev items; dev (62) is too small: one pooled interval
 ANSWER_MIN_FRACTION = 0.75
 EPS = 1e-6
 
@@ -57,6 +64,7 @@ def read_feats(path):
     for r in csv.DictReader(open(path)):
         v = {k: float(x) for k, x in r.items() if k != "key"}
         v["child_logit"] = float(logit(v["p_child"]))
+        v["male_logit"] = float(np.log(max(v["p_male"], EPS) / max(v["p_female"], EPS)))
         out[r["key"]] = v
     return out
 
@@ -136,11 +144,24 @@ def fit_head(X, y, groups, w, name):
     return coef, bias, dict(C=c, cv_balanced_acc=scores[c], n=int(len(y)), speakers=int(len(set(groups))))
 
 
-def platt(z, y):
-    """Platt scaling p = sigmoid(a z + b) by (lightly regularised) logistic regression on the log-odds z."""
+def speaker_class_weights(items, y, balance=True):
+    """Each speaker weighs 1 in total (voiceprint speakers have 10 clips), then both classes weigh the same, so
+    the calibration does not learn dev's class mix or one speaker's clips."""
+    n = {}
+    for it in items:
+        n[it["speaker"]] = n.get(it["speaker"], 0) + 1
+    w = np.array([1.0 / n[it["speaker"]] for it in items])
+    if balance:
+        for k in set(y.tolist()):
+            w[y == k] *= 0.5 / w[y == k].sum()
+    return w * len(y) / w.sum()
+
+
+def platt(z, y, w):
+    """Platt scaling p = sigmoid(a z + b): (lightly regularised) weighted logistic regression on the log-odds z."""
     if len(set(y.tolist())) < 2:
         return 1.0, 0.0
-    lr = LogisticRegression(C=10.0, max_iter=2000).fit(z[:, None], y)
+    lr = LogisticRegression(C=10.0, max_iter=2000).fit(z[:, None], y, sample_weight=w)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
@@ -153,6 +174,17 @@ def weighted_quantile(v, w, q):
     v, w = v[o], w[o]
     c = np.cumsum(w) / w.sum()
     return float(v[min(len(v) - 1, np.searchsorted(c, q))])
+
+
+def conformal_bounds(res, coverage=COVERAGE):
+    """Split-conformal bounds with the finite-sample correction (Lei et al. 2018): the floor((n+1) a/2)-th smallest
+    and the ceil((n+1)(1 - a/2))-th smallest of n residuals, a = 1 - coverage; outside 1..n the extreme value."""
+    r = np.sort(res)
+    n = len(r)
+    a = 1 - coverage
+    k_lo = int(np.floor((n + 1) * a / 2))
+    k_hi = int(np.ceil((n + 1) * (1 - a / 2)))
+    return float(r[max(k_lo, 1) - 1]), float(r[min(k_hi, n) - 1])
 
 
 def band_of(age):
@@ -177,33 +209,47 @@ class Calibrator:
     def fit(self, items):
         g, c, e = self.raw(items)
         ad = np.array([it["cls"] in (0, 1) for it in items])
-        self.pg = platt(g[ad], np.array([it["cls"] for it in items])[ad])
-        self.pc = platt(c, np.array([it["cls"] == 2 for it in items], int))
+        yg = np.array([it["cls"] for it in items])[ad]
+        self.pg = platt(g[ad], yg, speaker_class_weights([it for it, a in zip(items, ad) if a], yg))
+        yc = np.array([it["cls"] == 2 for it in items], int)
+        # the child prior is kept (children are rare in calls): speaker weights only
+        self.pc = platt(c, yc, speaker_class_weights(items, yc, balance=False))
         probs = self.probs(items, raw=(g, c, e))
         # answer threshold: the smallest top probability at which the answered adults of these folds reach the goal
         adult = [i for i, it in enumerate(items) if it["adult"]]
         top = probs.max(1)
         ok = probs.argmax(1) == np.array([it["cls"] for it in items])
         self.tau = 0.99
+        nspk = {}
+        for it in items:
+            nspk[it["speaker"]] = nspk.get(it["speaker"], 0) + 1
+        wspk = np.array([1.0 / nspk[it["speaker"]] for it in items])
         for t in np.arange(0.50, 0.991, 0.01):
             ans = [i for i in adult if top[i] >= t and self.answerable(probs[i], e[i])]
-            if ans and np.mean(ok[ans]) >= ACC_GOAL:
+            if ans and np.average(ok[ans], weights=wspk[ans]) >= ACC_GOAL:
                 self.tau = float(t)
                 break
         # age: band-balanced split-conformal residual quantiles per group
         a = np.array([it["f"]["age"] for it in items])
         grp = self.group(probs, a)
         self.q = {}
-        for k in (0, 1):
+        for k in GROUPS:
             sel = [i for i, it in enumerate(items) if grp[i] == k and it["age"] is not None and band_of(it["age"]) >= 0]
-            if len(sel) < 4:
+            if len(sel) < MIN_GROUP:
                 sel = [i for i, it in enumerate(items) if it["age"] is not None and band_of(it["age"]) >= 0]
             res = np.array([items[i]["age"] - a[i] for i in sel])
-            bands = [band_of(items[i]["age"]) for i in sel]
-            cnt = {b: bands.count(b) for b in set(bands)}
-            w = np.array([1.0 / cnt[b] for b in bands])
-            lo_q = weighted_quantile(res, w, (1 - COVERAGE) / 2)
-            hi_q = weighted_quantile(res, w, 1 - (1 - COVERAGE) / 2)
+            bands = np.array([band_of(items[i]["age"]) for i in sel])
+            # band-conditional: the worst band's quantiles (bands with >= MIN_BAND items in the group), so that
+            # every age band, not only the pooled set, reaches the nominal coverage
+            los, his = [], []
+            for b in set(bands.tolist()):
+                if (bands == b).sum() >= MIN_BAND:
+                    lo_b, hi_b = conformal_bounds(res[bands == b])
+                    los.append(lo_b)
+                    his.append(hi_b)
+            if not los:
+                los, his = [np.quantile(res, (1 - COVERAGE) / 2)], [np.quantile(res, 1 - (1 - COVERAGE) / 2)]
+            lo_q, hi_q = float(min(los)), float(max(his))
             self.q[k] = (lo_q, hi_q)
         return self
 
@@ -219,7 +265,8 @@ class Calibrator:
 
     @staticmethod
     def group(probs, age_point):
-        return np.where((probs[:, 2] >= 0.5) | (age_point < 13), 0, 1)
+        """0 child-like (P(child) >= 0.5 or point < 13), 1 unclear, 2 adult-like (P(child) < ADULT_LIKE_PC)."""
+        return np.where((probs[:, 2] >= 0.5) | (age_point < 13), 0, np.where(probs[:, 2] < ADULT_LIKE_PC, 2, 1))
 
     def interval(self, probs, age_point):
         grp = self.group(probs, age_point)
@@ -234,7 +281,7 @@ class Calibrator:
 
     def params(self):
         return dict(gender_platt=self.pg, child_platt=self.pc, answer_threshold=self.tau,
-                    age_residual_quantiles={("child_like" if k == 0 else "other"): v for k, v in self.q.items()})
+                    age_residual_quantiles={GROUPS[k]: v for k, v in self.q.items()})
 
 
 def evaluate(items, probs, env, answered_tau, intervals, calib=None):
@@ -247,9 +294,18 @@ def evaluate(items, probs, env, answered_tau, intervals, calib=None):
                       ("adults_voiceprint", lambda it: it["role"] == "voiceprint")]:
         idx = [i for i, it in enumerate(items) if sel(it)]
         ans = [i for i in idx if answered[i]]
-        res[name] = dict(n=len(idx), answered=len(ans), answered_fraction=len(ans) / max(1, len(idx)),
+        nspk = {}
+        for i in idx:
+            nspk[items[i]["speaker"]] = nspk.get(items[i]["speaker"], 0) + 1
+        w = np.array([1.0 / nspk.get(it["speaker"], 1) for it in items])
+        res[name] = dict(n=len(idx), speakers=len(nspk), answered=len(ans),
+                         answered_fraction=len(ans) / max(1, len(idx)),
                          accuracy_answered=float(np.mean(arg[ans] == cls[ans])) if ans else None,
-                         accuracy_argmax_all=float(np.mean(arg[idx] == cls[idx])))
+                         accuracy_argmax_all=float(np.mean(arg[idx] == cls[idx])),
+                         # each speaker weighs 1 (a voiceprint speaker's 10 clips share one vote)
+                         speaker_weighted_answered_fraction=float(np.sum(w[ans]) / np.sum(w[idx])) if idx else None,
+                         speaker_weighted_accuracy_answered=float(np.average(arg[ans] == cls[ans], weights=w[ans]))
+                         if ans else None)
     # per speaker (voiceprint speakers have 10 clips: one vote each, majority of answered clips)
     over25 = [it for i, it in enumerate(items) if it["age_lo"] > 25 and arg[i] == 2 and answered[i]]
     res["adults_over_25_called_child"] = len(over25)
@@ -289,7 +345,15 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--ts")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--gender-feats", help="comma-separated feature names of the male/female head (default GENDER_FEATS)")
+    ap.add_argument("--child-feats", help="comma-separated feature names of the child head (default CHILD_FEATS)")
+    ap.add_argument("--crops", help="features of dev crops (key '<dev key>@<seconds>'): answer rate/accuracy by duration")
     args = ap.parse_args()
+    global GENDER_FEATS, CHILD_FEATS
+    if args.gender_feats:
+        GENDER_FEATS = args.gender_feats.split(",")
+    if args.child_feats:
+        CHILD_FEATS = args.child_feats.split(",")
 
     tr = train_items(read_feats(args.train))
     y = np.array([it["cls"] for it in tr])
@@ -315,6 +379,7 @@ def main():
     iv = np.zeros((len(dev), 2))
     env = np.zeros(len(dev))
     fold_params = []
+    fold_cal = {}
     for k, (fit_idx, test_idx) in enumerate(GroupKFold(args.folds).split(dev, groups=spk)):
         cal = Calibrator(heads).fit([dev[i] for i in fit_idx])
         test = [dev[i] for i in test_idx]
@@ -324,18 +389,36 @@ def main():
         iv[test_idx] = cal.interval(p, np.array([it["f"]["age"] for it in test]))
         env[test_idx] = cal.raw(test)[2]
         fold_params.append(cal.params())
+        for i in test_idx:
+            fold_cal[dev[i]["key"]] = cal
     oof, answered = evaluate(dev, probs, env, tau, iv)
     print("out-of-fold dev:", json.dumps(oof, indent=1), flush=True)
     for it, p, a, i in zip(dev, probs, answered, iv):
         print(f"{it['key'][:44]:44s} {it['gender'][:1]} {str(it['age'] or it['age_lo']):>5s} F{p[0]:.2f} M{p[1]:.2f} "
               f"C{p[2]:.2f} {'ans' if a else '---'} [{i[0]:.0f},{i[1]:.0f}]")
 
+    crops = {}
+    if args.crops:
+        by_key = {it["key"]: it for it in dev}
+        cf = read_feats(args.crops)
+        for dur in sorted({k.rsplit("@", 1)[1] for k in cf}, key=float):
+            its = [dict(by_key[k.rsplit("@", 1)[0]], f=v) for k, v in cf.items() if k.endswith("@" + dur)
+                   and k.rsplit("@", 1)[0] in by_key]
+            cals = [fold_cal[it["key"]] for it in its]
+            p = np.array([c.probs([it])[0] for c, it in zip(cals, its)])
+            e = np.array([c.raw([it])[2][0] for c, it in zip(cals, its)])
+            ivs = np.array([c.interval(p[i:i + 1], np.array([its[i]["f"]["age"]]))[0] for i, c in enumerate(cals)])
+            r, _ = evaluate(its, p, e, np.array([c.tau for c in cals]), ivs)
+            crops[dur + " s"] = r
+            print(f"crops {dur} s:", json.dumps({k: r[k] for k in ("adults_all", "adults_called_child_any", "child")}),
+                  flush=True)
+
     final = Calibrator(heads).fit(dev)
     fin_probs = final.probs(dev)
     fin_env = final.raw(dev)[2]
     fitted, _ = evaluate(dev, fin_probs, fin_env, np.full(len(dev), final.tau),
                          final.interval(fin_probs, np.array([it["f"]["age"] for it in dev])))
-    res = dict(heads=head_info, folds=args.folds, out_of_fold=oof, fold_params=fold_params, shipped=final.params(),
+    res = dict(heads=head_info, folds=args.folds, out_of_fold=oof, crops_out_of_fold=crops, fold_params=fold_params, shipped=final.params(),
                fitted_on_all_dev_not_a_test=fitted)
     if args.out:
         json.dump(res, open(args.out, "w"), indent=1)
@@ -354,7 +437,7 @@ def write_ts(path, heads, cal, head_info, oof):
         envelopeHead=lin("envelope", ENVELOPE_FEATS),
         genderPlatt=[round(v, 6) for v in cal.pg], childPlatt=[round(v, 6) for v in cal.pc],
         answerThreshold=round(cal.tau, 3),
-        ageResidualQuantiles=dict(childLike=[round(v, 3) for v in cal.q[0]], other=[round(v, 3) for v in cal.q[1]]),
+        ageResidualQuantiles={GROUPS[k]: [round(v, 3) for v in cal.q[k]] for k in GROUPS}, adultLikeChildProb=ADULT_LIKE_PC,
         coverage=COVERAGE, trainMaxAge=TRAIN_MAX_AGE, ageCap=AGE_CAP, ageFloor=AGE_FLOOR,
     )
     with open(path, "w") as f:

@@ -105,8 +105,18 @@ export interface AgeGenderCalibration {
   childPlatt: [number, number];
   /** Smallest calibrated top-class probability at which a gender label is given (`answered`). */
   answerThreshold: number;
-  /** Residual (true − point) quantiles [q_lo, q_hi] of the age interval, years, per group. */
-  ageResidualQuantiles: { childLike: [number, number]; other: [number, number] };
+  /**
+   * Residual (true − point) quantiles [q_lo, q_hi] of the age interval, years, per group:
+   * child-like (calibrated P(child) ≥ 0.5 or point < 13), adult-like (P(child) <
+   * `adultLikeChildProb`), unclear (the rest).
+   */
+  ageResidualQuantiles: {
+    childLike: [number, number];
+    unclear: [number, number];
+    adultLike: [number, number];
+  };
+  /** Calibrated P(child) below which a speaker is in the adult-like interval group. */
+  adultLikeChildProb: number;
   /** Nominal coverage of [q_lo, q_hi] (0.8). */
   coverage: number;
   /** Oldest labelled training speaker, years: an interval reaching above it is opened to `ageCap`. */
@@ -198,7 +208,7 @@ export const POINT_SHOWN_MAX_WIDTH = 20;
  *   the top probability reaches `answerThreshold` and, for "child", the spectral envelope is
  *   child-like too (envelope log-odds > 0): a high F0 over an adult-range envelope is never a child.
  * - age: split-conformal interval (Vovk et al. 2005; Lei et al. 2018) [point + q_lo, point + q_hi]
- *   with residual quantiles per group (child-like: calibrated P(child) ≥ 0.5 or point < 13; other),
+ *   with residual quantiles per group (child-like / unclear / adult-like by calibrated P(child)),
  *   clipped to [ageFloor, ageCap]; an upper end above `trainMaxAge` becomes `ageCap` (nobody older
  *   was in training, so the model cannot tell 45 from 80). `pointShown` only when narrower than
  *   {@link POINT_SHOWN_MAX_WIDTH} years.
@@ -223,8 +233,9 @@ export function calibrateAttributes(
   const childVetoed = label === 'child' && !envelopeChildLike;
   const answered = top >= cal.answerThreshold && !childVetoed;
 
-  const childLike = pc >= 0.5 || input.ageYears < 13;
-  const [qLo, qHi] = childLike ? cal.ageResidualQuantiles.childLike : cal.ageResidualQuantiles.other;
+  const q = cal.ageResidualQuantiles;
+  const [qLo, qHi] =
+    pc >= 0.5 || input.ageYears < 13 ? q.childLike : pc < cal.adultLikeChildProb ? q.adultLike : q.unclear;
   const lo = Math.max(cal.ageFloor, input.ageYears + qLo);
   let hi = Math.min(cal.ageCap, input.ageYears + qHi);
   if (hi > cal.trainMaxAge) hi = cal.ageCap;
