@@ -6,7 +6,10 @@
  * [1, K]: the speaker's F0 statistics ({@link pitchStats}, YIN on the 16 kHz samples), so the
  * caller must pass the speaker's audio. Optional waveform models (audeering wav2vec2) go through
  * `wav2vec2-age-gender.ts`. Below `MIN_ATTRIBUTE_SPEECH_S` of clean speech the attribute is
- * reported as undetermined instead of guessed.
+ * reported as undetermined instead of guessed. For the calibrated model version
+ * ({@link calibrationFor}) the outputs go through `calibration.ts`: calibrated probabilities,
+ * `answered` (abstention), a child veto on an adult-range spectral envelope and an 80 % age
+ * interval (`coverage`, `pointShown`).
  */
 import type {
   ModelUse,
@@ -27,8 +30,9 @@ export const MIN_ATTRIBUTE_SPEECH_S = 3;
 /**
  * Evidence threshold of live monitoring, seconds of a speaker's clean speech: before it, the live
  * view reports age/gender as `undetermined` (with the reason) instead of a first guess, so no
- * label such as "child, confidence 0.12" appears in the first seconds of a call. Chosen from dev
- * clips cut to 3 / 5 / 8 s (`training/calibrate_ag.py --crops`, models/MODEL_CARD.md).
+ * label such as "child, confidence 0.12" appears in the first seconds of a call. On dev clips cut
+ * to 3 / 5 / 8 s the calibrated answers were all right (answer rate 37 / 41 / 42 %,
+ * `training/calibrate_ag.py --crops`, models/MODEL_CARD.md); 8 s is the conservative end.
  */
 export const LIVE_ATTRIBUTE_EVIDENCE_S = 8;
 
