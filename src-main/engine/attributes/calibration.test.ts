@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { trackPitch } from '../audio/pitch.ts';
+import { LIVE_ATTRIBUTE_EVIDENCE_S, liveAttributeGate, MIN_ATTRIBUTE_SPEECH_S } from './age-gender.ts';
 import { AGEGENDER_CALIBRATION as CAL } from './agegender-calibration.generated.ts';
 import {
   calibrateAttributes,
@@ -131,5 +132,17 @@ describe('voicedSpectralShape', () => {
     expect(shape[0]).toBeGreaterThan(0);
     expect(shape[shape.length - 1]).toBeLessThan(0);
     for (let k = 1; k < shape.length; k++) expect(shape[k]).toBeLessThan(shape[k - 1]);
+  });
+});
+
+describe('live evidence threshold', () => {
+  it('reports undetermined with the reason before the threshold and estimates from it on', () => {
+    expect(LIVE_ATTRIBUTE_EVIDENCE_S).toBeGreaterThan(MIN_ATTRIBUTE_SPEECH_S);
+    const early = liveAttributeGate(3.04);
+    expect(early?.status).toBe('undetermined');
+    expect(early?.gender).toBeUndefined();
+    expect(early?.age).toBeUndefined();
+    expect(early?.reason).toMatch(/3\.0 s of speech so far; .* from 8 s/);
+    expect(liveAttributeGate(LIVE_ATTRIBUTE_EVIDENCE_S)).toBeNull();
   });
 });
