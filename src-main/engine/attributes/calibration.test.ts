@@ -98,6 +98,18 @@ describe('age/gender calibration', () => {
     }
   });
 
+  it('shows the point age for a narrow interval (parameters of a more certain model)', () => {
+    const narrow = {
+      childLike: [-3, 3],
+      unclear: [-3, 3],
+      adultLike: [-3, 3],
+    } as typeof CAL.ageResidualQuantiles;
+    const c = calibrateAttributes({ ...ADULT_MAN, ageYears: 9 }, { ...CAL, ageResidualQuantiles: narrow });
+    expect(c.age.interval).toEqual([6, 12]);
+    expect(c.age.pointShown).toBe(true);
+    expect(c.age.bracket).toBe('child, 6–12');
+  });
+
   it('names the brackets of intervals', () => {
     expect(intervalBracket(20.4, 80, 80)).toBe('adult, 20–80');
     expect(intervalBracket(12, 80, 80)).toBe('12–80');
