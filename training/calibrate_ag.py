@@ -13,13 +13,15 @@ files (up to 3 per labelled speaker, LibriSpeech's 251 new speakers included) an
      children's formants lie higher); a child answer needs this to agree (F0 alone never makes a child).
 2. Calibration on dev, by speaker-grouped K-fold: Platt scaling (a z + b) of each head's log-odds, the answer
    threshold on the top calibrated probability (the smallest one whose answered adults reach the accuracy goal on
-   the fitting folds), and the age interval: band-balanced split-conformal residual quantiles (10 % / 90 %) per
-   group (child-like / other), the upper end opened to 80 y when it passes the oldest training age (43 y).
+   the fitting folds), and the age interval: band-conditional split-conformal residual bounds (the worst age band's
+   10 % / 90 % finite-sample quantiles), pooled over groups (MIN_GROUP: dev is too small for per-group quantiles),
+   the upper end opened to 80 y when it passes the oldest training age (43 y).
    Every number reported is measured on the fold that was not fitted on; the shipped values are fitted on all dev.
 
 Run (after attribute_features.ts on train and dev, see training/README.md):
     /usr/bin/python3 training/calibrate_ag.py --train bench/results/tmp/ag/train.csv --dev bench/results/tmp/ag/dev.csv \
-        --out training/results/calibration_ag.json --ts src-main/engine/attributes/agegender-calibration.generated.ts
+        --crops bench/results/tmp/ag/crops.csv --out training/results/calibration_ag.json \
+        --ts src-main/engine/attributes/agegender-calibration.generated.ts
 """
 import argparse
 import csv
