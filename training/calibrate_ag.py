@@ -18,6 +18,11 @@ files (up to 3 per labelled speaker, LibriSpeech's 251 new speakers included) an
    the upper end opened to 80 y when it passes the oldest training age (43 y).
    Every number reported is measured on the fold that was not fitted on; the shipped values are fitted on all dev.
 
+Lists for attribute_features.ts (`key<TAB>path[<TAB>start_s<TAB>dur_s]`): train = the first 3 manifest rows of every
+speaker with a gender, age or age bracket outside EXCLUDED_CORPORA (key = manifest path); dev = every file of
+dev/agegender/labels.csv and dev/voiceprint/speakers.csv (key = agegender/<file> or voiceprint/<file>); crops = dev
+keys + "@<d>" with start 0.5 s and d = 3, 5, 8 s for files at least d + 0.5 s long (conversations left out).
+
 Run (after attribute_features.ts on train and dev, see training/README.md):
     /usr/bin/python3 training/calibrate_ag.py --train bench/results/tmp/ag/train.csv --dev bench/results/tmp/ag/dev.csv \
         --crops bench/results/tmp/ag/crops.csv --out training/results/calibration_ag.json \
