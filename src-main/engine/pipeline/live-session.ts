@@ -19,6 +19,7 @@ import type { CaptureFrame, CaptureSource } from '../../capture/source.ts';
 import type { Db } from '../../store/db.ts';
 import { identifySpeakers, operatingPointFor, VoiceprintIndex } from '../../store/identify.ts';
 import { linksOf } from '../../store/label-result.ts';
+import { liveAttributeGate, LIVE_ATTRIBUTE_EVIDENCE_S } from '../attributes/age-gender.ts';
 import { FbankStream } from '../audio/fbank.ts';
 import { concatFloat32 } from '../audio/samples.ts';
 import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.ts';
@@ -40,8 +41,11 @@ import { LiveCallWriter } from './live-store.ts';
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
 const IDENTIFY_AT_S = [1.5, 4, 10, 20, 40];
-/** Seconds of clean speech after which attributes are (re-)estimated (first after ~3 s). */
-const ATTRIBUTES_AT_S = [3, 10, 20];
+/**
+ * Seconds of clean speech after which attributes are (re-)estimated: at 3 s an `undetermined`
+ * state (below the evidence threshold), from {@link LIVE_ATTRIBUTE_EVIDENCE_S} on estimates.
+ */
+const ATTRIBUTES_AT_S = [3, LIVE_ATTRIBUTE_EVIDENCE_S, 20];
 /** At most this much clean speech is kept per speaker for identification/attributes, seconds. */
 const MAX_EVIDENCE_S = 30;
 /** Bleed gain above which the mic hears the remote party strongly (speakers, no headphones), dB. */
@@ -620,11 +624,12 @@ export class LiveSession {
     if (s.merged) return;
     const seconds = r1(s.seconds);
     const attrs: SpeakerAttributes = this.models.ageGender
-      ? await this.models.ageGender.estimate(
+      ? (liveAttributeGate(seconds) ??
+        (await this.models.ageGender.estimate(
           this.evidence(s),
           Math.min(seconds, MAX_EVIDENCE_S),
           concatFloat32(s.audio),
-        )
+        )))
       : { status: 'not_run', speechUsedS: seconds, reason: 'no age/gender model installed' };
     if (!this.models.ageGender && s.attributes.reason) return; // not_run is reported once
     s.attributes = attrs;

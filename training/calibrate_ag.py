@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Calibrated, abstaining age/gender on top of callscope_agegender_v1 (the ONNX model is unchanged).
+
+Inputs: per-file features written by training/attribute_features.ts (the engine's own decode, fbank, YIN pitch
+statistics, voiced-frame spectral envelope "shape" and the raw model outputs) for the licence-confirmed train
+files (up to 3 per labelled speaker, LibriSpeech's 251 new speakers included) and for every dev clip.
+
+1. Heads refitted on train only (speaker-grouped 5-fold CV chooses the L2 strength):
+   - male vs female (speakers 13 y and older): logistic regression on F0 statistics + spectral shape, classes
+     balanced, corpora weighted by 1/sqrt(items) within a class;
+   - child (< 13 y) vs 13+: logistic regression on the frame network's child log-odds, its age, F0 and shape;
+   - "adult envelope": logistic regression child vs 13+ on the spectral shape alone (a vocal-tract-length proxy:
+     children's formants lie higher); a child answer needs this to agree (F0 alone never makes a child).
+2. Calibration on dev, by speaker-grouped K-fold: Platt scaling (a z + b) of each head's log-odds, the answer
+   threshold on the top calibrated probability (the smallest one whose answered adults reach the accuracy goal on
+   the fitting folds), and the age interval: band-conditional split-conformal residual bounds (the worst age band's
+   10 % / 90 % finite-sample quantiles), pooled over groups (MIN_GROUP: dev is too small for per-group quantiles),
+   the upper end opened to 80 y when it passes the oldest training age (43 y).
+   Every number reported is measured on the fold that was not fitted on; the shipped values are fitted on all dev.
+
+Lists for attribute_features.ts (`key<TAB>path[<TAB>start_s<TAB>dur_s]`): train = the first 3 manifest rows of every
+speaker with a gender, age or age bracket outside EXCLUDED_CORPORA (key = manifest path); dev = every file of
+dev/agegender/labels.csv and dev/voiceprint/speakers.csv (key = agegender/<file> or voiceprint/<file>); crops = dev
+keys + "@<d>" with start 0.5 s and d = 3, 5, 8 s for files at least d + 0.5 s long (conversations left out).
+
+Run (after attribute_features.ts on train and dev, see training/README.md):
+    /usr/bin/python3 training/calibrate_ag.py --train bench/results/tmp/ag/train.csv --dev bench/results/tmp/ag/dev.csv \
+        --crops bench/results/tmp/ag/crops.csv --out training/results/calibration_ag.json \
+        --ts src-main/engine/attributes/agegender-calibration.generated.ts
+"""
+import argparse
+import csv
+import json
+import os
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+SHARED = os.environ.get("CALLSCOPE_SHARED", "/work/shared")
+EXCLUDED_CORPORA = {"vcc2016", "voxceleb1"}  # as training/common.py: licence not confirmed
+PITCH = ["f0_median_st", "f0_p10_st", "f0_p90_st", "voiced_ratio", "cmnd_voiced_mean"]
+SHAPE = [f"shape_{i}" for i in range(7)]
+# variants tried (--gender-feats / --child-feats, out-of-fold dev, models/MODEL_CARD.md): F0 percentiles in the gender
+# head change nothing; the spectral shape in the gender head (answered accuracy 79 %) and F0 / age / shape in the child
+# head (11 dev adults argmax "child") learn corpus and channel cues of the training set, so both heads stay minimal
+GENDER_FEATS = ["f0_median_st"]
+CHILD_FEATS = ["child_logit"]
+ENVELOPE_FEATS = SHAPE
+TRAIN_MAX_AGE = 43.0  # oldest labelled training speaker (speechocean762)
+AGE_CAP = 80.0  # upper end of the supported range; the model clamps to 5–80
+AGE_FLOOR = 5.0
+COVERAGE = 0.8
+BANDS = [(6, 12), (13, 19), (20, 29), (30, 44), (45, 59), (60, 120)]
+ACC_GOAL = 0.97
+GROUPS = {0: "childLike", 1: "unclear", 2: "adultLike"}
+ADULT_LIKE_PC = 0.0  # calibrated P(child) below which a speaker is in the adult-like interval group (0: no such group)
+MIN_BAND = 3  # bands with fewer items in a group do not set its quantiles
+MIN_GROUP = 1000  # per-group quantiles need this many labelled-age dev items; dev (62) is too small: one pooled interval
+ANSWER_MIN_FRACTION = 0.75
+EPS = 1e-6
+
+
+def logit(p):
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def read_feats(path):
+    out = {}
+    for r in csv.DictReader(open(path)):
+        v = {k: float(x) for k, x in r.items() if k != "key"}
+        v["child_logit"] = float(logit(v["p_child"]))
+        v["male_logit"] = float(np.log(max(v["p_male"], EPS) / max(v["p_female"], EPS)))
+        out[r["key"]] = v
+    return out
+
+
+def cls_of(gender, age, bracket=""):
+    """0 female, 1 male, 2 child (< 13 y), -1 unlabelled (as training/heads.py)."""
+    if (age is not None and age < 13) or bracket == "child":
+        return 2
+    return {"female": 0, "male": 1}.get(gender, -1)
+
+
+def train_items(feats):
+    items = []
+    for r in csv.DictReader(open(os.path.join(SHARED, "data", "train", "manifest.csv"))):
+        if r["corpus"] in EXCLUDED_CORPORA or r["path"] not in feats:
+            continue
+        age = float(r["age"]) if r["age"] else None
+        c = cls_of(r["gender"], age, r["age_bracket"])
+        if c < 0:
+            continue
+        items.append(dict(key=r["path"], cls=c, speaker=r["speaker"], corpus=r["corpus"], age=age, f=feats[r["path"]]))
+    return items
+
+
+def dev_items(feats):
+    d = os.path.join(SHARED, "data", "dev")
+    items = []
+    for r in csv.DictReader(open(os.path.join(d, "agegender", "labels_ext.csv"))):
+        key = "agegender/" + r["file"]
+        lo, hi = float(r["age_min"]), float(r["age_max"])
+        age = float(r["age"]) if r["age"] not in ("", "teens") else None
+        items.append(dict(key=key, gender=r["gender"], age=age, age_lo=lo, age_hi=hi, speaker=r["speaker_id"],
+                          role="agegender", f=feats[key]))
+    for r in csv.DictReader(open(os.path.join(d, "voiceprint", "speakers.csv"))):
+        key = "voiceprint/" + r["file"]
+        if key not in feats or r["role"] == "test_conversation":
+            continue  # conversations hold two speakers
+        items.append(dict(key=key, gender=r["gender"], age=None, age_lo=18.0, age_hi=None, speaker=r["speaker_id"],
+                          role="voiceprint", f=feats[key]))
+    for it in items:
+        it["cls"] = cls_of(it["gender"], it["age_hi"] if it["age_hi"] is not None and it["age_hi"] < 13 else None)
+        it["adult"] = it["age_lo"] >= 18
+    return items
+
+
+def matrix(items, names):
+    return np.array([[it["f"][n] for n in names] for it in items], dtype=np.float64)
+
+
+def corpus_weights(y, corpus, power=0.5):
+    """Classes weigh the same in total; within a class an item of a corpus with n items weighs n^-power."""
+    n = {}
+    for k, c in zip(y, corpus):
+        n[(k, c)] = n.get((k, c), 0) + 1
+    w = np.array([float(n[(k, c)]) ** -power for k, c in zip(y, corpus)])
+    for k in set(y.tolist()):
+        w[y == k] /= w[y == k].sum()
+    return w * len(y) / w.sum()
+
+
+def fit_head(X, y, groups, w, name):
+    """Standardised binary LR; C by speaker-grouped 5-fold CV (balanced accuracy). Returns (coef, bias) on raw X."""
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    Z = (X - mu) / sd
+    scores = {}
+    for c in [0.01, 0.1, 1.0, 10.0]:
+        pred = np.zeros(len(y), bool)
+        for tr, te in GroupKFold(5).split(Z, y, groups):
+            lr = LogisticRegression(C=c, max_iter=3000).fit(Z[tr], y[tr], sample_weight=w[tr])
+            pred[te] = lr.decision_function(Z[te]) > 0
+        scores[c] = float(np.mean([(pred[y == k] == k).mean() for k in (0, 1)]))
+    c = max(scores, key=scores.get)
+    lr = LogisticRegression(C=c, max_iter=3000).fit(Z, y, sample_weight=w)
+    coef = lr.coef_[0] / sd
+    bias = float(lr.intercept_[0] - coef @ mu)
+    print(f"train CV {name}: balanced acc by C {scores} -> C={c}", flush=True)
+    return coef, bias, dict(C=c, cv_balanced_acc=scores[c], n=int(len(y)), speakers=int(len(set(groups))))
+
+
+def speaker_class_weights(items, y, balance=True):
+    """Each speaker weighs 1 in total (voiceprint speakers have 10 clips), then both classes weigh the same, so
+    the calibration does not learn dev's class mix or one speaker's clips."""
+    n = {}
+    for it in items:
+        n[it["speaker"]] = n.get(it["speaker"], 0) + 1
+    w = np.array([1.0 / n[it["speaker"]] for it in items])
+    if balance:
+        for k in set(y.tolist()):
+            w[y == k] *= 0.5 / w[y == k].sum()
+    return w * len(y) / w.sum()
+
+
+def platt(z, y, w):
+    """Platt scaling p = sigmoid(a z + b): (lightly regularised) weighted logistic regression on the log-odds z."""
+    if len(set(y.tolist())) < 2:
+        return 1.0, 0.0
+    lr = LogisticRegression(C=10.0, max_iter=2000).fit(z[:, None], y, sample_weight=w)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def weighted_quantile(v, w, q):
+    o = np.argsort(v)
+    v, w = v[o], w[o]
+    c = np.cumsum(w) / w.sum()
+    return float(v[min(len(v) - 1, np.searchsorted(c, q))])
+
+
+def conformal_bounds(res, coverage=COVERAGE):
+    """Split-conformal bounds with the finite-sample correction (Lei et al. 2018): the floor((n+1) a/2)-th smallest
+    and the ceil((n+1)(1 - a/2))-th smallest of n residuals, a = 1 - coverage; outside 1..n the extreme value."""
+    r = np.sort(res)
+    n = len(r)
+    a = 1 - coverage
+    k_lo = int(np.floor((n + 1) * a / 2))
+    k_hi = int(np.ceil((n + 1) * (1 - a / 2)))
+    return float(r[max(k_lo, 1) - 1]), float(r[min(k_hi, n) - 1])
+
+
+def band_of(age):
+    for i, (lo, hi) in enumerate(BANDS):
+        if lo <= age <= hi:
+            return i
+    return -1
+
+
+class Calibrator:
+    """Everything fitted on dev (Platt, thresholds, age quantiles); heads come from train."""
+
+    def __init__(self, heads):
+        self.h = heads
+
+    def raw(self, items):
+        g = matrix(items, GENDER_FEATS) @ self.h["gender"][0] + self.h["gender"][1]
+        c = matrix(items, CHILD_FEATS) @ self.h["child"][0] + self.h["child"][1]
+        e = matrix(items, ENVELOPE_FEATS) @ self.h["envelope"][0] + self.h["envelope"][1]
+        return g, c, e
+
+    def fit(self, items):
+        g, c, e = self.raw(items)
+        ad = np.array([it["cls"] in (0, 1) for it in items])
+        yg = np.array([it["cls"] for it in items])[ad]
+        self.pg = platt(g[ad], yg, speaker_class_weights([it for it, a in zip(items, ad) if a], yg))
+        yc = np.array([it["cls"] == 2 for it in items], int)
+        # the child prior is kept (children are rare in calls): speaker weights only
+        self.pc = platt(c, yc, speaker_class_weights(items, yc, balance=False))
+        probs = self.probs(items, raw=(g, c, e))
+        # answer threshold: the smallest top probability at which the answered adults of these folds reach the goal
+        adult = [i for i, it in enumerate(items) if it["adult"]]
+        top = probs.max(1)
+        ok = probs.argmax(1) == np.array([it["cls"] for it in items])
+        self.tau = 0.99
+        nspk = {}
+        for it in items:
+            nspk[it["speaker"]] = nspk.get(it["speaker"], 0) + 1
+        wspk = np.array([1.0 / nspk[it["speaker"]] for it in items])
+        for t in np.arange(0.50, 0.991, 0.01):
+            ans = [i for i in adult if top[i] >= t and self.answerable(probs[i], e[i])]
+            if ans and np.average(ok[ans], weights=wspk[ans]) >= ACC_GOAL:
+                self.tau = float(t)
+                break
+        # age: band-balanced split-conformal residual quantiles per group
+        a = np.array([it["f"]["age"] for it in items])
+        grp = self.group(probs, a)
+        self.q = {}
+        for k in GROUPS:
+            sel = [i for i, it in enumerate(items) if grp[i] == k and it["age"] is not None and band_of(it["age"]) >= 0]
+            if len(sel) < MIN_GROUP:
+                sel = [i for i, it in enumerate(items) if it["age"] is not None and band_of(it["age"]) >= 0]
+            res = np.array([items[i]["age"] - a[i] for i in sel])
+            bands = np.array([band_of(items[i]["age"]) for i in sel])
+            # band-conditional: the worst band's quantiles (bands with >= MIN_BAND items in the group), so that
+            # every age band, not only the pooled set, reaches the nominal coverage
+            los, his = [], []
+            for b in set(bands.tolist()):
+                if (bands == b).sum() >= MIN_BAND:
+                    lo_b, hi_b = conformal_bounds(res[bands == b])
+                    los.append(lo_b)
+                    his.append(hi_b)
+            if not los:
+                los, his = [np.quantile(res, (1 - COVERAGE) / 2)], [np.quantile(res, 1 - (1 - COVERAGE) / 2)]
+            lo_q, hi_q = float(min(los)), float(max(his))
+            self.q[k] = (lo_q, hi_q)
+        return self
+
+    def probs(self, items, raw=None):
+        g, c, e = raw if raw is not None else self.raw(items)
+        pm = sigmoid(self.pg[0] * g + self.pg[1])
+        pc = sigmoid(self.pc[0] * c + self.pc[1])
+        return np.stack([(1 - pc) * (1 - pm), (1 - pc) * pm, pc], 1)
+
+    def answerable(self, p, env_logit):
+        """A child answer needs the spectral envelope to agree (child-like, not adult-range)."""
+        return int(np.argmax(p)) != 2 or env_logit > 0
+
+    @staticmethod
+    def group(probs, age_point):
+        """0 child-like (P(child) >= 0.5 or point < 13), 1 unclear, 2 adult-like (P(child) < ADULT_LIKE_PC)."""
+        return np.where((probs[:, 2] >= 0.5) | (age_point < 13), 0, np.where(probs[:, 2] < ADULT_LIKE_PC, 2, 1))
+
+    def interval(self, probs, age_point):
+        grp = self.group(probs, age_point)
+        out = []
+        for k, a in zip(grp, age_point):
+            lo_q, hi_q = self.q[int(k)]
+            lo, hi = max(AGE_FLOOR, a + lo_q), min(AGE_CAP, a + hi_q)
+            if hi > TRAIN_MAX_AGE:
+                hi = AGE_CAP  # the model never saw anyone older: it cannot tell 45 from 80
+            out.append((lo, hi))
+        return np.array(out)
+
+    def params(self):
+        return dict(gender_platt=self.pg, child_platt=self.pc, answer_threshold=self.tau,
+                    age_residual_quantiles={GROUPS[k]: v for k, v in self.q.items()})
+
+
+def evaluate(items, probs, env, answered_tau, intervals, calib=None):
+    """Metrics on items whose probs/intervals came from folds not fitted on them."""
+    cls = np.array([it["cls"] for it in items])
+    top, arg = probs.max(1), probs.argmax(1)
+    answered = np.array([top[i] >= answered_tau[i] and (arg[i] != 2 or env[i] > 0) for i in range(len(items))])
+    res = {}
+    for name, sel in [("adults_all", lambda it: it["adult"]), ("adults_agegender", lambda it: it["adult"] and it["role"] == "agegender"),
+                      ("adults_voiceprint", lambda it: it["role"] == "voiceprint")]:
+        idx = [i for i, it in enumerate(items) if sel(it)]
+        ans = [i for i in idx if answered[i]]
+        nspk = {}
+        for i in idx:
+            nspk[items[i]["speaker"]] = nspk.get(items[i]["speaker"], 0) + 1
+        w = np.array([1.0 / nspk.get(it["speaker"], 1) for it in items])
+        res[name] = dict(n=len(idx), speakers=len(nspk), answered=len(ans),
+                         answered_fraction=len(ans) / max(1, len(idx)),
+                         accuracy_answered=float(np.mean(arg[ans] == cls[ans])) if ans else None,
+                         accuracy_argmax_all=float(np.mean(arg[idx] == cls[idx])),
+                         # each speaker weighs 1 (a voiceprint speaker's 10 clips share one vote)
+                         speaker_weighted_answered_fraction=float(np.sum(w[ans]) / np.sum(w[idx])) if idx else None,
+                         speaker_weighted_accuracy_answered=float(np.average(arg[ans] == cls[ans], weights=w[ans]))
+                         if ans else None)
+    # per speaker (voiceprint speakers have 10 clips: one vote each, majority of answered clips)
+    over25 = [it for i, it in enumerate(items) if it["age_lo"] > 25 and arg[i] == 2 and answered[i]]
+    res["adults_over_25_called_child"] = len(over25)
+    res["adults_called_child_any"] = int(sum(1 for i, it in enumerate(items) if it["adult"] and arg[i] == 2 and answered[i]))
+    ch = [i for i, it in enumerate(items) if it["cls"] == 2]
+    said = [i for i in range(len(items)) if arg[i] == 2 and answered[i]]
+    tp = len(set(ch) & set(said))
+    res["child"] = dict(actual=len(ch), answered_child=len(said), tp=tp, precision=tp / max(1, len(said)),
+                        recall=tp / max(1, len(ch)))
+    # age
+    bands = {}
+    for b, (lo, hi) in enumerate(BANDS):
+        idx = [i for i, it in enumerate(items) if it["age"] is not None and band_of(it["age"]) == b]
+        # range labels (Common Voice teens 13-19): covered when the interval holds the whole range's midpoint
+        if b == 1:
+            idx += [i for i, it in enumerate(items) if it["age"] is None and it["age_hi"] is not None
+                    and it["age_lo"] == 13 and it["age_hi"] == 19]
+        if not idx:
+            continue
+        truth = np.array([items[i]["age"] if items[i]["age"] is not None else 16.0 for i in idx])
+        pt = np.array([items[i]["f"]["age"] for i in idx])
+        iv = intervals[idx]
+        cov = (iv[:, 0] <= truth) & (truth <= iv[:, 1])
+        bands[f"{lo}-{hi if hi < 120 else ''}"] = dict(
+            n=len(idx), mae_point=float(np.mean(np.abs(pt - truth))), coverage=float(cov.mean()),
+            mean_width=float(np.mean(iv[:, 1] - iv[:, 0])), point_shown=int(np.sum(iv[:, 1] - iv[:, 0] < 20)))
+    res["age_bands"] = bands
+    aged = [i for i, it in enumerate(items) if it["age"] is not None]
+    res["age_coverage_all"] = float(np.mean([(intervals[i, 0] <= items[i]["age"] <= intervals[i, 1]) for i in aged]))
+    return res, answered
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--dev", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--ts")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--gender-feats", help="comma-separated feature names of the male/female head (default GENDER_FEATS)")
+    ap.add_argument("--child-feats", help="comma-separated feature names of the child head (default CHILD_FEATS)")
+    ap.add_argument("--crops", help="features of dev crops (key '<dev key>@<seconds>'): answer rate/accuracy by duration")
+    args = ap.parse_args()
+    global GENDER_FEATS, CHILD_FEATS
+    if args.gender_feats:
+        GENDER_FEATS = args.gender_feats.split(",")
+    if args.child_feats:
+        CHILD_FEATS = args.child_feats.split(",")
+
+    tr = train_items(read_feats(args.train))
+    y = np.array([it["cls"] for it in tr])
+    groups = np.array([it["speaker"] for it in tr])
+    corpus = np.array([it["corpus"] for it in tr])
+    print("train items", len(tr), "speakers", len(set(groups)), "classes", np.bincount(y).tolist(),
+          "librispeech", int(sum(c.startswith("librispeech") for c in corpus)), flush=True)
+    ad = y < 2
+    heads, head_info = {}, {}
+    wg, bg, head_info["gender"] = fit_head(matrix([t for t, a in zip(tr, ad) if a], GENDER_FEATS), y[ad], groups[ad],
+                                           corpus_weights(y[ad], corpus[ad]), "male vs female")
+    heads["gender"] = (wg, bg)
+    yc = (y == 2).astype(int)
+    wc, bc, head_info["child"] = fit_head(matrix(tr, CHILD_FEATS), yc, groups, corpus_weights(yc, corpus, 0.0),
+                                          "child vs 13+")
+    heads["child"] = (wc, bc)
+    we, be, head_info["envelope"] = fit_head(matrix(tr, ENVELOPE_FEATS), yc, groups, corpus_weights(yc, corpus, 0.0),
+                                             "child vs 13+, spectral shape only")
+    heads["envelope"] = (we, be)
+    if GENDER_FEATS == ["f0_median_st"]:
+        head_info["gender"]["boundary_hz"] = float(100 * 2 ** (-bg / wg[0] / 12))
+    for k, f in (("gender", GENDER_FEATS), ("child", CHILD_FEATS), ("envelope", ENVELOPE_FEATS)):
+        head_info[k]["features"] = f
+
+    dev = dev_items(read_feats(args.dev))
+    spk = np.array([it["speaker"] for it in dev])
+    # out-of-fold calibration
+    probs = np.zeros((len(dev), 3))
+    tau = np.zeros(len(dev))
+    iv = np.zeros((len(dev), 2))
+    env = np.zeros(len(dev))
+    fold_params = []
+    fold_cal = {}
+    for k, (fit_idx, test_idx) in enumerate(GroupKFold(args.folds).split(dev, groups=spk)):
+        cal = Calibrator(heads).fit([dev[i] for i in fit_idx])
+        test = [dev[i] for i in test_idx]
+        p = cal.probs(test)
+        probs[test_idx] = p
+        tau[test_idx] = cal.tau
+        iv[test_idx] = cal.interval(p, np.array([it["f"]["age"] for it in test]))
+        env[test_idx] = cal.raw(test)[2]
+        fold_params.append(cal.params())
+        for i in test_idx:
+            fold_cal[dev[i]["key"]] = cal
+    oof, answered = evaluate(dev, probs, env, tau, iv)
+    print("out-of-fold dev:", json.dumps(oof, indent=1), flush=True)
+    for it, p, a, i in zip(dev, probs, answered, iv):
+        print(f"{it['key'][:44]:44s} {it['gender'][:1]} {str(it['age'] or it['age_lo']):>5s} F{p[0]:.2f} M{p[1]:.2f} "
+              f"C{p[2]:.2f} {'ans' if a else '---'} [{i[0]:.0f},{i[1]:.0f}]")
+
+    crops = {}
+    if args.crops:
+        by_key = {it["key"]: it for it in dev}
+        cf = read_feats(args.crops)
+        for dur in sorted({k.rsplit("@", 1)[1] for k in cf}, key=float):
+            its = [dict(by_key[k.rsplit("@", 1)[0]], f=v) for k, v in cf.items() if k.endswith("@" + dur)
+                   and k.rsplit("@", 1)[0] in by_key]
+            cals = [fold_cal[it["key"]] for it in its]
+            p = np.array([c.probs([it])[0] for c, it in zip(cals, its)])
+            e = np.array([c.raw([it])[2][0] for c, it in zip(cals, its)])
+            ivs = np.array([c.interval(p[i:i + 1], np.array([its[i]["f"]["age"]]))[0] for i, c in enumerate(cals)])
+            r, _ = evaluate(its, p, e, np.array([c.tau for c in cals]), ivs)
+            crops[dur + " s"] = r
+            print(f"crops {dur} s:", json.dumps({k: r[k] for k in ("adults_all", "adults_called_child_any", "child")}),
+                  flush=True)
+
+    final = Calibrator(heads).fit(dev)
+    fin_probs = final.probs(dev)
+    fin_env = final.raw(dev)[2]
+    fitted, _ = evaluate(dev, fin_probs, fin_env, np.full(len(dev), final.tau),
+                         final.interval(fin_probs, np.array([it["f"]["age"] for it in dev])))
+    res = dict(heads=head_info, folds=args.folds, out_of_fold=oof, crops_out_of_fold=crops, fold_params=fold_params, shipped=final.params(),
+               fitted_on_all_dev_not_a_test=fitted)
+    if args.out:
+        json.dump(res, open(args.out, "w"), indent=1)
+    if args.ts:
+        write_ts(args.ts, heads, final, head_info, oof)
+
+
+def write_ts(path, heads, cal, head_info, oof):
+    def lin(name, feats):
+        w, b = heads[name]
+        return dict(features=feats, weights=[round(float(v), 6) for v in w], bias=round(float(b), 6))
+
+    params = dict(
+        model="callscope_agegender_v1", modelVersion="1.1.0",
+        genderHead=lin("gender", GENDER_FEATS), childHead=lin("child", CHILD_FEATS),
+        envelopeHead=lin("envelope", ENVELOPE_FEATS),
+        genderPlatt=[round(v, 6) for v in cal.pg], childPlatt=[round(v, 6) for v in cal.pc],
+        answerThreshold=round(cal.tau, 3),
+        ageResidualQuantiles={GROUPS[k]: [round(v, 3) for v in cal.q[k]] for k in GROUPS}, adultLikeChildProb=ADULT_LIKE_PC,
+        coverage=COVERAGE, trainMaxAge=TRAIN_MAX_AGE, ageCap=AGE_CAP, ageFloor=AGE_FLOOR,
+    )
+    with open(path, "w") as f:
+        f.write("// Generated by training/calibrate_ag.py from train/dev features; do not edit by hand.\n")
+        f.write("// Out-of-fold dev numbers: training/results/calibration_ag.json, models/MODEL_CARD.md.\n")
+        f.write("import type { AgeGenderCalibration } from './calibration.ts';\n\n")
+        f.write("/** Calibration of callscope_agegender_v1 1.1.0 (see `calibration.ts`). */\n")
+        f.write("export const AGEGENDER_CALIBRATION: AgeGenderCalibration = " + json.dumps(params) + ";\n")
+    print("wrote", path, flush=True)
+
+
+if __name__ == "__main__":
+    main()
