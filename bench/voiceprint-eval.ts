@@ -8,7 +8,9 @@
  *  - the Katie/Steve conversations: all 7 dev speakers enrolled into a real SQLite library, each
  *    conversation analysed by the engine (diarization with the same encoder), speakers labelled
  *    from the library; both enrolled speakers must be named and no third name given.
- * Writes bench/results/voiceprint-eval.json and prints a summary.
+ * Writes bench/results/voiceprint-eval.json (or the file named by `VOICEPRINT_EVAL_OUT`, relative to
+ * bench/results/, e.g. `voiceprint-eval-v2.json` for the encoder v1/v2 comparison) and prints a summary.
+ * `VOICEPRINT_ENCODERS` (comma-separated model ids) selects the encoders.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +109,7 @@ for (const id of ENCODERS) {
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(
-  join(import.meta.dirname, 'results', 'voiceprint-eval.json'),
+  join(import.meta.dirname, 'results', process.env.VOICEPRINT_EVAL_OUT ?? 'voiceprint-eval.json'),
   JSON.stringify(report, null, 2) + '\n',
 );
 console.log(JSON.stringify(report, null, 2));

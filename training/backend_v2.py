@@ -38,6 +38,34 @@ def pack_embeddings(enc, pack):
     return np.stack(out), np.array([it["spk"] for it in meta["index"]])
 
 
+class CachedBranches:
+    """Encoder output and utterance statistics per dev fbank tensor, computed once and shared by every back-end
+    configuration (the dev tensors live in evaluate's cache, so their ids are stable)."""
+
+    def __init__(self, enc, stats):
+        self.enc, self.stats, self.cache = enc, stats, {}
+
+    def get(self, fb):
+        k = id(fb)
+        if k not in self.cache:
+            with torch.no_grad():
+                x = C.cmn(fb).unsqueeze(0)
+                self.cache[k] = (fb, F.normalize(self.enc(x), dim=1), self.stats(x))
+        return self.cache[k][1:]
+
+    def emb_fn(self, m):
+        """Same output as m(cmn(fb)) for a SpeakerEmbedder m with this encoder."""
+        def fn(fb):
+            e, st = self.get(fb)
+            with torch.no_grad():
+                outs = [e if m.nb is None else m.nb(e)]
+                if m.sb is not None:
+                    outs.append(m.sb(st))
+                y = torch.cat([outs[0] * m.w[0], outs[1] * m.w[1]], dim=1) if len(outs) == 2 else outs[0]
+                return F.normalize(y, dim=1)[0].numpy()
+        return fn
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--enc", required=True, help="train_v2.py checkpoint (dict with 'model')")
@@ -57,6 +85,8 @@ def main():
     v1 = package.load(args.v1)
     X, y = pack_embeddings(enc, args.pack)
     print("pack embeddings", X.shape, flush=True)
+    from model import StatsFront
+    cached = CachedBranches(enc, StatsFront())
     log, best = {}, None
     for dim in [int(d) for d in args.dims.split(",")]:
         mu, W = lda(X, y, dim) if dim else (None, None)  # dim 0: raw cosine of the neural embedding
@@ -72,7 +102,9 @@ def main():
                 m.sb.load_state_dict(v1.sb.state_dict())
             m.cfg = cfg
             m.eval()
-            fn = evaluate.make_emb_fn(m)
+            fn = cached.emb_fn(m)
+            fb0 = evaluate.dev_data()[0]["fbank"]
+            assert np.allclose(fn(fb0), evaluate.make_emb_fn(m)(fb0), atol=1e-5), "cached branches differ from m()"
             r = evaluate.eval_speaker(fn)
             r.update(evaluate.eval_cross(fn))
             key = f"lda{dim}_w{w}"

@@ -138,7 +138,7 @@ def main():
                 io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},"output":{"gender_probs":'
                    '"float32 [1,3] (female, male, child), sums to 1","age_years":"float32 [1,1]",'
                    '"age_std":"float32 [1,1] years"}}',
-                gender_labels='["female","male","child"]', architecture=json.dumps(ag.cfg),
+                gender_labels='["female","male","child"]', architecture=json.dumps(ag.cfg) if ag is not None else "",
                 parameters=str(n_ag), dev_metrics=json.dumps(metrics.get("ag", {})))
     b2 = export(ag, ag_path, ["gender_probs", "age_years", "age_std"], meta) if ag is not None else 0
     print(f"spk: {b1} bytes, params {n_spk}, dim {emb_dim}; ag: {b2} bytes, params {n_ag}")

@@ -100,6 +100,8 @@ def main():
     ap.add_argument("--max-crop", type=int, default=298)
     ap.add_argument("--eval-every", type=float, default=45.0, help="seconds")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--freeze-steps", type=int, default=0, help="encoder learning rate 0 for the first N steps "
+                    "(lets a fresh AAM head settle before it moves an --init encoder)")
     ap.add_argument("--no-last", action="store_true", help="do not write <tag>_last.pt")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -182,8 +184,8 @@ def main():
         y = torch.from_numpy(spk[si]).to(dev)
         p = el / (args.minutes * 60)  # schedule by elapsed time: the step rate is not known in advance
         scale = min(1.0, (step + 1) / args.warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
-        for g in opt.param_groups:
-            g["lr"] = g["base"] * scale
+        for gi_, g in enumerate(opt.param_groups):
+            g["lr"] = 0.0 if gi_ == 0 and step < args.freeze_steps else g["base"] * scale
         aam.m = args.margin * min(1.0, p / 0.2)
         with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
             e = model(x)
