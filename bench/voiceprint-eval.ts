@@ -10,7 +10,8 @@
  *    from the library; both enrolled speakers must be named and no third name given.
  * Writes bench/results/voiceprint-eval.json (or the file named by `VOICEPRINT_EVAL_OUT`, relative to
  * bench/results/, e.g. `voiceprint-eval-v2.json` for the encoder v1/v2 comparison) and prints a summary.
- * `VOICEPRINT_ENCODERS` (comma-separated model ids) selects the encoders.
+ * `VOICEPRINT_ENCODERS` (comma-separated model ids) selects the encoders;
+ * `VOICEPRINT_SKIP_CONVERSATIONS=1` leaves out the Katie/Steve conversations (the protocol only).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,10 @@ for (const id of ENCODERS) {
     entry.cohort = { speakers: cohort.count, dim: cohort.dim, topK: cohort.topK };
   }
 
+  if (process.env.VOICEPRINT_SKIP_CONVERSATIONS === '1') {
+    report[id] = entry;
+    continue;
+  }
   // Katie/Steve: every dev speaker enrolled (LibriSpeech voices are distractors)
   const dir = mkdtempSync(join(tmpdir(), 'callscope-vp-eval-'));
   const db = openDb(join(dir, 'lib.db'));
