@@ -4,7 +4,9 @@
 The first session's checkpoints (/work/cache/run1) were not kept, but the ONNX file stores every weight under its
 PyTorch name (float16-rounded, as shipped), plus the two folded LDA back ends. This reads them back into
 `package.build(cfg)` so v2 can start from the v1 encoder and so v1 can be re-evaluated on new protocols in PyTorch.
-Weights the exporter renamed (constant-folded MatMul/Gemm operands) are matched by the graph node that consumes them.
+Weights the exporter renamed (`onnx::MatMul_*` operands) are matched by shape among those unnamed initializers (a
+unique match is required; for v1 every weight keeps its name); the fusion weights `w` come from the `architecture`
+metadata. Raises ValueError on a shape mismatch; missing names are printed (and must be none but `w`).
 
 Run: /usr/bin/python3 training/recover_v1.py [--onnx models/callscope_spk_encoder_v1.onnx] [--out /work/cache/pkg/spk_v1.pt]
 """
