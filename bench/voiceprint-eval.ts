@@ -8,7 +8,10 @@
  *  - the Katie/Steve conversations: all 7 dev speakers enrolled into a real SQLite library, each
  *    conversation analysed by the engine (diarization with the same encoder), speakers labelled
  *    from the library; both enrolled speakers must be named and no third name given.
- * Writes bench/results/voiceprint-eval.json and prints a summary.
+ * Writes bench/results/voiceprint-eval.json (or the file named by `VOICEPRINT_EVAL_OUT`, relative to
+ * bench/results/, e.g. `voiceprint-eval-v2.json` for the encoder v1/v2 comparison) and prints a summary.
+ * `VOICEPRINT_ENCODERS` (comma-separated model ids) selects the encoders;
+ * `VOICEPRINT_SKIP_CONVERSATIONS=1` leaves out the Katie/Steve conversations (the protocol only).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +52,10 @@ for (const id of ENCODERS) {
     entry.cohort = { speakers: cohort.count, dim: cohort.dim, topK: cohort.topK };
   }
 
+  if (process.env.VOICEPRINT_SKIP_CONVERSATIONS === '1') {
+    report[id] = entry;
+    continue;
+  }
   // Katie/Steve: every dev speaker enrolled (LibriSpeech voices are distractors)
   const dir = mkdtempSync(join(tmpdir(), 'callscope-vp-eval-'));
   const db = openDb(join(dir, 'lib.db'));
@@ -107,7 +114,7 @@ for (const id of ENCODERS) {
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(
-  join(import.meta.dirname, 'results', 'voiceprint-eval.json'),
+  join(import.meta.dirname, 'results', process.env.VOICEPRINT_EVAL_OUT ?? 'voiceprint-eval.json'),
   JSON.stringify(report, null, 2) + '\n',
 );
 console.log(JSON.stringify(report, null, 2));

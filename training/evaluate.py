@@ -7,6 +7,7 @@
     (speaker from labels_ext.csv; CommonPhone clips have no speaker id and are left out), target = same speaker;
     EER on whole clips and on non-overlapping 3-s segments (pairs of segments from the same clip are skipped;
     clips shorter than 3 s count as one segment).
+(d) with --cross: the cross-condition protocol (eval_cross: clean enrollment vs telephone-path tests).
 (c) gender accuracy on adults (>= 18 y) of dev/agegender and dev/voiceprint (child class counts as wrong),
     age MAE on dev speakers aged 6-45 and separately > 45, child (< 13 y) precision / recall (argmax = child).
 
@@ -124,6 +125,72 @@ def eval_speaker(emb_fn):
     return res
 
 
+def dev_cross_data():
+    """Telephone-path copies of the dev clips that have a speaker id, for the cross-condition protocol: every
+    voiceprint `test` clip through each of channel.EVAL_PATHS (G.711 mu/A-law, GSM, Opus 8/12/16 kbit/s), and every
+    clip of the extended pair set through one path (round robin over EVAL_PATHS by clip order). fbank (no CMN),
+    cached in /work/cache/dev_cross_feats.pt."""
+    p = os.path.join(C.CACHE, "dev_cross_feats.pt")
+    if os.path.exists(p):
+        return torch.load(p)
+    import channel
+    items = dev_data()
+    ext = [i for i, it in enumerate(items) if it["speaker"]]
+    tests = [i for i, it in enumerate(items) if it["role"] == "test"]
+    out = dict(protocol={}, pairs={})
+    waves = {i: C.dev_wave(items[i]["rel"]) for i in set(ext) | set(tests)}
+    for path in channel.EVAL_PATHS:
+        for i, y in zip(tests, channel.apply_path([waves[i] for i in tests], path)):
+            out["protocol"][(i, path)] = C.fbank(y)
+    for pi, path in enumerate(channel.EVAL_PATHS):
+        sel = [i for k, i in enumerate(ext) if k % len(channel.EVAL_PATHS) == pi]
+        for i, y in zip(sel, channel.apply_path([waves[i] for i in sel], path)):
+            out["pairs"][i] = (path, C.fbank(y))
+    torch.save(out, p)
+    return out
+
+
+def eval_cross(emb_fn):
+    """Cross-condition protocol (clean enrollment, telephone test).
+    (a) cross_protocol_*: the dev voiceprint protocol with every test clip through each telephone path (6x the test
+        trials); enrollment = mean of the clean enroll embeddings. EER, identification accuracy, per-path EER.
+    (b) cross_pairs_eer: every clean clip of the extended pair set against every telephone-path clip of another clip
+        (i != j), target = same speaker."""
+    items = dev_data()
+    cross = dev_cross_data()
+    emb = {i: emb_fn(it["fbank"]) for i, it in enumerate(items) if it["speaker"]}
+    unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
+    spks = sorted({it["speaker"] for it in items if it["role"] == "enroll"})
+    models = np.stack([unit(np.mean([unit(emb[i]) for i, it in enumerate(items)
+                                     if it["role"] == "enroll" and it["speaker"] == s], axis=0)) for s in spks])
+    res, per = {}, {}
+    scores, labels, correct, n = [], [], 0, 0
+    for (i, path), fb in sorted(cross["protocol"].items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        sc = models @ unit(emb_fn(fb))
+        lab = [s == items[i]["speaker"] for s in spks]
+        scores += list(sc)
+        labels += lab
+        per.setdefault(path, ([], []))
+        per[path][0].extend(sc)
+        per[path][1].extend(lab)
+        correct += spks[int(np.argmax(sc))] == items[i]["speaker"]
+        n += 1
+    res["cross_protocol_eer"] = C.eer(scores, labels)
+    res["cross_protocol_id_acc"] = correct / n
+    res["cross_protocol_trials"] = [len(scores), int(np.sum(labels))]
+    res["cross_protocol_eer_by_path"] = {k: C.eer(*v) for k, v in per.items()}
+    ids = sorted(cross["pairs"])
+    clean = np.stack([unit(emb[i]) for i in ids])
+    tel = np.stack([unit(emb_fn(cross["pairs"][i][1])) for i in ids])
+    S = clean @ tel.T
+    spk = np.array([items[i]["speaker"] for i in ids])
+    lab = spk[:, None] == spk[None, :]
+    keep = ~np.eye(len(ids), dtype=bool)
+    res["cross_pairs_eer"] = C.eer(S[keep], lab[keep])
+    res["cross_pairs_pairs"] = [int(keep.sum()), int(lab[keep].sum())]
+    return res
+
+
 def eval_agegender(model):
     items = dev_data()
     res = {}
@@ -174,6 +241,7 @@ def main():
     ap.add_argument("--spk", action="append", default=[])
     ap.add_argument("--ag", action="append", default=[])
     ap.add_argument("--out")
+    ap.add_argument("--cross", action="store_true", help="also the cross-condition protocol (eval_cross)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -184,6 +252,8 @@ def main():
     for p in args.spk:
         m = load_pkg(p).eval()
         out["spk:" + os.path.basename(p)] = r = eval_speaker(make_emb_fn(m))
+        if args.cross:
+            r.update(eval_cross(make_emb_fn(m)))
         print(p, json.dumps(r), flush=True)
     for p in args.ag:
         m = load_pkg(p).eval()

@@ -28,6 +28,13 @@ TRAINING_DATA = (
     "(BSD-style); 279 speakers, about 5.4 h; VoxCeleb1 and VCC 2016 excluded (unconfirmed licence). "
     "Speed perturbation x0.9/x1.1 as new speakers; augmentation: 8 kHz telephone band, G.711 mu-law, GSM and "
     "Opus 8 kb/s round trips, synthetic reverberation, noise, babble, gain. See models/MODEL_CARD.md.")
+TRAINING_DATA_V2 = (
+    "Callscope train/ corpus, licence-confirmed sources only: speechocean762 (CC BY 4.0), LibriSpeech train-clean-100 "
+    "(251 readers, CC BY 4.0), Arabic Speech Commands (CC BY 4.0), Common Voice fa/en (CC0 1.0), FSDD (CC BY-SA 4.0), "
+    "VCTK (ODC-By 1.0 / CC BY 4.0), CMU ARCTIC (BSD-style); 530 speakers; VoxCeleb1 and VCC 2016 excluded "
+    "(unconfirmed licence). Starts from encoder v1; fine-tuned on 3-s segments through telephone / VoIP paths "
+    "(G.711 mu/A-law, GSM, Opus 6-16 kb/s, Codec2 3200, 300-3400 Hz 8 kHz round trips), reverberation, noise, "
+    "babble, remote bleed and level changes. See models/MODEL_CARD.md.")
 
 
 def export(model, path, outputs, meta, opset=17):
@@ -88,7 +95,11 @@ def sha256(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spk", required=True)
-    ap.add_argument("--ag", required=True)
+    ap.add_argument("--ag", help="age/gender package (omit to export the speaker encoder only)")
+    ap.add_argument("--name", default="callscope_spk_encoder_v1", help="speaker encoder file stem / model id")
+    ap.add_argument("--data-text", choices=["v1", "v2"], default="v1", help="training-data description to embed")
+    ap.add_argument("--entries", default=os.path.join(ROOT, "training", "manifest-entries.json"))
+    ap.add_argument("--parity-dir", default=os.path.join(C.CACHE, "parity"))
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--metrics", help="JSON with dev metrics to embed in the metadata")
     ap.add_argument("--outdir", default=os.path.join(ROOT, "models"))
@@ -96,13 +107,14 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     spk = package.load(args.spk)
-    ag = package.load(args.ag)
+    ag = package.load(args.ag) if args.ag else None
     round_fp16(spk)
-    round_fp16(ag)
+    if ag is not None:
+        round_fp16(ag)
     metrics = json.load(open(args.metrics)) if args.metrics else {}
     base = metrics.get("baseline_fbank_meanstd_cosine")
     metrics = dict(spk=metrics.get("spk:" + os.path.basename(args.spk), metrics.get("spk", {})),
-                   ag=metrics.get("ag:" + os.path.basename(args.ag), metrics.get("ag", {})))
+                   ag=metrics.get("ag:" + os.path.basename(args.ag), metrics.get("ag", {})) if args.ag else {})
     if base:
         metrics["spk"] = dict(metrics["spk"], baseline_fbank_meanstd_cosine={
             k: v for k, v in base.items() if k.endswith("eer") or k.endswith("acc")})
@@ -110,11 +122,11 @@ def main():
         emb_dim = int(spk(torch.randn(1, 200, 80)).shape[1])
     n_spk = sum(p.numel() for p in spk.parameters()) + sum(b.numel() for n, b in spk.named_buffers()
                                                            if not n.endswith("running_mean") and not n.endswith("running_var") and "num_batches" not in n)
-    n_ag = sum(p.numel() for p in ag.parameters())
+    n_ag = sum(p.numel() for p in ag.parameters()) if ag is not None else 0
     common_meta = dict(version=args.version, sample_rate="16000", feature_config=C.FEATURE_CONFIG,
-                       training_data=TRAINING_DATA, license=LICENSE,
+                       training_data=TRAINING_DATA_V2 if args.data_text == "v2" else TRAINING_DATA, license=LICENSE,
                        source="trained by Callscope: training/README.md", min_frames="50")
-    spk_path = os.path.join(args.outdir, "callscope_spk_encoder_v1.onnx")
+    spk_path = os.path.join(args.outdir, args.name + ".onnx")
     ag_path = os.path.join(args.outdir, "callscope_agegender_v1.onnx")
     meta = dict(common_meta, name="callscope_spk_encoder", embedding_dim=str(emb_dim),
                 io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},'
@@ -126,14 +138,16 @@ def main():
                 io='{"input":{"feats":"float32 [1,T,80] CMN\'d kaldi fbank, T>=50"},"output":{"gender_probs":'
                    '"float32 [1,3] (female, male, child), sums to 1","age_years":"float32 [1,1]",'
                    '"age_std":"float32 [1,1] years"}}',
-                gender_labels='["female","male","child"]', architecture=json.dumps(ag.cfg),
+                gender_labels='["female","male","child"]', architecture=json.dumps(ag.cfg) if ag is not None else "",
                 parameters=str(n_ag), dev_metrics=json.dumps(metrics.get("ag", {})))
-    b2 = export(ag, ag_path, ["gender_probs", "age_years", "age_std"], meta)
+    b2 = export(ag, ag_path, ["gender_probs", "age_years", "age_std"], meta) if ag is not None else 0
     print(f"spk: {b1} bytes, params {n_spk}, dim {emb_dim}; ag: {b2} bytes, params {n_ag}")
     assert b1 <= 4 * 1024 * 1024 and b2 <= 4 * 1024 * 1024
     entries = []
-    for path, role, outs in [(spk_path, "embedding", {"embedding": [1, emb_dim]}),
-                             (ag_path, "agegender", {"gender_probs": [1, 3], "age_years": [1, 1], "age_std": [1, 1]})]:
+    todo = [(spk_path, "embedding", {"embedding": [1, emb_dim]})]
+    if ag is not None:
+        todo.append((ag_path, "agegender", {"gender_probs": [1, 3], "age_years": [1, 1], "age_std": [1, 1]}))
+    for path, role, outs in todo:
         entries.append(dict(
             id=os.path.basename(path).replace(".onnx", ""), role=role, file=os.path.basename(path),
             sha256=sha256(path), bytes=os.path.getsize(path), license=LICENSE, version=args.version,
@@ -145,13 +159,13 @@ def main():
                        {"normalised": "L2", "score": "cosine"})),
             feature_config=C.FEATURE_CONFIG, sample_rate=16000,
             source="trained by Callscope: training/README.md", model_card="models/MODEL_CARD.md"))
-    with open(os.path.join(ROOT, "training", "manifest-entries.json"), "w") as f:
+    with open(args.entries, "w") as f:
         json.dump(entries, f, indent=2)
         f.write("\n")
     if args.no_parity:
         return
     # parity reference: CMN'd features of every dev file (whole clip) + PyTorch outputs
-    pdir = os.path.join(C.CACHE, "parity")
+    pdir = args.parity_dir
     os.makedirs(pdir, exist_ok=True)
     items = evaluate.dev_data()
     blobs, index, off = [], [], 0
@@ -159,17 +173,18 @@ def main():
         for it in items:
             x = C.cmn(it["fbank"]).unsqueeze(0)
             e = spk(x)[0].numpy()
-            p, a, s = ag(x)
             f32 = x[0].numpy().astype(np.float32)
             blobs.append(f32.tobytes())
-            index.append(dict(file=it["rel"], frames=int(f32.shape[0]), offset=off, embedding=e.tolist(),
-                              gender_probs=p[0].tolist(), age_years=float(a[0, 0]), age_std=float(s[0, 0])))
+            index.append(dict(file=it["rel"], frames=int(f32.shape[0]), offset=off, embedding=e.tolist()))
+            if ag is not None:
+                p, a, s = ag(x)
+                index[-1].update(gender_probs=p[0].tolist(), age_years=float(a[0, 0]), age_std=float(s[0, 0]))
             off += f32.nbytes
     with open(os.path.join(pdir, "feats.f32"), "wb") as f:
         for b in blobs:
             f.write(b)
     with open(os.path.join(pdir, "reference.json"), "w") as f:
-        json.dump(dict(spk=spk_path, ag=ag_path, items=index), f)
+        json.dump(dict(spk=spk_path, ag=ag_path if ag is not None else None, items=index), f)
     print("parity reference:", len(index), "files in", pdir)
 
 
