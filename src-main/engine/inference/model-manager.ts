@@ -77,7 +77,12 @@ export class ModelManagerError extends Error {
   }
 }
 
-/** Download progress: bytes of the file on disk so far (including a resumed part). */
+/**
+ * Download progress of one {@link downloadModel} call: bytes received so far, counting a resumed
+ * part from its start (the first event of a resumed download is the part's size). Non-decreasing
+ * within one call; bytes received but not yet written when a connection breaks are not in the
+ * `.part`, so the next call may start below the last value reported by the one before.
+ */
 export interface DownloadProgress {
   receivedBytes: number;
   /** Full file size, when known (manifest or HTTP headers). */
