@@ -335,6 +335,11 @@ export async function analyzeFile(
     regions.push(speechRegionsFromProbs(ch.probs, vad.hopS, durationS));
   }
   progress('vad', decoded, decoded);
+  if (probe.headerLength)
+    warnings.push(
+      `header says ${probe.headerLength.headerS.toFixed(1)} s, file holds ${probe.headerLength.fileS.toFixed(1)} s ` +
+        '(the WAV length field is the 0xFFFFFFFF placeholder of an unfinished or streamed recording); analysed what is there',
+    );
   const narrowband = probe.sampleRate <= 8000;
   if (narrowband)
     warnings.push(`narrowband source (${probe.sampleRate} Hz): analysed after resampling to 16 kHz`);
