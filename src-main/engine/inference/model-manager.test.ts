@@ -74,7 +74,7 @@ afterEach(() => {
 describe('install from a file', () => {
   it('installs a real model whose sha256 matches; the registry then uses the installed copy', async () => {
     const before = await modelStatus('silero-vad-v5');
-    expect(before.state).toBe('bundled'); // found in CALLSCOPE_MODELS_DIR
+    expect(before).toMatchObject({ state: 'external', origin: 'models-dir' }); // in CALLSCOPE_MODELS_DIR, not the app
     const s = await installFromFile('silero-vad-v5', V5());
     expect(s.state).toBe('installed');
     expect(s.path).toBe(join(userDir, 'silero_vad_v5.onnx'));
@@ -158,7 +158,7 @@ describe('remove', () => {
     const s = await removeModel('silero-vad-v5');
     expect(existsSync(join(userDir, 'silero_vad_v5.onnx'))).toBe(false);
     expect(readInstallRecords()).toEqual({});
-    expect(s.state).toBe('bundled'); // the shared copy again
+    expect(s).toMatchObject({ state: 'external', origin: 'models-dir' }); // the shared copy again
     expect(s.path).toBe(V5());
     expect(await codeOf(removeModel('silero-vad-v5'))).toBe('not-installed');
     expect(await codeOf(removeModel('silero-vad-v6'))).toBe('bundled');

@@ -41,6 +41,8 @@ import { OnnxWorkerModel } from '../inference/onnx-worker.ts';
 import {
   activeModelId,
   loadManifest,
+  missingModels,
+  missingModelsMessage,
   type ModelChoices,
   ModelNotFoundError,
   readSavedProviders,
@@ -104,6 +106,17 @@ export async function loadEngineModels(
   const segId = pick.segmentation ?? activeModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
   checkRole(vadId, 'vad');
   checkRole(segId, 'segmentation');
+  // every model file this load needs, checked first, so that all missing ones are named at once
+  const embWanted = opts.embedding ?? pick.embedding ?? activeModelId('embedding');
+  const agWanted =
+    opts.ageGender !== undefined ? opts.ageGender : (pick.agegender ?? activeModelId('agegender'));
+  const missing = missingModels([
+    vadId,
+    segId,
+    ...(embWanted ? [embWanted] : []),
+    ...(agWanted ? [agWanted] : []),
+  ]);
+  if (missing.length) throw new ModelNotFoundError(missingModelsMessage(missing));
   // CLI --providers, else the order saved in Settings, else CALLSCOPE_PROVIDERS / CPU (onnx.ts)
   const providers = opts.providers ?? readSavedProviders() ?? undefined;
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
