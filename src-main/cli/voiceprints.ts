@@ -111,12 +111,19 @@ async function readImportFile(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ENOENT') throw new StoreError('not_found', `${file}: no such export file; nothing was imported`);
+    if (code === 'ENOENT')
+      throw new StoreError('not_found', `${file}: no such export file; nothing was imported`);
     if (code === 'EISDIR')
-      throw new StoreError('invalid', `${file}: is a folder, not a voiceprint export file; nothing was imported`);
+      throw new StoreError(
+        'invalid',
+        `${file}: is a folder, not a voiceprint export file; nothing was imported`,
+      );
     if (code === 'EACCES')
       throw new StoreError('invalid', `${file}: no permission to read it; nothing was imported`);
-    throw new StoreError('invalid', `${file}: cannot be read (${(err as Error).message}); nothing was imported`);
+    throw new StoreError(
+      'invalid',
+      `${file}: cannot be read (${(err as Error).message}); nothing was imported`,
+    );
   }
 }
 
