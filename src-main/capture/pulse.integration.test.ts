@@ -209,8 +209,10 @@ describe('PulseAudio capture (null sinks, real ffmpeg path)', () => {
       .find((l) => l.includes('source_name=callsys'))!
       .split('\t')[0];
     spawnSync('pactl', ['unload-module', sysModule]);
-    // polls for the event; the deadline only bounds a failing run (the test's own timeout)
-    while (!events.some((e) => e.type === 'device')) await new Promise((r) => setTimeout(r, 100));
+    // polls for the loss of the system channel (a loaded machine may first report a 'stalled'
+    // capture: the watchdog measures wall-clock time); the test's own timeout bounds a failing run
+    const systemLost = (e: LiveEvent) => e.type === 'device' && e.state === 'lost' && e.channel === 'system';
+    while (!events.some(systemLost)) await new Promise((r) => setTimeout(r, 100));
     await session.stop();
     const summary = await running;
 
