@@ -19,7 +19,9 @@ test('Models panel: license confirmation, install from file, verify, remove', as
   await expect(page.getByText('engine connected')).toBeVisible();
   await page.keyboard.press('Alt+5');
   const row = (id: string) => page.locator(`[data-testid=model-row][data-id="${id}"]`);
-  await expect(row('silero-vad-v6')).toHaveAttribute('data-state', 'bundled');
+  // found in CALLSCOPE_MODELS_DIR (../shared/models), not inside the app
+  await expect(row('silero-vad-v6')).toHaveAttribute('data-state', 'external');
+  await expect(row('callscope_agegender_v1')).toHaveAttribute('data-state', 'bundled');
   await expect(row('3dspeaker-campplus-en-voxceleb')).toHaveAttribute('data-state', 'available');
   await expect(row('3dspeaker-campplus-en-voxceleb')).toContainText('Apache-2.0');
 

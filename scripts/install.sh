@@ -15,5 +15,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node's postinstall would download CUDA libraries on Linux x64; the CPU binaries
+  # ship in its tarball. Its own switch, as an environment variable (a project .npmrc entry makes
+  # npm warn "Unknown project config" on every npm/npx command). GPU: README.md, "GPU".
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi

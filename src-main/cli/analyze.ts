@@ -66,7 +66,8 @@ function describeError(file: string, err: unknown): string {
 }
 
 /**
- * Analyses each file; one failure does not stop the batch.
+ * Analyses each file; one failure does not stop the batch. With `opts.out`, each written report
+ * path is printed on stderr as `wrote <path>` after the file's result.
  * @returns exit code: 0 all analysed, 1 some failed, 3 models could not be loaded.
  */
 export async function runAnalyze(
@@ -100,9 +101,11 @@ export async function runAnalyze(
         if (showBar && total > 0) bar.update(Math.min(99, Math.round((100 * completed) / total)), { stage });
       });
       if (showBar) bar.stop();
-      if (opts.out) await writeExports(result, file, opts.out);
+      const written = opts.out ? await writeExports(result, file, opts.out) : [];
       if (opts.format === 'table') io.stdout(formatResultTable(result, Boolean(process.stdout.isTTY)) + '\n');
       else io.stdout(exportResult(result, opts.format, outputBaseName(file)));
+      // after the table, on stderr (stdout stays the report alone for pipes)
+      for (const w of written) io.stderr(`wrote ${w}\n`);
     } catch (err) {
       if (showBar) bar.stop();
       failed++;

@@ -12,8 +12,9 @@ import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { type EngineModels, loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
-import { type Db, openDb, resolveDbPath } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { attributesText } from './format-table.ts';
+import { openCliDb } from './voiceprints.ts';
 
 interface Io {
   stdout: (s: string) => void;
@@ -28,6 +29,8 @@ export interface LiveCliOptions {
   replay?: string[];
   speed: number;
   db?: string;
+  /** Create the `db` database when it does not exist (`--create`); else it must exist. */
+  createDb?: boolean;
   format: 'text' | 'jsonl';
   /** Stop after this many seconds of audio. */
   duration?: number;
@@ -105,7 +108,7 @@ export async function runLive(o: LiveCliOptions, io: Io, preloaded?: EngineModel
   let db: Db | null = null;
   try {
     const source = await sourceFor(o);
-    if (o.db !== undefined) db = openDb(resolveDbPath(o.db));
+    if (o.db !== undefined) db = openCliDb(o.db, o.createDb);
     const session = new LiveSession(models, { db, diarizeMic: Boolean(o.diarizeMic) });
     session.on((e) => {
       if (o.format === 'jsonl') io.stdout(JSON.stringify(e) + '\n');
@@ -159,7 +162,11 @@ export function registerLiveCommand(program: Command, io: Io, setExit: (code: nu
     )
     .option('--speed <x>', 'replay speed (1 = real time, "max" = unpaced)', speedArg, 1)
     .option('--duration <seconds>', 'stop after this many seconds of audio', secondsArg)
-    .option('--db <path>', 'save the call in this history database as it goes and name known voices')
+    .option(
+      '--db <path>',
+      'save the call in this history database (which must exist) as it goes and name known voices',
+    )
+    .option('--create', 'create the --db database when it does not exist')
     .option(
       '--diarize-mic',
       'several people share the microphone: tell the local speakers apart (Local 1, Local 2, …) instead of one "You"',
@@ -189,6 +196,7 @@ export function registerLiveCommand(program: Command, io: Io, setExit: (code: nu
         replay: raw.replay as string[] | undefined,
         speed: raw.speed as number,
         db: raw.db as string | undefined,
+        createDb: Boolean(raw.create),
         format: raw.format as LiveCliOptions['format'],
         diarizeMic: Boolean(raw.diarizeMic),
         duration: raw.duration as number | undefined,

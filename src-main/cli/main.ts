@@ -35,6 +35,25 @@ const positiveNumber = (v: string): number => {
   return n;
 };
 
+/**
+ * Refuses contradictory speaker-count options: `--num-speakers` with `--min-speakers` /
+ * `--max-speakers` it falls outside of, or `--min-speakers` above `--max-speakers`.
+ * @throws Error naming the options and their values.
+ */
+export function checkSpeakerCounts(o: {
+  numSpeakers?: number;
+  minSpeakers?: number;
+  maxSpeakers?: number;
+}): void {
+  const { numSpeakers: n, minSpeakers: lo, maxSpeakers: hi } = o;
+  if (lo !== undefined && hi !== undefined && lo > hi)
+    throw new Error(`--min-speakers ${lo} is above --max-speakers ${hi}: no speaker count satisfies both`);
+  if (n !== undefined && lo !== undefined && n < lo)
+    throw new Error(`--num-speakers ${n} is below --min-speakers ${lo}`);
+  if (n !== undefined && hi !== undefined && n > hi)
+    throw new Error(`--num-speakers ${n} is above --max-speakers ${hi}`);
+}
+
 interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -84,7 +103,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '"embedding=cuda,cpu;agegender=cuda,cpu" (default: $CALLSCOPE_PROVIDERS, else cpu)',
       providerSpec,
     )
-    .option('--db <path>', 'save each call in this history database and name speakers from its voiceprints')
+    .option(
+      '--db <path>',
+      'save each call in this history database (which must exist) and name speakers from its voiceprints',
+    )
+    .option('--create', 'create the --db database when it does not exist')
     .action(async (files: string[], o: Record<string, unknown>) => {
       const opts: AnalyzeCliOptions = {
         format: o.format as AnalyzeCliOptions['format'],
@@ -102,12 +125,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       };
       try {
         if (o.model) opts.models = modelChoicesOf(o.model as string[]);
+        checkSpeakerCounts(opts);
       } catch (err) {
         io.stderr(`error: ${(err as Error).message}\n`);
         setExit(2);
         return;
       }
-      if (o.db) setExit(await runAnalyzeToStore(files, { ...opts, dbPath: o.db as string }, io));
+      if (o.create && !o.db) {
+        io.stderr('error: --create needs --db <path> (the database to create)\n');
+        setExit(2);
+        return;
+      }
+      if (o.db)
+        setExit(
+          await runAnalyzeToStore(
+            files,
+            { ...opts, dbPath: o.db as string, createDb: Boolean(o.create) },
+            io,
+          ),
+        );
       else setExit(await runAnalyze(files, opts, io));
     });
 

@@ -92,7 +92,7 @@ it('list, install --from, verify (ok, then corrupted), remove with --json', asyn
 
   const rm = await cli('models', 'remove', 'silero-vad-v5', '--json');
   expect(rm.code).toBe(0);
-  expect((JSON.parse(rm.out) as ModelStatus).state).toBe('bundled');
+  expect((JSON.parse(rm.out) as ModelStatus).state).toBe('external'); // the CALLSCOPE_MODELS_DIR copy
   const rmDefault = await cli('models', 'remove', 'pyannote-segmentation-3.0-int8');
   expect(rmDefault.code).toBe(1);
   expect(rmDefault.err).toMatch(/default segmentation model; it cannot be removed/);

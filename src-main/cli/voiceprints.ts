@@ -15,7 +15,7 @@ import { exportResult, type ExportFormat } from '../../src-shared/formats/export
 import { analyzeFile, type EngineModels, loadEngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
 import { loadManifest } from '../engine/inference/registry.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
-import { type Db, openDb, resolveDbPath, toStoreError } from '../store/db.ts';
+import { type Db, openDb, resolveDbPath, StoreError, toStoreError } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
 import { operatingPointFor } from '../store/identify.ts';
 import { embedCallSpeaker } from '../store/enroll-sources.ts';
@@ -39,8 +39,33 @@ interface Io {
 
 interface Common {
   db?: string;
+  create?: boolean;
   json?: boolean;
   embedding?: string;
+}
+
+/**
+ * Opens the database a command names: `--db`, else `CALLSCOPE_DB`, else the platform data folder.
+ * A database named by `--db` or `CALLSCOPE_DB` must exist unless `create` is true (`--create`), so a
+ * mistyped path is an error instead of a new, empty library; the default data folder's database
+ * is created on first use.
+ * @throws StoreError `not_found` naming the path (and `--create`), or any error of {@link openDb}.
+ */
+export function openCliDb(dbOption: string | undefined, create = false): Db {
+  const path = resolveDbPath(dbOption);
+  const named = dbOption !== undefined || Boolean(process.env.CALLSCOPE_DB);
+  try {
+    return openDb(path, { create: create || !named });
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'not_found') {
+      const from = dbOption !== undefined ? '--db' : 'CALLSCOPE_DB';
+      throw new StoreError(
+        'not_found',
+        `${path}: no such database (from ${from}; nothing was created). Check the path, or add --create to start a new one`,
+      );
+    }
+    throw err;
+  }
 }
 
 const id = (v: string): number => {
@@ -64,7 +89,7 @@ async function withDb(
   let db: Db | undefined;
   const path = resolveDbPath(o.db);
   try {
-    db = openDb(path);
+    db = openCliDb(o.db, o.create);
     await fn(db);
     setExit(0);
   } catch (raw) {
@@ -73,6 +98,32 @@ async function withDb(
     setExit(1);
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * Reads a voiceprint export for `voiceprints import`.
+ * @throws StoreError `not_found` / `invalid` with a one-line message naming the file (missing,
+ *   a folder, unreadable) instead of the raw system error.
+ */
+async function readImportFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT')
+      throw new StoreError('not_found', `${file}: no such export file; nothing was imported`);
+    if (code === 'EISDIR')
+      throw new StoreError(
+        'invalid',
+        `${file}: is a folder, not a voiceprint export file; nothing was imported`,
+      );
+    if (code === 'EACCES')
+      throw new StoreError('invalid', `${file}: no permission to read it; nothing was imported`);
+    throw new StoreError(
+      'invalid',
+      `${file}: cannot be read (${(err as Error).message}); nothing was imported`,
+    );
   }
 }
 
@@ -113,7 +164,8 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
   const vp = program.command('voiceprints').description('the local library of known voices (biometric data)');
   const common = (c: Command): Command =>
     c
-      .option('--db <path>', 'database file (default: $CALLSCOPE_DB or the data folder)')
+      .option('--db <path>', 'database file, which must exist (default: $CALLSCOPE_DB or the data folder)')
+      .option('--create', 'create the --db / $CALLSCOPE_DB database when it does not exist')
       .option('--json', 'JSON output');
   const embeddingOpt = (c: Command): Command =>
     c.option('--embedding <id>', 'embedding model id (default: the manifest default)');
@@ -223,12 +275,17 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
     }),
   );
 
-  common(vp.command('rename').argument('<id>', 'voiceprint id', id).argument('<name>', 'new name')).action(
-    (vid: number, name: string, o: Common) =>
-      withDb(o, io, setExit, (db) => {
-        const v = renameVoiceprint(db, vid, name);
-        out(o, v, `renamed ${v.id} to ${v.name}\n`);
-      }),
+  common(
+    vp
+      .command('rename')
+      .description('give a voiceprint another name')
+      .argument('<id>', 'voiceprint id', id)
+      .argument('<name>', 'new name'),
+  ).action((vid: number, name: string, o: Common) =>
+    withDb(o, io, setExit, (db) => {
+      const v = renameVoiceprint(db, vid, name);
+      out(o, v, `renamed ${v.id} to ${v.name}\n`);
+    }),
   );
 
   common(
@@ -285,7 +342,7 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
     ),
   ).action((file: string, o: Common) =>
     withDb(o, io, setExit, async (db) => {
-      const n = importLibrary(db, await readFile(file, 'utf8'), encoderModel(o.embedding));
+      const n = importLibrary(db, await readImportFile(file), encoderModel(o.embedding));
       out(o, { file, imported: n }, `imported ${n} voiceprint(s) from ${file}\n`);
     }),
   );
@@ -308,6 +365,7 @@ function registerHistory(
   common(
     h
       .command('list')
+      .description('list stored calls, newest first')
       .option('--limit <n>', 'rows per page', id, 50)
       .option('--offset <n>', 'rows skipped', Number, 0)
       .option('--search <text>', 'match title, source or speaker names'),
@@ -321,16 +379,23 @@ function registerHistory(
       out(o, page, `${page.total} call(s)\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
     }),
   );
-  common(h.command('show').argument('<id>', 'call id', id).addOption(fmt())).action(
-    (cid: number, o: Common & { format: string }) =>
-      withDb(o, io, setExit, (db) => {
-        const c = getCall(db, cid);
-        if (o.json || o.format === 'json') io.stdout(JSON.stringify(c, null, 2) + '\n');
-        else if (o.format === 'table') io.stdout(formatResultTable(c.result) + '\n');
-        else io.stdout(exportCall(db, cid, o.format as ExportFormat));
-      }),
+  common(
+    h
+      .command('show')
+      .description("print a stored call's speaker timeline (or JSON, RTTM, CSV)")
+      .argument('<id>', 'call id', id)
+      .addOption(fmt()),
+  ).action((cid: number, o: Common & { format: string }) =>
+    withDb(o, io, setExit, (db) => {
+      const c = getCall(db, cid);
+      if (o.json || o.format === 'json') io.stdout(JSON.stringify(c, null, 2) + '\n');
+      else if (o.format === 'table') io.stdout(formatResultTable(c.result) + '\n');
+      else io.stdout(exportCall(db, cid, o.format as ExportFormat));
+    }),
   );
-  common(h.command('delete').argument('<id>', 'call id', id)).action((cid: number, o: Common) =>
+  common(
+    h.command('delete').description('delete a stored call for good').argument('<id>', 'call id', id),
+  ).action((cid: number, o: Common) =>
     withDb(o, io, setExit, (db) => {
       deleteCall(db, cid);
       out(o, { deleted: cid }, `deleted call ${cid}\n`);
@@ -339,14 +404,21 @@ function registerHistory(
   common(
     h
       .command('export')
+      .description('export a stored call as JSON, RTTM or CSV')
       .argument('<id>', 'call id', id)
       .addOption(new Option('--format <format>').choices(['json', 'rttm', 'csv']).default('json'))
       .option('--out <file>', 'write to this file instead of stdout'),
   ).action((cid: number, o: Common & { format: ExportFormat; out?: string }) =>
     withDb(o, io, setExit, async (db) => {
       const text = exportCall(db, cid, o.format);
-      if (o.out) await writeFile(o.out, text);
-      else io.stdout(text);
+      if (o.out) {
+        await writeFile(o.out, text);
+        out(
+          o,
+          { call: cid, format: o.format, file: o.out, bytes: Buffer.byteLength(text) },
+          `exported call ${cid} (${o.format}) to ${o.out}\n`,
+        );
+      } else io.stdout(text);
     }),
   );
 }
@@ -358,25 +430,31 @@ function registerHistory(
  */
 export async function runAnalyzeToStore(
   files: string[],
-  opts: { format: 'table' | ExportFormat; embedding?: string; dbPath?: string; out?: string } & Parameters<
-    typeof analyzeFile
-  >[2],
+  opts: {
+    format: 'table' | ExportFormat;
+    embedding?: string;
+    dbPath?: string;
+    createDb?: boolean;
+    out?: string;
+  } & Parameters<typeof analyzeFile>[2],
   io: Io,
   preloaded?: EngineModels,
 ): Promise<number> {
   let models: EngineModels;
   let db: Db;
   try {
-    models = preloaded ?? (await loadEngineModels(opts));
-  } catch (err) {
-    io.stderr(`callscope: cannot load models: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 3;
-  }
-  try {
-    db = openDb(resolveDbPath(opts.dbPath));
+    // the database first: a mistyped --db is reported before the models take time to load
+    db = openCliDb(opts.dbPath, opts.createDb);
   } catch (err) {
     io.stderr(`error: ${(err as Error).message}\n`);
     return 1;
+  }
+  try {
+    models = preloaded ?? (await loadEngineModels(opts));
+  } catch (err) {
+    db.close();
+    io.stderr(`callscope: cannot load models: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 3;
   }
   let failed = 0;
   try {
@@ -384,9 +462,10 @@ export async function runAnalyzeToStore(
       try {
         const r: AnalysisResult = await analyzeFile(f, models, opts);
         const { callId } = saveLabelledCall(db, r, speakerEmbeddingsOf(r), `file:${resolve(f)}`);
-        if (opts.out) await writeExports(r, f, opts.out);
+        const written = opts.out ? await writeExports(r, f, opts.out) : [];
         if (opts.format === 'table') io.stdout(`call ${callId} saved\n${formatResultTable(r)}\n`);
         else io.stdout(exportResult(r, opts.format, outputBaseName(f)));
+        for (const w of written) io.stderr(`wrote ${w}\n`);
       } catch (err) {
         failed++;
         io.stderr(`error: ${f}: ${err instanceof Error ? err.message : String(err)}\n`);

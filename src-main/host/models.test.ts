@@ -65,7 +65,8 @@ afterAll(async () => {
 it('lists, installs an upload, refuses without license acceptance, verifies and removes', async () => {
   const list = await models.list();
   expect(list.find((m) => m.id === 'pyannote-segmentation-3.0-int8')).toMatchObject({
-    state: 'bundled',
+    state: 'external', // from CALLSCOPE_MODELS_DIR: not inside the app
+    origin: 'models-dir',
     isDefault: true,
   });
   expect(list.find((m) => m.id === '3dspeaker-campplus-en-voxceleb')).toMatchObject({
@@ -103,7 +104,7 @@ it('lists, installs an upload, refuses without license acceptance, verifies and 
   expect(v.every((r) => r.ok)).toBe(true);
 
   const r = await models.remove('silero-vad-v5');
-  expect(r.state).toBe('bundled');
+  expect(r.state).toBe('external');
   await expect(models.remove('silero-vad-v6')).rejects.toMatchObject({ code: 'bundled' });
   off();
 });

@@ -7,7 +7,7 @@
  * (deleted voiceprints are overwritten with zeros, not left in free pages), `busy_timeout` so lock
  * contention waits instead of failing with SQLITE_BUSY.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -81,13 +81,19 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Receives a line for each database file or folder that was readable by others (default: stderr). */
   warn?: (msg: string) => void;
+  /**
+   * Create the file (and its folder) when it does not exist. Default true; false opens only an
+   * existing database, so a mistyped path is reported instead of becoming a new, empty library.
+   */
+  create?: boolean;
 }
 
 /**
- * Opens (creating if needed) and migrates the database. The files are private to their owner
- * (0600, folder 0700; permissions.ts): created so, and tightened with a warning on every open
- * when found looser.
- * @throws StoreError `schema_too_new` when the file was written by a newer Callscope (nothing is
+ * Opens (creating if needed, unless `opts.create` is false) and migrates the database. The files
+ * are private to their owner (0600, folder 0700; permissions.ts): created so, and tightened with a
+ * warning on every open when found looser.
+ * @throws StoreError `not_found` when the file does not exist and `opts.create` is false (the
+ *   message names the path), `schema_too_new` when the file was written by a newer Callscope (nothing is
  *   changed: the version is read before any write), `read_only`, `cannot_open`, `corrupt`.
  */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
@@ -95,6 +101,8 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   const warned = new Set<string>();
   const warn = (m: string): void => void (warned.has(m) || (warned.add(m), sink(m)));
   let db: Db;
+  if (opts.create === false && !existsSync(path))
+    throw new StoreError('not_found', `${path}: no such database (nothing was created)`);
   try {
     if (!opts.readOnly) {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

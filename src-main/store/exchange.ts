@@ -100,7 +100,11 @@ export function exportLibrary(db: Db): VoiceprintExportFile {
 function decodeVector(b64: string, dim: number, where: string): Float32Array {
   const buf = Buffer.from(b64, 'base64');
   if (buf.length !== dim * 4)
-    throw new StoreError('invalid', `${where}: vector has ${buf.length / 4} values, dim says ${dim}`);
+    throw new StoreError(
+      'invalid',
+      `${where}: damaged voiceprint data (the vector holds ${buf.length} bytes, ${dim} numbers need ${dim * 4}); ` +
+        'the export file was edited or cut; nothing was imported (export it again from the original library)',
+    );
   const v = new Float32Array(dim);
   for (let i = 0; i < dim; i++) v[i] = buf.readFloatLE(4 * i);
   if (!v.every(Number.isFinite)) throw new StoreError('invalid', `${where}: vector holds non-finite values`);

@@ -43,6 +43,7 @@ async function enrollKatieSteve(db: string): Promise<void> {
       'enroll',
       '--db',
       db,
+      '--create', // a new library (a missing --db is an error otherwise)
       '--embedding',
       ENCODER,
       '--name',

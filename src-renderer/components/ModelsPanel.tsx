@@ -27,6 +27,7 @@ const size = (b: number | null): string =>
 const STATE_LABEL: Record<ModelState, string> = {
   bundled: 'bundled',
   installed: 'installed',
+  external: 'found',
   available: 'available',
   missing: 'missing',
   'verify-failed': 'verify failed',
@@ -34,6 +35,7 @@ const STATE_LABEL: Record<ModelState, string> = {
 const STATE_CLASS: Record<ModelState, string> = {
   bundled: 'tag ok',
   installed: 'tag ok',
+  external: 'tag ok',
   available: 'tag',
   missing: 'tag warn',
   'verify-failed': 'tag warn',
@@ -154,11 +156,12 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
   const conn = useApp((s) => s.conn)!;
   const [mode, setMode] = useState<'view' | 'install' | 'remove'>('view');
   const [err, setErr] = useState<string | null>(null);
-  const canInstall = m.file !== null && m.state !== 'installed' && m.state !== 'bundled';
+  const canInstall =
+    m.file !== null && m.state !== 'installed' && m.state !== 'bundled' && m.state !== 'external';
   const canRemove = m.optional && m.state === 'installed';
   const canUse =
     !m.active &&
-    (m.state === 'installed' || m.state === 'bundled') &&
+    (m.state === 'installed' || m.state === 'bundled' || m.state === 'external') &&
     (!m.requiresLicenseAcceptance || m.licenseAcceptedAt !== null);
   const use = async (): Promise<void> => {
     try {
@@ -208,6 +211,11 @@ function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.E
           <span className={STATE_CLASS[m.state]} title={m.error ?? undefined}>
             {STATE_LABEL[m.state]}
           </span>
+          {m.state === 'external' && (
+            <div className="muted">
+              {m.origin === 'models-dir' ? 'from CALLSCOPE_MODELS_DIR' : 'from an npm package'}
+            </div>
+          )}
           {m.error && <div className="error-text">{m.error}</div>}
           {err && <div className="error-text">{err}</div>}
         </td>

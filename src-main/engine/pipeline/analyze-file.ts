@@ -41,6 +41,8 @@ import { OnnxWorkerModel } from '../inference/onnx-worker.ts';
 import {
   activeModelId,
   loadManifest,
+  missingModels,
+  missingModelsMessage,
   type ModelChoices,
   ModelNotFoundError,
   readSavedProviders,
@@ -104,6 +106,17 @@ export async function loadEngineModels(
   const segId = pick.segmentation ?? activeModelId('segmentation') ?? 'pyannote-segmentation-3.0-int8';
   checkRole(vadId, 'vad');
   checkRole(segId, 'segmentation');
+  // every model file this load needs, checked first, so that all missing ones are named at once
+  const embWanted = opts.embedding ?? pick.embedding ?? activeModelId('embedding');
+  const agWanted =
+    opts.ageGender !== undefined ? opts.ageGender : (pick.agegender ?? activeModelId('agegender'));
+  const missing = missingModels([
+    vadId,
+    segId,
+    ...(embWanted ? [embWanted] : []),
+    ...(agWanted ? [agWanted] : []),
+  ]);
+  if (missing.length) throw new ModelNotFoundError(missingModelsMessage(missing));
   // CLI --providers, else the order saved in Settings, else CALLSCOPE_PROVIDERS / CPU (onnx.ts)
   const providers = opts.providers ?? readSavedProviders() ?? undefined;
   const vadModel = await OnnxModel.load(vadId, { intraOpThreads: 1, role: 'vad', providers });
@@ -335,6 +348,11 @@ export async function analyzeFile(
     regions.push(speechRegionsFromProbs(ch.probs, vad.hopS, durationS));
   }
   progress('vad', decoded, decoded);
+  if (probe.headerLength)
+    warnings.push(
+      `header says ${probe.headerLength.headerS.toFixed(1)} s, file holds ${probe.headerLength.fileS.toFixed(1)} s ` +
+        '(the WAV length field is the 0xFFFFFFFF placeholder of an unfinished or streamed recording); analysed what is there',
+    );
   const narrowband = probe.sampleRate <= 8000;
   if (narrowband)
     warnings.push(`narrowband source (${probe.sampleRate} Hz): analysed after resampling to 16 kHz`);
