@@ -22,7 +22,7 @@ import {
   type ReconstructOptions,
   reconstructTurns,
 } from './reconstruct.ts';
-import { SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
+import { SEG_FRAMES, SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
 
 /**
  * Segmentation requests a diarizer keeps in flight before it waits for the oldest (each holds a
@@ -70,6 +70,36 @@ export interface DiarizerTimings {
   clustering: number;
 }
 
+/**
+ * Whether the VAD hears possible speech in channel samples [startSample, endSample) (16 kHz).
+ * `false` lets the diarizer skip the segmentation model for that window: it is stored as a
+ * window where no local speaker is active (issue 13: a 2-h silent file took 12 min).
+ */
+export type SpeechGate = (startSample: number, endSample: number) => boolean;
+
+/**
+ * A {@link SpeechGate} over VAD speech probabilities: a window is silent when no VAD frame that
+ * overlaps it reaches `maxSilentProb` (a partial last frame, < one hop, is ignored). Frames not
+ * computed yet count as possible speech.
+ * @param probs per-frame speech probabilities in [0, 1], growing as the VAD runs (read live).
+ * @param hopSamples VAD frame hop, samples at 16 kHz (frame i covers [i·hop, (i+1)·hop)).
+ * @param maxSilentProb probability at or above which a frame may be speech (default 0.2, well
+ *   below the hysteresis offset 0.35 of vad/regions.ts, so skipping is conservative).
+ * @throws Error when `hopSamples` is not positive.
+ */
+export function vadSpeechGate(probs: ArrayLike<number>, hopSamples: number, maxSilentProb = 0.2): SpeechGate {
+  if (!(hopSamples > 0)) throw new Error(`VAD hop must be positive, got ${hopSamples} samples`);
+  return (startSample, endSample) => {
+    const f0 = Math.floor(startSample / hopSamples);
+    // frames that start before the end; a last partial frame (< one hop) is not computed until
+    // more audio arrives and is ignored
+    const f1 = Math.max(f0 + 1, Math.floor(endSample / hopSamples));
+    if (f1 > probs.length) return true;
+    for (let f = f0; f < f1; f++) if (probs[f] >= maxSilentProb) return true;
+    return false;
+  };
+}
+
 interface StoredWindow {
   startSample: number;
   activity: Uint8Array;
@@ -106,12 +136,20 @@ export class ChannelDiarizer {
   /** Segmentation requests sent and not yet embedded, oldest first. */
   private readonly inflight: { starts: number[]; acts: Promise<Uint8Array[]> }[] = [];
   readonly timings: DiarizerTimings = { segmentation: 0, embedding: 0, clustering: 0 };
+  /** Windows the {@link SpeechGate} let skip the segmentation model. */
+  skippedWindows = 0;
 
+  /**
+   * @param speechGate when given, windows it calls silent are not segmented (stored with no
+   *   active speaker); it is asked when a window is sent, so the caller runs the VAD on each block
+   *   before pushing it here.
+   */
   constructor(
-    private readonly segmenter: Segmenter,
+    private readonly segmenter: Pick<Segmenter, 'segment'>,
     private readonly embedder: EmbeddingBackend,
     private readonly opts: ChannelDiarizerOptions = DEFAULT_CHANNEL_DIARIZER,
     private readonly onWindow?: (windowsDone: number) => void,
+    private readonly speechGate?: SpeechGate,
   ) {}
 
   /**
@@ -237,6 +275,13 @@ export class ChannelDiarizer {
     if (!this.pendingStarts.length) return;
     const starts = this.pendingStarts;
     this.pendingStarts = [];
+    const gate = this.speechGate;
+    if (gate && starts.every((s) => !gate(s, Math.min(s + SEG_WINDOW, this.total)))) {
+      this.skippedWindows += starts.length;
+      const silent = starts.map(() => new Uint8Array(SEG_FRAMES * SEG_SPEAKERS));
+      this.inflight.push({ starts, acts: Promise.resolve(silent) });
+      return;
+    }
     // the model runs later (in its worker, or in-thread once this turn yields): the time is
     // taken where the result is awaited
     const acts = this.segmenter.segment(starts.map((s) => this.windowAudio(s)));

@@ -31,6 +31,7 @@ import {
 import { QualityAccumulator } from '../audio/quality.ts';
 import {
   ChannelDiarizer,
+  vadSpeechGate,
   DEFAULT_CHANNEL_DIARIZER,
   type ChannelDiarizerOptions,
 } from '../diarization/channel-diarizer.ts';
@@ -65,6 +66,11 @@ export interface PipelineParams {
   diarizer: ChannelDiarizerOptions;
   /** Self-VAD: dB by which the mic must exceed the estimated bleed of the system channel. */
   selfVadMarginDb: number;
+  /**
+   * Skip the segmentation model for 10-s windows in which no VAD frame reaches this speech
+   * probability (`vadSpeechGate` in diarization/channel-diarizer.ts); null = segment every window.
+   */
+  silentWindowMaxProb: number | null;
 }
 
 /** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
@@ -74,6 +80,7 @@ const DUAL_MONO_MIN_CORRELATION = 0.95;
 export const DEFAULT_PARAMS: PipelineParams = {
   diarizer: DEFAULT_CHANNEL_DIARIZER,
   selfVadMarginDb: 6,
+  silentWindowMaxProb: 0.2,
 };
 
 /**
@@ -282,21 +289,34 @@ export async function analyzeFile(
   let windowsDone = 0;
   const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
   const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
-  const channels: ChannelState[] = roles.map((role) => ({
-    role,
-    quality: new QualityAccumulator(role),
-    probs: [],
-    diarizer:
-      role === 'mic'
-        ? null
-        : new ChannelDiarizer(models.segmenter, models.embedder, diarizerOpts, (n) => {
-            windowsDone = n;
-            progress('segmentation', n, expectedWindows);
-          }),
-  }));
+  const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, roles.length);
+  const channels: ChannelState[] = roles.map((role) => {
+    const probs: number[] = [];
+    const gate =
+      params.silentWindowMaxProb === null
+        ? undefined
+        : vadSpeechGate(probs, vad.hopS * ENGINE_SAMPLE_RATE, params.silentWindowMaxProb);
+    return {
+      role,
+      quality: new QualityAccumulator(role),
+      probs,
+      diarizer:
+        role === 'mic'
+          ? null
+          : new ChannelDiarizer(
+              models.segmenter,
+              models.embedder,
+              diarizerOpts,
+              (n) => {
+                windowsDone = n;
+                progress('segmentation', n, expectedWindows);
+              },
+              gate,
+            ),
+    };
+  });
 
   let decoded = 0;
-  const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, channels.length);
   const addProbs = (probs: Float32Array[]): void =>
     probs.forEach((p, c) => {
       for (const v of p) channels[c].probs.push(v);
@@ -309,14 +329,12 @@ export async function analyzeFile(
     // VAD runs here while segmentation runs in its worker thread (loadEngineModels); the diarizer
     // keeps a few windows in flight and embeds each when its activity comes back, so decoding,
     // VAD and embeddings overlap with segmentation. (onnxruntime-node runs inference synchronously
-    // on the calling thread, so without the worker the two would only interleave.) Stage timings
-    // are wall-clock; `segmentation` is the time spent waiting for the worker.
-    const [probs] = await Promise.all([
-      timer.time('vad', () => vad.pushAll(block)),
-      ...channels.map((ch, c) => ch.diarizer?.push(block[c])),
-    ]);
-    addProbs(probs);
+    // on the calling thread, so without the worker the two would only interleave.) The VAD of a
+    // block runs before the block is pushed, so the speech gate can skip silent windows. Stage
+    // timings are wall-clock; `segmentation` is the time spent waiting for the worker.
+    addProbs(await timer.time('vad', () => vad.pushAll(block)));
     progress('vad', decoded, expectedSamples);
+    await Promise.all(channels.map((ch, c) => ch.diarizer?.push(block[c])));
   }
   if (decoded === 0) throw new AudioInputError(file, 'contains no audio samples (0 s)');
   if (probe.durationS && probe.durationS > 2 && decoded / ENGINE_SAMPLE_RATE < 0.9 * probe.durationS - 0.5) {
