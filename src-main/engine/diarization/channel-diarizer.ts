@@ -100,11 +100,56 @@ export function vadSpeechGate(probs: ArrayLike<number>, hopSamples: number, maxS
   };
 }
 
-interface StoredWindow {
+/** One segmented window of a {@link DiarizerSnapshot}. */
+export interface StoredWindow {
   startSample: number;
+  /** binarised activity [589, 3] row-major, 0/1 */
   activity: Uint8Array;
   /** embedding item index per local speaker, −1 = none */
   items: Int32Array;
+}
+
+/** What a channel diarizer collected before clustering: enough to re-cluster with other options. */
+export interface DiarizerSnapshot {
+  /** samples of the channel (16 kHz) */
+  total: number;
+  windows: StoredWindow[];
+  items: EmbeddingItem[];
+}
+
+/**
+ * Clusters a snapshot's embeddings and reconstructs turns (what {@link ChannelDiarizer.finish}
+ * does after its last window; pure, so cached snapshots can be re-clustered for tuning).
+ * @param normalization embedding normalisation before cosine scoring.
+ * @param tracks link local speakers into tracks first (null = off).
+ */
+export function clusterSnapshot(
+  snap: DiarizerSnapshot,
+  normalization: EmbeddingNormalization,
+  clustering: ClusteringOptions,
+  reconstruct: ReconstructOptions,
+  tracks: TrackOptions | null = null,
+): ChannelDiarization {
+  const vectors = normalizeEmbeddings(
+    snap.items.map((i) => i.vector),
+    normalization,
+  );
+  const normalized = snap.items.map((it, i) => ({ ...it, vector: vectors[i] }));
+  const groups = tracks ? buildTracks(snap.windows, snap.items.length, tracks) : undefined;
+  const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
+  const clustered = snap.windows.map((w) => ({
+    startSample: w.startSample,
+    activity: w.activity,
+    clusters: Int32Array.from(w.items, (it) => (it >= 0 ? labels[it] : -1)),
+  }));
+  const turns = reconstructTurns(clustered, centroids.length, snap.total, reconstruct);
+  return {
+    turns,
+    numClusters: centroids.length,
+    centroids,
+    windows: snap.windows.length,
+    embeddings: snap.items.length,
+  };
 }
 
 /** Result of {@link ChannelDiarizer.finish}. */
@@ -197,29 +242,20 @@ export class ChannelDiarizer {
    */
   cluster(clustering: ClusteringOptions, reconstruct: ReconstructOptions): ChannelDiarization {
     const t0 = performance.now();
-    const vectors = normalizeEmbeddings(
-      this.items.map((i) => i.vector),
+    const res = clusterSnapshot(
+      this.snapshot(),
       this.opts.normalization ?? this.embedder.clusteringDefaults.normalization,
+      clustering,
+      reconstruct,
+      this.opts.tracks,
     );
-    const normalized = this.items.map((it, i) => ({ ...it, vector: vectors[i] }));
-    const groups = this.opts.tracks
-      ? buildTracks(this.windows, this.items.length, this.opts.tracks)
-      : undefined;
-    const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
-    const clustered = this.windows.map((w) => ({
-      startSample: w.startSample,
-      activity: w.activity,
-      clusters: Int32Array.from(w.items, (it) => (it >= 0 ? labels[it] : -1)),
-    }));
-    const turns = reconstructTurns(clustered, centroids.length, this.total, reconstruct);
     this.timings.clustering += performance.now() - t0;
-    return {
-      turns,
-      numClusters: centroids.length,
-      centroids,
-      windows: this.windows.length,
-      embeddings: this.items.length,
-    };
+    return res;
+  }
+
+  /** The windows and embeddings collected so far (shared, not copied; for tuning and caching). */
+  snapshot(): DiarizerSnapshot {
+    return { total: this.total, windows: this.windows, items: this.items };
   }
 
   private appendSamples(samples: Float32Array): void {

@@ -34,6 +34,7 @@ import {
   vadSpeechGate,
   DEFAULT_CHANNEL_DIARIZER,
   type ChannelDiarizerOptions,
+  type DiarizerSnapshot,
 } from '../diarization/channel-diarizer.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
@@ -434,6 +435,10 @@ export async function analyzeFile(
     warnings,
   };
   lastSpeakerEmbeddings.set(result, speakerEmbeddings);
+  lastDiarizerSnapshots.set(
+    result,
+    channels.flatMap((ch) => (ch.diarizer ? [{ role: ch.role, snapshot: ch.diarizer.snapshot() }] : [])),
+  );
   return result;
 }
 
@@ -443,6 +448,23 @@ export async function analyzeFile(
  * end up in exported JSON by accident.
  */
 const lastSpeakerEmbeddings = new WeakMap<AnalysisResult, Map<string, Float32Array>>();
+
+/** The diarized channels of a result: their windows and embeddings before clustering. */
+const lastDiarizerSnapshots = new WeakMap<
+  AnalysisResult,
+  { role: ChannelRole; snapshot: DiarizerSnapshot }[]
+>();
+
+/**
+ * The segmentation windows and embeddings of each diarized channel of a result produced by
+ * {@link analyzeFile} (for re-clustering with other options, e.g. `bench/diar-cv.ts`); empty for
+ * other results.
+ */
+export function diarizerSnapshotsOf(
+  result: AnalysisResult,
+): { role: ChannelRole; snapshot: DiarizerSnapshot }[] {
+  return lastDiarizerSnapshots.get(result) ?? [];
+}
 
 /** The per-speaker embeddings computed for a result (empty map when none). */
 export function speakerEmbeddingsOf(result: AnalysisResult): Map<string, Float32Array> {
