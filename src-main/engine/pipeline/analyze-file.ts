@@ -72,6 +72,14 @@ export interface PipelineParams {
    * probability (`vadSpeechGate` in diarization/channel-diarizer.ts); null = segment every window.
    */
   silentWindowMaxProb: number | null;
+  /**
+   * Clustering threshold (cosine distance) for the system channel of a two-channel call, where
+   * one remote speaker is the rule: a higher value than the embedding's own threshold splits the
+   * channel only on stronger evidence. Keyed by embedding id (thresholds are on each embedding's
+   * own scale); an embedding not listed uses its own threshold. Ignored when the caller sets a
+   * threshold or a speaker count. Chosen by leave-one-source-out CV (bench/diar-cv.ts).
+   */
+  callSystemThreshold: Readonly<Record<string, number>>;
 }
 
 /** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
@@ -82,6 +90,7 @@ export const DEFAULT_PARAMS: PipelineParams = {
   diarizer: DEFAULT_CHANNEL_DIARIZER,
   selfVadMarginDb: 6,
   silentWindowMaxProb: 0.2,
+  callSystemThreshold: {},
 };
 
 /**
@@ -291,6 +300,16 @@ export async function analyzeFile(
   const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
   const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
   const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, roles.length);
+  const callThreshold = params.callSystemThreshold[models.embedder.id];
+  const callSystem =
+    roles.includes('mic') &&
+    callThreshold !== undefined &&
+    opts.clusteringThreshold === undefined &&
+    opts.numSpeakers === undefined &&
+    params.diarizer.clustering.threshold === undefined;
+  const systemOpts: ChannelDiarizerOptions = callSystem
+    ? { ...diarizerOpts, clustering: { ...diarizerOpts.clustering, threshold: callThreshold } }
+    : diarizerOpts;
   const channels: ChannelState[] = roles.map((role) => {
     const probs: number[] = [];
     const gate =
@@ -307,7 +326,7 @@ export async function analyzeFile(
           : new ChannelDiarizer(
               models.segmenter,
               models.embedder,
-              diarizerOpts,
+              role === 'system' ? systemOpts : diarizerOpts,
               (n) => {
                 windowsDone = n;
                 progress('segmentation', n, expectedWindows);
