@@ -66,6 +66,8 @@ interface Cached {
 }
 
 const SIM = join(OUT, 'tmp', 'sim');
+/** Simulated calls used per pool (env `DIAR_CV_SIM_MAX`, default 12). */
+const SIM_MAX = Number(process.env.DIAR_CV_SIM_MAX ?? 12);
 
 /** Folder of a subset: the dev folders, or the simulated calls of `bench/simulate/calls.ts`. */
 const dirOf = (subset: string): string =>
@@ -90,11 +92,13 @@ function remotesOf(subset: string, name: string): number | null {
 async function buildCache(): Promise<Cached[]> {
   mkdirSync(CACHE, { recursive: true });
   const files: [string, string][] = [];
-  for (const subset of ['diarization', 'stereo'])
-    for (const n of readdirSync(join(devDataRoot(), subset))
+  for (const subset of ['diarization', 'stereo', 'sim-train', 'sim-dev']) {
+    if (!existsSync(dirOf(subset))) continue;
+    const names = readdirSync(dirOf(subset))
       .filter((f) => AUDIO.test(f))
-      .sort())
-      files.push([subset, n]);
+      .sort();
+    for (const n of subset.startsWith('sim-') ? names.slice(0, SIM_MAX) : names) files.push([subset, n]);
+  }
   let models: Awaited<ReturnType<typeof loadEngineModels>> | null = null;
   const out: Cached[] = [];
   for (const [subset, name] of files) {
@@ -195,10 +199,10 @@ function main(): Promise<void> {
     const snaps = cache.map((c) => c.channels.map(toSnapshot));
     const refs = cache.map((c) => refOf(c.subset, c.name));
     const grid: Params[] = [];
-    for (const threshold of [0.03, 0.05, 0.065, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3])
-      for (const minClusterSize of [1, 3, 5, 8])
-        for (const normalization of ['none', 'center'] as const)
-          for (const callThreshold of [null, 0.15, 0.25, 0.4, 2])
+    for (const threshold of [0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3])
+      for (const minClusterSize of [1, 3, 6])
+        for (const normalization of ['none'] as const)
+          for (const callThreshold of [null, 0.2, 0.4, 2])
             grid.push({ threshold, minClusterSize, normalization, callThreshold });
     const current: Params = {
       threshold: 0.08,
