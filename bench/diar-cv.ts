@@ -156,7 +156,7 @@ interface Params {
   threshold: number;
   minClusterSize: number;
   normalization: EmbeddingNormalization;
-  /** threshold for the system channel of a two-channel call; null = `threshold` */
+  /** one-speaker merge distance for the system channel of a two-channel call; null = off */
   callThreshold: number | null;
 }
 
@@ -179,13 +179,14 @@ function hypothesis(
   let split = false;
   const isCall = c.channels.some((ch) => ch.role === 'system');
   c.channels.forEach((ch, k) => {
-    const threshold =
-      ch.role === 'system' && isCall && p.callThreshold !== null ? p.callThreshold : p.threshold;
+    const call = ch.role === 'system' && isCall && p.callThreshold !== null;
     const res = clusterSnapshot(
       snaps[k],
       p.normalization,
-      { threshold, minClusterSize: p.minClusterSize, maxAhcItems: 2500 },
+      { threshold: p.threshold, minClusterSize: p.minClusterSize, maxAhcItems: 2500 },
       DEFAULT_RECONSTRUCT,
+      null,
+      call ? p.callThreshold : null,
     );
     if (ch.role === 'system' && res.numClusters > 1) split = true;
     for (const t of res.turns) hyp.push({ start: t.start, end: t.end, speaker: `c${offset + t.cluster}` });
@@ -202,8 +203,11 @@ function main(): Promise<void> {
     for (const threshold of [0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3])
       for (const minClusterSize of [1, 3, 6])
         for (const normalization of ['none'] as const)
-          for (const callThreshold of [null, 0.2, 0.4, 2])
+          for (const callThreshold of [null, 0.15, 0.25, 0.4, 0.6])
             grid.push({ threshold, minClusterSize, normalization, callThreshold });
+    // DIAR_CV_GRID=call: only the call rule varies (clustering as now)
+    if (process.env.DIAR_CV_GRID === 'call')
+      grid.splice(0, grid.length, ...grid.filter((p) => p.threshold === 0.08 && p.minClusterSize === 3));
     const current: Params = {
       threshold: 0.08,
       minClusterSize: 3,
@@ -313,8 +317,9 @@ function main(): Promise<void> {
         )
         .join('\n') +
       '\n';
-    writeFileSync(join(OUT, 'diar-cv.md'), md);
-    writeFileSync(join(OUT, 'diar-cv.json'), JSON.stringify({ folds, chosenOnAll: all.p }, null, 2));
+    const suffix = process.env.DIAR_CV_GRID ? `-${process.env.DIAR_CV_GRID}` : '';
+    writeFileSync(join(OUT, `diar-cv${suffix}.md`), md);
+    writeFileSync(join(OUT, `diar-cv${suffix}.json`), JSON.stringify({ folds, chosenOnAll: all.p }, null, 2));
     console.log(md);
   });
 }

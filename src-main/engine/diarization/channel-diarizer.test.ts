@@ -22,8 +22,14 @@ import {
   useSharedModels,
   writeWav,
 } from '../../test-support.ts';
-import { ChannelDiarizer, DEFAULT_CHANNEL_DIARIZER, vadSpeechGate } from './channel-diarizer.ts';
-import { windowStarts } from './segmentation.ts';
+import {
+  ChannelDiarizer,
+  clusterSnapshot,
+  DEFAULT_CHANNEL_DIARIZER,
+  vadSpeechGate,
+} from './channel-diarizer.ts';
+import { DEFAULT_RECONSTRUCT } from './reconstruct.ts';
+import { SEG_FRAMES, SEG_SPEAKERS, windowStarts } from './segmentation.ts';
 
 describe('ChannelDiarizer windows', () => {
   let worker: EngineModels;
@@ -117,4 +123,43 @@ describe('skipping silent windows (VAD speech gate)', () => {
     expect(gatedCalls).toBeLessThan(calls - 40);
     expect(gated.turns).toEqual(all.turns);
   }, 120_000);
+});
+
+describe('clusterSnapshot one-speaker rule (system channel of calls)', () => {
+  /** Three windows: speaker A alone, then A with a second local speaker B, then B alone. */
+  function snapshot(angle: number) {
+    const act = (locals: number[]): Uint8Array => {
+      const a = new Uint8Array(SEG_FRAMES * SEG_SPEAKERS);
+      for (let f = 0; f < SEG_FRAMES; f++) for (const l of locals) a[f * SEG_SPEAKERS + l] = 1;
+      return a;
+    };
+    const va = Float32Array.of(1, 0);
+    const vb = Float32Array.of(Math.cos(angle), Math.sin(angle));
+    return {
+      total: 3 * 16_000 * 10,
+      windows: [
+        { startSample: 0, activity: act([0]), items: Int32Array.of(0, -1, -1) },
+        { startSample: 160_000, activity: act([0, 1]), items: Int32Array.of(1, 2, -1) },
+        { startSample: 320_000, activity: act([1]), items: Int32Array.of(-1, 3, -1) },
+      ],
+      items: [
+        { window: 0, local: 0, vector: va, train: true },
+        { window: 1, local: 0, vector: va, train: true },
+        { window: 1, local: 1, vector: vb, train: true },
+        { window: 2, local: 1, vector: vb, train: true },
+      ],
+    };
+  }
+  const opts = { threshold: 0.01, minClusterSize: 1, maxAhcItems: 100 };
+
+  it('merges clusters closer than oneSpeakerBelow (cannot-link ignored), keeps distant ones', () => {
+    // cos distance between A and B: 1 − cos(0.3) ≈ 0.045
+    const split = clusterSnapshot(snapshot(0.3), 'none', opts, DEFAULT_RECONSTRUCT);
+    expect(split.numClusters).toBe(2);
+    const merged = clusterSnapshot(snapshot(0.3), 'none', opts, DEFAULT_RECONSTRUCT, null, 0.1);
+    expect(merged.numClusters).toBe(1);
+    expect(merged.turns.every((t) => t.cluster === 0)).toBe(true);
+    // 1 − cos(1.2) ≈ 0.64: evidence for two speakers
+    expect(clusterSnapshot(snapshot(1.2), 'none', opts, DEFAULT_RECONSTRUCT, null, 0.1).numClusters).toBe(2);
+  });
 });

@@ -9,7 +9,9 @@ import {
   type ClusteringOptions,
   DEFAULT_CLUSTERING,
   clusterEmbeddings,
+  dot,
   type EmbeddingNormalization,
+  l2normalize,
   normalizeEmbeddings,
   type EmbeddingItem,
 } from './clustering.ts';
@@ -52,6 +54,11 @@ export interface ChannelDiarizerOptions {
    */
   tracks: TrackOptions | null;
   reconstruct: ReconstructOptions;
+  /**
+   * Merge all clusters into one speaker when every pair of centroids is closer than this cosine
+   * distance (see {@link clusterSnapshot}; null/absent = off). Used for the system channel of calls.
+   */
+  oneSpeakerBelow?: number | null;
 }
 
 export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
@@ -117,11 +124,22 @@ export interface DiarizerSnapshot {
   items: EmbeddingItem[];
 }
 
+/** Largest cosine distance between two of the (L2-normalised) centroids. */
+function maxCentroidDistance(centroids: Float32Array[]): number {
+  let d = 0;
+  for (let i = 0; i < centroids.length; i++)
+    for (let j = i + 1; j < centroids.length; j++) d = Math.max(d, 1 - dot(centroids[i], centroids[j]));
+  return d;
+}
+
 /**
  * Clusters a snapshot's embeddings and reconstructs turns (what {@link ChannelDiarizer.finish}
  * does after its last window; pure, so cached snapshots can be re-clustered for tuning).
  * @param normalization embedding normalisation before cosine scoring.
  * @param tracks link local speakers into tracks first (null = off).
+ * @param oneSpeakerBelow when every pair of cluster centroids is closer than this cosine distance,
+ *   all clusters are merged into one speaker (model selection for a channel where one speaker is
+ *   the rule, e.g. the system channel of a call; null = off).
  */
 export function clusterSnapshot(
   snap: DiarizerSnapshot,
@@ -129,6 +147,7 @@ export function clusterSnapshot(
   clustering: ClusteringOptions,
   reconstruct: ReconstructOptions,
   tracks: TrackOptions | null = null,
+  oneSpeakerBelow: number | null = null,
 ): ChannelDiarization {
   const vectors = normalizeEmbeddings(
     snap.items.map((i) => i.vector),
@@ -136,7 +155,14 @@ export function clusterSnapshot(
   );
   const normalized = snap.items.map((it, i) => ({ ...it, vector: vectors[i] }));
   const groups = tracks ? buildTracks(snap.windows, snap.items.length, tracks) : undefined;
-  const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
+  let { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
+  if (oneSpeakerBelow !== null && centroids.length > 1 && maxCentroidDistance(centroids) < oneSpeakerBelow) {
+    // the evidence for more than one speaker is too weak: one speaker (cannot-link ignored)
+    const mean = new Float32Array(centroids[0].length);
+    for (const c of centroids) for (let j = 0; j < mean.length; j++) mean[j] += c[j];
+    centroids = [l2normalize(mean)];
+    labels = new Int32Array(labels.length);
+  }
   const clustered = snap.windows.map((w) => ({
     startSample: w.startSample,
     activity: w.activity,
@@ -248,6 +274,7 @@ export class ChannelDiarizer {
       clustering,
       reconstruct,
       this.opts.tracks,
+      this.opts.oneSpeakerBelow ?? null,
     );
     this.timings.clustering += performance.now() - t0;
     return res;

@@ -73,13 +73,13 @@ export interface PipelineParams {
    */
   silentWindowMaxProb: number | null;
   /**
-   * Clustering threshold (cosine distance) for the system channel of a two-channel call, where
-   * one remote speaker is the rule: a higher value than the embedding's own threshold splits the
-   * channel only on stronger evidence. Keyed by embedding id (thresholds are on each embedding's
-   * own scale); an embedding not listed uses its own threshold. Ignored when the caller sets a
-   * threshold or a speaker count. Chosen by leave-one-source-out CV (bench/diar-cv.ts).
+   * System channel of a two-channel call, where one remote speaker is the rule: when every pair of
+   * its cluster centroids is closer than this cosine distance, the channel is one speaker
+   * (`clusterSnapshot`'s `oneSpeakerBelow`). Keyed by embedding id (distances are on each
+   * embedding's own scale); an embedding not listed keeps its clusters. Ignored when the caller
+   * gives a speaker count. Chosen by leave-one-source-out CV (bench/diar-cv.ts).
    */
-  callSystemThreshold: Readonly<Record<string, number>>;
+  callOneSpeakerBelow: Readonly<Record<string, number>>;
 }
 
 /** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
@@ -90,7 +90,7 @@ export const DEFAULT_PARAMS: PipelineParams = {
   diarizer: DEFAULT_CHANNEL_DIARIZER,
   selfVadMarginDb: 6,
   silentWindowMaxProb: 0.2,
-  callSystemThreshold: {},
+  callOneSpeakerBelow: {},
 };
 
 /**
@@ -300,16 +300,11 @@ export async function analyzeFile(
   const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
   const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
   const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, roles.length);
-  const callThreshold = params.callSystemThreshold[models.embedder.id];
-  const callSystem =
-    roles.includes('mic') &&
-    callThreshold !== undefined &&
-    opts.clusteringThreshold === undefined &&
-    opts.numSpeakers === undefined &&
-    params.diarizer.clustering.threshold === undefined;
-  const systemOpts: ChannelDiarizerOptions = callSystem
-    ? { ...diarizerOpts, clustering: { ...diarizerOpts.clustering, threshold: callThreshold } }
-    : diarizerOpts;
+  const oneSpeakerBelow = params.callOneSpeakerBelow[models.embedder.id];
+  const systemOpts: ChannelDiarizerOptions =
+    roles.includes('mic') && oneSpeakerBelow !== undefined && opts.numSpeakers === undefined
+      ? { ...diarizerOpts, oneSpeakerBelow }
+      : diarizerOpts;
   const channels: ChannelState[] = roles.map((role) => {
     const probs: number[] = [];
     const gate =
