@@ -9,7 +9,9 @@ import {
   type ClusteringOptions,
   DEFAULT_CLUSTERING,
   clusterEmbeddings,
+  dot,
   type EmbeddingNormalization,
+  l2normalize,
   normalizeEmbeddings,
   type EmbeddingItem,
 } from './clustering.ts';
@@ -22,7 +24,7 @@ import {
   type ReconstructOptions,
   reconstructTurns,
 } from './reconstruct.ts';
-import { SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
+import { SEG_FRAMES, SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
 
 /**
  * Segmentation requests a diarizer keeps in flight before it waits for the oldest (each holds a
@@ -52,6 +54,11 @@ export interface ChannelDiarizerOptions {
    */
   tracks: TrackOptions | null;
   reconstruct: ReconstructOptions;
+  /**
+   * Merge all clusters into one speaker when every pair of centroids is closer than this cosine
+   * distance (see {@link clusterSnapshot}; null/absent = off). Used for the system channel of calls.
+   */
+  oneSpeakerBelow?: number | null;
 }
 
 export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
@@ -70,11 +77,105 @@ export interface DiarizerTimings {
   clustering: number;
 }
 
-interface StoredWindow {
+/**
+ * Whether the VAD hears possible speech in channel samples [startSample, endSample) (16 kHz).
+ * `false` lets the diarizer skip the segmentation model for that window: it is stored as a
+ * window where no local speaker is active (issue 13: a 2-h silent file took 12 min).
+ */
+export type SpeechGate = (startSample: number, endSample: number) => boolean;
+
+/**
+ * A {@link SpeechGate} over VAD speech probabilities: a window is silent when no VAD frame that
+ * overlaps it reaches `maxSilentProb` (a partial last frame, < one hop, is ignored). Frames not
+ * computed yet count as possible speech.
+ * @param probs per-frame speech probabilities in [0, 1], growing as the VAD runs (read live).
+ * @param hopSamples VAD frame hop, samples at 16 kHz (frame i covers [i·hop, (i+1)·hop)).
+ * @param maxSilentProb probability at or above which a frame may be speech (default 0.2, well
+ *   below the hysteresis offset 0.35 of vad/regions.ts, so skipping is conservative).
+ * @throws Error when `hopSamples` is not positive.
+ */
+export function vadSpeechGate(probs: ArrayLike<number>, hopSamples: number, maxSilentProb = 0.2): SpeechGate {
+  if (!(hopSamples > 0)) throw new Error(`VAD hop must be positive, got ${hopSamples} samples`);
+  return (startSample, endSample) => {
+    const f0 = Math.floor(startSample / hopSamples);
+    // frames that start before the end; a last partial frame (< one hop) is not computed until
+    // more audio arrives and is ignored
+    const f1 = Math.max(f0 + 1, Math.floor(endSample / hopSamples));
+    if (f1 > probs.length) return true;
+    for (let f = f0; f < f1; f++) if (probs[f] >= maxSilentProb) return true;
+    return false;
+  };
+}
+
+/** One segmented window of a {@link DiarizerSnapshot}. */
+export interface StoredWindow {
   startSample: number;
+  /** binarised activity [589, 3] row-major, 0/1 */
   activity: Uint8Array;
   /** embedding item index per local speaker, −1 = none */
   items: Int32Array;
+}
+
+/** What a channel diarizer collected before clustering: enough to re-cluster with other options. */
+export interface DiarizerSnapshot {
+  /** samples of the channel (16 kHz) */
+  total: number;
+  windows: StoredWindow[];
+  items: EmbeddingItem[];
+}
+
+/** Largest cosine distance between two of the (L2-normalised) centroids. */
+function maxCentroidDistance(centroids: Float32Array[]): number {
+  let d = 0;
+  for (let i = 0; i < centroids.length; i++)
+    for (let j = i + 1; j < centroids.length; j++) d = Math.max(d, 1 - dot(centroids[i], centroids[j]));
+  return d;
+}
+
+/**
+ * Clusters a snapshot's embeddings and reconstructs turns (what {@link ChannelDiarizer.finish}
+ * does after its last window; pure, so cached snapshots can be re-clustered for tuning).
+ * @param normalization embedding normalisation before cosine scoring.
+ * @param tracks link local speakers into tracks first (null = off).
+ * @param oneSpeakerBelow when every pair of cluster centroids is closer than this cosine distance,
+ *   all clusters are merged into one speaker (model selection for a channel where one speaker is
+ *   the rule, e.g. the system channel of a call; null = off).
+ */
+export function clusterSnapshot(
+  snap: DiarizerSnapshot,
+  normalization: EmbeddingNormalization,
+  clustering: ClusteringOptions,
+  reconstruct: ReconstructOptions,
+  tracks: TrackOptions | null = null,
+  oneSpeakerBelow: number | null = null,
+): ChannelDiarization {
+  const vectors = normalizeEmbeddings(
+    snap.items.map((i) => i.vector),
+    normalization,
+  );
+  const normalized = snap.items.map((it, i) => ({ ...it, vector: vectors[i] }));
+  const groups = tracks ? buildTracks(snap.windows, snap.items.length, tracks) : undefined;
+  let { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
+  if (oneSpeakerBelow !== null && centroids.length > 1 && maxCentroidDistance(centroids) < oneSpeakerBelow) {
+    // the evidence for more than one speaker is too weak: one speaker (cannot-link ignored)
+    const mean = new Float32Array(centroids[0].length);
+    for (const c of centroids) for (let j = 0; j < mean.length; j++) mean[j] += c[j];
+    centroids = [l2normalize(mean)];
+    labels = new Int32Array(labels.length);
+  }
+  const clustered = snap.windows.map((w) => ({
+    startSample: w.startSample,
+    activity: w.activity,
+    clusters: Int32Array.from(w.items, (it) => (it >= 0 ? labels[it] : -1)),
+  }));
+  const turns = reconstructTurns(clustered, centroids.length, snap.total, reconstruct);
+  return {
+    turns,
+    numClusters: centroids.length,
+    centroids,
+    windows: snap.windows.length,
+    embeddings: snap.items.length,
+  };
 }
 
 /** Result of {@link ChannelDiarizer.finish}. */
@@ -106,12 +207,20 @@ export class ChannelDiarizer {
   /** Segmentation requests sent and not yet embedded, oldest first. */
   private readonly inflight: { starts: number[]; acts: Promise<Uint8Array[]> }[] = [];
   readonly timings: DiarizerTimings = { segmentation: 0, embedding: 0, clustering: 0 };
+  /** Windows the {@link SpeechGate} let skip the segmentation model. */
+  skippedWindows = 0;
 
+  /**
+   * @param speechGate when given, windows it calls silent are not segmented (stored with no
+   *   active speaker); it is asked when a window is sent, so the caller runs the VAD on each block
+   *   before pushing it here.
+   */
   constructor(
-    private readonly segmenter: Segmenter,
+    private readonly segmenter: Pick<Segmenter, 'segment'>,
     private readonly embedder: EmbeddingBackend,
     private readonly opts: ChannelDiarizerOptions = DEFAULT_CHANNEL_DIARIZER,
     private readonly onWindow?: (windowsDone: number) => void,
+    private readonly speechGate?: SpeechGate,
   ) {}
 
   /**
@@ -159,29 +268,21 @@ export class ChannelDiarizer {
    */
   cluster(clustering: ClusteringOptions, reconstruct: ReconstructOptions): ChannelDiarization {
     const t0 = performance.now();
-    const vectors = normalizeEmbeddings(
-      this.items.map((i) => i.vector),
+    const res = clusterSnapshot(
+      this.snapshot(),
       this.opts.normalization ?? this.embedder.clusteringDefaults.normalization,
+      clustering,
+      reconstruct,
+      this.opts.tracks,
+      this.opts.oneSpeakerBelow ?? null,
     );
-    const normalized = this.items.map((it, i) => ({ ...it, vector: vectors[i] }));
-    const groups = this.opts.tracks
-      ? buildTracks(this.windows, this.items.length, this.opts.tracks)
-      : undefined;
-    const { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
-    const clustered = this.windows.map((w) => ({
-      startSample: w.startSample,
-      activity: w.activity,
-      clusters: Int32Array.from(w.items, (it) => (it >= 0 ? labels[it] : -1)),
-    }));
-    const turns = reconstructTurns(clustered, centroids.length, this.total, reconstruct);
     this.timings.clustering += performance.now() - t0;
-    return {
-      turns,
-      numClusters: centroids.length,
-      centroids,
-      windows: this.windows.length,
-      embeddings: this.items.length,
-    };
+    return res;
+  }
+
+  /** The windows and embeddings collected so far (shared, not copied; for tuning and caching). */
+  snapshot(): DiarizerSnapshot {
+    return { total: this.total, windows: this.windows, items: this.items };
   }
 
   private appendSamples(samples: Float32Array): void {
@@ -237,6 +338,13 @@ export class ChannelDiarizer {
     if (!this.pendingStarts.length) return;
     const starts = this.pendingStarts;
     this.pendingStarts = [];
+    const gate = this.speechGate;
+    if (gate && starts.every((s) => !gate(s, Math.min(s + SEG_WINDOW, this.total)))) {
+      this.skippedWindows += starts.length;
+      const silent = starts.map(() => new Uint8Array(SEG_FRAMES * SEG_SPEAKERS));
+      this.inflight.push({ starts, acts: Promise.resolve(silent) });
+      return;
+    }
     // the model runs later (in its worker, or in-thread once this turn yields): the time is
     // taken where the result is awaited
     const acts = this.segmenter.segment(starts.map((s) => this.windowAudio(s)));

@@ -19,7 +19,19 @@
  *   `LSTM(X, W, R, B, …)` with `W = (Wq − W_zp) · W_scale` transposed from
  *   [directions, input, 4·hidden] to ONNX's [directions, 4·hidden, input] (same i, o, f, c gate
  *   order; contrib op spec: onnxruntime docs/ContribOperators.md#com.microsoft.DynamicQuantizeLSTM);
- * - the `DynamicQuantizeLinear` nodes and the quantised initialisers no longer used are dropped.
+ * - the `DynamicQuantizeLinear` nodes and the quantised initialisers no longer used are dropped;
+ * - the SincNet time grid (see {@link exactSincNetGrid}) is replaced by its exact values.
+ *
+ * SincNet grid: pyannote's first layer (asteroid `ParamSincFB`) does not store its band-pass
+ * kernels; the graph computes them at run time from `low_hz_`, `band_hz_`, `window_` and the time
+ * grid `n_ = 2π·arange(−125, 0)/16000` (Ravanelli & Bengio 2018, "Speaker recognition from raw
+ * waveform with SincNet"). `quantize_dynamic` quantised that grid as a MatMul weight
+ * (`…filterbank.n__quantized`, uint8, scale 1.925e-4): taps move by up to 0.235 samples and the
+ * 6–8 kHz filters pass 300 Hz at −25 to −45 dB instead of −70 to −110 dB, which emptied whole
+ * 10-s windows on muffled audio (issue 13; bench/README.md "Exact SincNet grid"). The rewrite puts
+ * the exact grid back (as `grid / scale`, because the graph multiplies the MatMul by the grid's
+ * scale afterwards). The exact grid is also stored in the file (`onnx::Div_740` = n_/2, used as
+ * the divisor of the same kernels); the rewrite checks that it agrees.
  *
  * The ModelProto is decoded and encoded with protobufjs from ONNX's own schema
  * (`resources/onnx/onnx.proto`, Apache-2.0, from ONNX 1.12).
@@ -100,13 +112,43 @@ function floatTensor(name: string, dims: number[], data: Float32Array): Tensor {
   };
 }
 
+/** Name suffix of the quantised SincNet time grid in pyannote's dynamically quantised export. */
+const SINC_GRID_SUFFIX = 'filterbank.n__quantized';
+
+/**
+ * The exact SincNet time grid `n_[k] = 2π·(k − half)/sampleRate`, k = 0 … half−1, i.e.
+ * `2π·arange(−half, 0)/sampleRate` in radians·s (asteroid `ParamSincFB`, pyannote
+ * segmentation-3.0: kernel 251 taps → half = 125, 16 kHz).
+ * @param half number of taps left of the centre (≥ 1).
+ * @param sampleRate Hz.
+ * @returns Float64Array of length `half`, negative, increasing.
+ * @throws Error when `half` is not a positive integer.
+ */
+export function exactSincNetGrid(half = 125, sampleRate = 16_000): Float64Array {
+  if (!Number.isInteger(half) || half < 1)
+    throw new Error(`SincNet grid: half = ${half} is not a positive integer`);
+  return Float64Array.from({ length: half }, (_, k) => (2 * Math.PI * (k - half)) / sampleRate);
+}
+
+/** Options of {@link dequantizeModel}. */
+export interface DequantizeOptions {
+  /**
+   * Replace the quantised SincNet time grid by the exact one (default true). `false` keeps the
+   * rounded grid of the shipped file (the behaviour before issue 13; for comparisons only).
+   */
+  exactSincGrid?: boolean;
+}
+
 /**
  * Rewrites a dynamically quantised ONNX model into a float one (see the module doc).
  * @param bytes the model file.
+ * @param opts see {@link DequantizeOptions}.
  * @returns the rewritten model file; the same graph when it has no dynamic quantisation.
- * @throws Error when a quantised node does not follow onnxruntime's patterns (names the node).
+ * @throws Error when a quantised node does not follow onnxruntime's patterns (names the node), or
+ *   when a quantised SincNet grid does not match the exact grid to within one quantisation step.
  */
-export function dequantizeModel(bytes: Uint8Array): Uint8Array {
+export function dequantizeModel(bytes: Uint8Array, opts: DequantizeOptions = {}): Uint8Array {
+  const exactSinc = opts.exactSincGrid ?? true;
   const type = modelProto();
   const model = type.decode(bytes) as unknown as { graph: Graph };
   const g = model.graph;
@@ -132,7 +174,9 @@ export function dequantizeModel(bytes: Uint8Array): Uint8Array {
       const wq = need(n.input[1], n);
       const zp = n.input[3] ? values(need(n.input[3], n)) : new Float64Array([0]);
       if (zp.length !== 1) throw new Error(`node ${n.name}: per-channel zero points are not supported`);
-      const w = Float32Array.from(values(wq), (v) => v - zp[0]);
+      let w: Float32Array = Float32Array.from(values(wq), (v) => v - zp[0]);
+      if (exactSinc && n.opType === 'MatMulInteger' && wq.name.endsWith(SINC_GRID_SUFFIX))
+        w = exactSincWeight(wq, w, g, init);
       const wName = addInit(floatTensor(`${wq.name}_dequantized`, dimsOf(wq), w));
       nodes.push({
         input: [x, wName],
@@ -206,4 +250,40 @@ export function dequantizeModel(bytes: Uint8Array): Uint8Array {
   collect(g);
   g.initializer = [...g.initializer, ...added.values()].filter((t) => used.has(t.name));
   return type.encode(type.fromObject(model)).finish();
+}
+
+/**
+ * The float MatMul weight that makes `x · w · scale` use the exact SincNet grid, for the quantised
+ * grid `wq` whose dequantised-but-unscaled values are `w` (shape [1, half]).
+ * @throws Error when the shapes differ from [1, half], or the quantised grid is more than one step
+ *   away from the exact one, or a stored `onnx::Div_*` half-grid of the same length disagrees (so a
+ *   different model is never silently changed).
+ */
+function exactSincWeight(wq: Tensor, w: Float32Array, g: Graph, init: Map<string, Tensor>): Float32Array {
+  const dims = dimsOf(wq);
+  const half = dims[dims.length - 1];
+  if (dims.length !== 2 || dims[0] !== 1)
+    throw new Error(`${wq.name}: expected shape [1, half], got [${dims}]`);
+  const scaleName = wq.name.replace(/_quantized$/, '_scale');
+  const scaleT = init.get(scaleName);
+  if (!scaleT) throw new Error(`${wq.name}: no ${scaleName} initializer`);
+  const scale = values(scaleT)[0];
+  const exact = exactSincNetGrid(half);
+  for (let k = 0; k < half; k++)
+    if (Math.abs(w[k] * scale - exact[k]) > scale)
+      throw new Error(
+        `${wq.name}: tap ${k} is ${w[k] * scale}, more than one step from the exact ${exact[k]}`,
+      );
+  // the stored half-grid (divisor of the same kernels), when the export kept it, must agree
+  const halves = g.initializer.filter(
+    (t) =>
+      t.name.startsWith('onnx::Div_') &&
+      t.dataType === FLOAT &&
+      dimsOf(t).reduce((a, b) => a * b, 1) === half,
+  );
+  if (halves.length && !halves.some((t) => values(t).every((v, k) => Math.abs(2 * v - exact[k]) < 1e-6)))
+    throw new Error(
+      `${wq.name}: the stored half-grid (${halves[0].name}) disagrees with the exact SincNet grid`,
+    );
+  return Float32Array.from(exact, (v) => v / scale);
 }

@@ -31,8 +31,10 @@ import {
 import { QualityAccumulator } from '../audio/quality.ts';
 import {
   ChannelDiarizer,
+  vadSpeechGate,
   DEFAULT_CHANNEL_DIARIZER,
   type ChannelDiarizerOptions,
+  type DiarizerSnapshot,
 } from '../diarization/channel-diarizer.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
@@ -67,6 +69,19 @@ export interface PipelineParams {
   diarizer: ChannelDiarizerOptions;
   /** Self-VAD: dB by which the mic must exceed the estimated bleed of the system channel. */
   selfVadMarginDb: number;
+  /**
+   * Skip the segmentation model for 10-s windows in which no VAD frame reaches this speech
+   * probability (`vadSpeechGate` in diarization/channel-diarizer.ts); null = segment every window.
+   */
+  silentWindowMaxProb: number | null;
+  /**
+   * System channel of a two-channel call, where one remote speaker is the rule: when every pair of
+   * its cluster centroids is closer than this cosine distance, the channel is one speaker
+   * (`clusterSnapshot`'s `oneSpeakerBelow`). Keyed by embedding id (distances are on each
+   * embedding's own scale); an embedding not listed keeps its clusters. Ignored when the caller
+   * gives a speaker count. Chosen by leave-one-source-out CV (bench/diar-cv.ts).
+   */
+  callOneSpeakerBelow: Readonly<Record<string, number>>;
 }
 
 /** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
@@ -76,6 +91,9 @@ const DUAL_MONO_MIN_CORRELATION = 0.95;
 export const DEFAULT_PARAMS: PipelineParams = {
   diarizer: DEFAULT_CHANNEL_DIARIZER,
   selfVadMarginDb: 6,
+  silentWindowMaxProb: 0.2,
+  // bench/README.md "Clustering re-fit": one-remote sim calls split 5/13 → 0/13, aws 24.7 → 6.4 %
+  callOneSpeakerBelow: { 'fbank-stats': 0.15 },
 };
 
 /**
@@ -295,21 +313,39 @@ export async function analyzeFile(
   let windowsDone = 0;
   const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
   const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
-  const channels: ChannelState[] = roles.map((role) => ({
-    role,
-    quality: new QualityAccumulator(role),
-    probs: [],
-    diarizer:
-      role === 'mic'
-        ? null
-        : new ChannelDiarizer(models.segmenter, models.embedder, diarizerOpts, (n) => {
-            windowsDone = n;
-            progress('segmentation', n, expectedWindows);
-          }),
-  }));
+  const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, roles.length);
+  const oneSpeakerBelow = params.callOneSpeakerBelow[models.embedder.id];
+  const systemOpts: ChannelDiarizerOptions =
+    roles.includes('mic') && oneSpeakerBelow !== undefined && opts.numSpeakers === undefined
+      ? { ...diarizerOpts, oneSpeakerBelow }
+      : diarizerOpts;
+  const channels: ChannelState[] = roles.map((role) => {
+    const probs: number[] = [];
+    const gate =
+      params.silentWindowMaxProb === null
+        ? undefined
+        : vadSpeechGate(probs, vad.hopS * ENGINE_SAMPLE_RATE, params.silentWindowMaxProb);
+    return {
+      role,
+      quality: new QualityAccumulator(role),
+      probs,
+      diarizer:
+        role === 'mic'
+          ? null
+          : new ChannelDiarizer(
+              models.segmenter,
+              models.embedder,
+              role === 'system' ? systemOpts : diarizerOpts,
+              (n) => {
+                windowsDone = n;
+                progress('segmentation', n, expectedWindows);
+              },
+              gate,
+            ),
+    };
+  });
 
   let decoded = 0;
-  const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, channels.length);
   const addProbs = (probs: Float32Array[]): void =>
     probs.forEach((p, c) => {
       for (const v of p) channels[c].probs.push(v);
@@ -322,14 +358,12 @@ export async function analyzeFile(
     // VAD runs here while segmentation runs in its worker thread (loadEngineModels); the diarizer
     // keeps a few windows in flight and embeds each when its activity comes back, so decoding,
     // VAD and embeddings overlap with segmentation. (onnxruntime-node runs inference synchronously
-    // on the calling thread, so without the worker the two would only interleave.) Stage timings
-    // are wall-clock; `segmentation` is the time spent waiting for the worker.
-    const [probs] = await Promise.all([
-      timer.time('vad', () => vad.pushAll(block)),
-      ...channels.map((ch, c) => ch.diarizer?.push(block[c])),
-    ]);
-    addProbs(probs);
+    // on the calling thread, so without the worker the two would only interleave.) The VAD of a
+    // block runs before the block is pushed, so the speech gate can skip silent windows. Stage
+    // timings are wall-clock; `segmentation` is the time spent waiting for the worker.
+    addProbs(await timer.time('vad', () => vad.pushAll(block)));
     progress('vad', decoded, expectedSamples);
+    await Promise.all(channels.map((ch, c) => ch.diarizer?.push(block[c])));
   }
   if (decoded === 0) throw new AudioInputError(file, 'contains no audio samples (0 s)');
   if (probe.durationS && probe.durationS > 2 && decoded / ENGINE_SAMPLE_RATE < 0.9 * probe.durationS - 0.5) {
@@ -434,6 +468,10 @@ export async function analyzeFile(
     warnings,
   };
   lastSpeakerEmbeddings.set(result, speakerEmbeddings);
+  lastDiarizerSnapshots.set(
+    result,
+    channels.flatMap((ch) => (ch.diarizer ? [{ role: ch.role, snapshot: ch.diarizer.snapshot() }] : [])),
+  );
   return result;
 }
 
@@ -443,6 +481,23 @@ export async function analyzeFile(
  * end up in exported JSON by accident.
  */
 const lastSpeakerEmbeddings = new WeakMap<AnalysisResult, Map<string, Float32Array>>();
+
+/** The diarized channels of a result: their windows and embeddings before clustering. */
+const lastDiarizerSnapshots = new WeakMap<
+  AnalysisResult,
+  { role: ChannelRole; snapshot: DiarizerSnapshot }[]
+>();
+
+/**
+ * The segmentation windows and embeddings of each diarized channel of a result produced by
+ * {@link analyzeFile} (for re-clustering with other options, e.g. `bench/diar-cv.ts`); empty for
+ * other results.
+ */
+export function diarizerSnapshotsOf(
+  result: AnalysisResult,
+): { role: ChannelRole; snapshot: DiarizerSnapshot }[] {
+  return lastDiarizerSnapshots.get(result) ?? [];
+}
 
 /** The per-speaker embeddings computed for a result (empty map when none). */
 export function speakerEmbeddingsOf(result: AnalysisResult): Map<string, Float32Array> {
