@@ -1,6 +1,6 @@
 /**
  * Dev voiceprint evaluation (`npm run eval:voiceprints`), per available encoder, with and
- * without AS-norm (src-main/store/score-norm.ts):
+ * without AS-norm (src-main/engine/voiceprints/score-norm.ts):
  *  - the dev protocol of `shared/data/dev/voiceprint/speakers.csv` (enroll on `enroll` files, test
  *    every `test` file against every enrolled speaker): EER, the operating point in use (FAR/FRR),
  *    closed-set top-1, open-set accuracy and leave-one-speaker-out impostor rejection; a sweep of
@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { analyzeFile, loadEngineModels, speakerEmbeddingsOf } from '../src-main/engine/index.ts';
-import { embedProtocol, readProtocol, scoreProtocol } from '../src-main/store/calibration.ts';
+import { embedProtocol, readProtocol, scoreProtocol } from '../src-main/engine/voiceprints/protocol.ts';
 import { openDb } from '../src-main/store/db.ts';
-import { cosineOperatingPoint, operatingPointFor } from '../src-main/store/identify.ts';
-import { labelResult } from '../src-main/store/label-result.ts';
-import { shippedCohort } from '../src-main/store/score-norm.ts';
-import { embedSpeech } from '../src-main/store/speech-embedding.ts';
+import { cosineOperatingPoint, operatingPointFor } from '../src-main/engine/voiceprints/identify.ts';
+import { labelResult } from '../src-main/services/voiceprint-labels.ts';
+import { shippedCohort } from '../src-main/engine/voiceprints/score-norm.ts';
+import { embedSpeech } from '../src-main/engine/voiceprints/speech-embedding.ts';
 import { createVoiceprint } from '../src-main/store/voiceprints.ts';
 
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');

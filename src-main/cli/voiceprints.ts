@@ -17,10 +17,10 @@ import { loadManifest } from '../engine/inference/registry.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import { type Db, openDb, resolveDbPath, toStoreError } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
-import { operatingPointFor } from '../store/identify.ts';
-import { embedCallSpeaker } from '../store/enroll-sources.ts';
-import { labelResult, saveLabelledCall } from '../store/label-result.ts';
-import { embedSpeech } from '../store/speech-embedding.ts';
+import { operatingPointFor } from '../engine/voiceprints/identify.ts';
+import { embedCallSpeaker } from '../services/enroll-sources.ts';
+import { labelResult, saveLabelledCall } from '../services/voiceprint-labels.ts';
+import { embedSpeech } from '../engine/voiceprints/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,

@@ -20,6 +20,7 @@ import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-s
 import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
+import { liveStoreOf } from '../services/live-store.ts';
 import { type EngineServiceDeps, rememberEmbedding, resolveFileRef } from './services.ts';
 
 interface Running {
@@ -56,7 +57,7 @@ export class LiveControl implements LiveControlService {
     const id = randomUUID();
     const { source, cleanup } = await this.sourceFor(req.source, id);
     const session = new LiveSession(this.deps.models, {
-      db: this.deps.db,
+      store: this.deps.db ? liveStoreOf(this.deps.db) : null,
       title: req.title ?? source.description,
       diarizeMic: req.diarizeMic ?? false,
     });

@@ -42,9 +42,9 @@ import { APP_ROOT, loadManifest, resolveModel } from '../engine/inference/regist
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import type { Db } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
-import { operatingPointFor } from '../store/identify.ts';
-import { saveLabelledCall } from '../store/label-result.ts';
-import { embedSpeech } from '../store/speech-embedding.ts';
+import { operatingPointFor } from '../engine/voiceprints/identify.ts';
+import { saveLabelledCall } from '../services/voiceprint-labels.ts';
+import { embedSpeech } from '../engine/voiceprints/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,

@@ -1,7 +1,8 @@
 /**
  * Live sessions on replayed dev stereo calls (real models, unpaced replay): local and remote
  * speech where the RTTM says, speaker counts, turns written to the store as they close, and no
- * turn lost when the source ends abruptly.
+ * turn lost when the source ends abruptly. (An integration test of the whole stack: it wires the
+ * store in through the service layer, which engine code itself never imports.)
  */
 import { readFileSync } from 'node:fs';
 
@@ -20,7 +21,8 @@ import { openDb } from '../../store/db.ts';
 import { createTmpDir, devFile, ffmpeg, type TmpDir, useSharedModels } from '../../test-support.ts';
 import { type EngineModels, loadEngineModels } from './analyze-file.ts';
 import { LiveSession } from './live-session.ts';
-import { OPEN_CALL_WARNING } from './live-store.ts';
+import { OPEN_CALL_WARNING } from '../../store/live-calls.ts';
+import { liveStoreOf } from '../../services/live-store.ts';
 
 let models: EngineModels;
 let tmp: TmpDir;
@@ -41,7 +43,10 @@ async function replay(
   file: string,
   opts: { maxS?: number; db?: ReturnType<typeof openDb>; diarizeMic?: boolean } = {},
 ) {
-  const session = new LiveSession(models, { db: opts.db ?? null, diarizeMic: opts.diarizeMic });
+  const session = new LiveSession(models, {
+    store: opts.db ? liveStoreOf(opts.db) : null,
+    diarizeMic: opts.diarizeMic,
+  });
   const events: LiveEvent[] = [];
   session.on((e) => events.push(e));
   const summary = await session.run(new ReplaySource([file], { speed: Infinity, maxS: opts.maxS }));
@@ -90,7 +95,7 @@ describe('live session on replayed dev calls', () => {
     const db = openDb(`${tmp.path}/live.db`);
     const turnsInDbDuringRun: number[] = [];
     // the caller speaks 10.14–13.28 s: stop the source at 12 s, mid-turn
-    const session = new LiveSession(models, { db });
+    const session = new LiveSession(models, { store: liveStoreOf(db) });
     // a remote speaker's voice at the moment it appears: no speech of it yet, nothing to enroll
     let atNew: ReturnType<LiveSession['speakerEmbedding']> | null = null;
     const clean = new Map<string, number>();
@@ -188,7 +193,7 @@ describe('live session on replayed dev calls', () => {
       },
     ]);
     const { events, summary } = await (async () => {
-      const session = new LiveSession(models, { db });
+      const session = new LiveSession(models, { store: liveStoreOf(db) });
       const ev: LiveEvent[] = [];
       session.on((e) => ev.push(e));
       return {

@@ -14,9 +14,9 @@ import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
 import { AudioInputError, probeAudio } from '../engine/audio/ffmpeg.ts';
 import type { EngineModels } from '../engine/index.ts';
 import { collectSpeakerFeatures, selectEvidenceSpans } from '../engine/pipeline/speaker-evidence.ts';
-import { getCall } from './calls.ts';
-import { type Db, StoreError } from './db.ts';
-import { NotEnoughSpeechError, type SpeechEmbedding } from './speech-embedding.ts';
+import { getCall } from '../store/calls.ts';
+import { type Db, StoreError } from '../store/db.ts';
+import { NotEnoughSpeechError, type SpeechEmbedding } from '../engine/voiceprints/speech-embedding.ts';
 
 /** Seconds of a speaker's clean speech used at most for an enrollment from a call. */
 export const CALL_ENROLL_BUDGET_S = 120;

@@ -1,13 +1,29 @@
 /**
  * Labels the speakers of an analysis result from the voiceprint library and saves the call:
- * the glue between `analyzeFile` (embeddings via `speakerEmbeddingsOf`) and the store.
+ * the glue between the engine (`analyzeFile`, embeddings via `speakerEmbeddingsOf`, scoring in
+ * `engine/voiceprints/`) and the store (voiceprints and calls in SQLite). Engine and store never
+ * import each other; this service layer joins them.
  */
 import type { AnalysisResult, ModelUse } from '../../src-shared/contracts/analysis.ts';
 import type { Identification } from '../../src-shared/contracts/voiceprints.ts';
-import type { SpeakerLink } from './calls.ts';
-import { saveCall } from './calls.ts';
-import type { Db } from './db.ts';
-import { identifySpeakers, type OperatingPoint, operatingPointFor, VoiceprintIndex } from './identify.ts';
+import { saveCall } from '../store/calls.ts';
+import type { Db } from '../store/db.ts';
+import {
+  identifySpeakers,
+  linksOf,
+  type OperatingPoint,
+  operatingPointFor,
+  VoiceprintIndex,
+} from '../engine/voiceprints/identify.ts';
+import { embeddingsOfModel } from '../store/voiceprints.ts';
+
+/**
+ * The in-memory index of the library's voiceprints for one encoder model id+version (with the
+ * encoder's shipped cohort, if any; engine/voiceprints/score-norm.ts).
+ */
+export function loadVoiceprintIndex(db: Db, modelId: string, modelVersion: string): VoiceprintIndex {
+  return VoiceprintIndex.fromEmbeddings(modelId, modelVersion, embeddingsOfModel(db, modelId, modelVersion));
+}
 
 /**
  * Identifies every speaker with an embedding (speakers without one stay `Unknown N`), and sets
@@ -23,7 +39,7 @@ export function labelResult(
   encoder: Pick<ModelUse, 'id' | 'version'>,
   op: OperatingPoint = operatingPointFor(encoder.id, encoder.version),
 ): Map<string, Identification> {
-  const index = VoiceprintIndex.load(db, encoder.id, encoder.version);
+  const index = loadVoiceprintIndex(db, encoder.id, encoder.version);
   const queries = new Map<string, Float32Array>();
   for (const s of result.speakers) {
     const e = embeddings.get(s.id);
@@ -46,22 +62,6 @@ export function labelResult(
     s.label = id.label;
   }
   return out;
-}
-
-/** Speaker links to store with a call: known speakers link to their voiceprint. */
-export function linksOf(ids: Map<string, Identification>): Map<string, SpeakerLink> {
-  const links = new Map<string, SpeakerLink>();
-  for (const [sid, id] of ids) {
-    links.set(sid, {
-      voiceprintId: id.status === 'known' ? id.best!.voiceprintId : null,
-      status: id.status,
-      // a known speaker's name is resolved at read time; the stored label is the fallback shown
-      // if the voiceprint is deleted, so it must not repeat the name
-      label: id.status === 'known' ? 'Unknown' : id.label,
-      similarity: id.best?.similarity ?? null,
-    });
-  }
-  return links;
 }
 
 /** The embedding model of a result. @throws Error when the result records none. */

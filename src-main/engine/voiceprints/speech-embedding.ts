@@ -2,18 +2,15 @@
  * Embeddings of arbitrary recordings for enrollment and identification: decode to 16 kHz mono
  * (ffmpeg), keep an optional time range, find speech with Silero VAD, compute Kaldi fbank on the
  * speech regions only, and embed the pooled frames with the engine's embedding backend.
- *
- * (Engine code by nature; it lives beside the store until the engine's `voiceprints/` stage
- * takes it over.)
  */
-import type { ModelUse } from '../../src-shared/contracts/analysis.ts';
-import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
-import { computeFbank } from '../engine/audio/fbank.ts';
-import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../engine/audio/ffmpeg.ts';
-import { QualityAccumulator } from '../engine/audio/quality.ts';
-import type { EngineModels } from '../engine/index.ts';
-import { speechRegionsFromProbs } from '../engine/vad/regions.ts';
-import { SileroVad } from '../engine/vad/silero.ts';
+import type { ModelUse } from '../../../src-shared/contracts/analysis.ts';
+import { MIN_ENROLL_SPEECH_S } from '../../../src-shared/contracts/voiceprints.ts';
+import { computeFbank } from '../audio/fbank.ts';
+import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../audio/ffmpeg.ts';
+import { QualityAccumulator } from '../audio/quality.ts';
+import type { EngineModels } from '../index.ts';
+import { speechRegionsFromProbs } from '../vad/regions.ts';
+import { SileroVad } from '../vad/silero.ts';
 
 const FBANK_DIM = 80;
 

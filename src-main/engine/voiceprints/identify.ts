@@ -14,10 +14,8 @@
  * Within one call a voiceprint names at most one speaker (greedy by score).
  * Thresholds are calibrated on the dev voiceprint protocol (bench/voiceprint-eval.ts).
  */
-import type { Candidate, Identification, ScoreKind } from '../../src-shared/contracts/voiceprints.ts';
-import type { Db } from './db.ts';
+import type { Candidate, Identification, ScoreKind } from '../../../src-shared/contracts/voiceprints.ts';
 import { asNorm, type Cohort, cohortStats, shippedCohort } from './score-norm.ts';
-import { embeddingsOfModel } from './voiceprints.ts';
 
 /**
  * Operating point of one encoder: threshold and ambiguity margin on the decision score, and
@@ -198,24 +196,6 @@ export class VoiceprintIndex {
   }
 
   /**
-   * Loads the index of one encoder model id+version from the database.
-   * @param cohort as in {@link fromEmbeddings}.
-   */
-  static load(
-    db: Db,
-    modelId: string,
-    modelVersion: string,
-    cohort: Cohort | null = shippedCohort(modelId, modelVersion),
-  ): VoiceprintIndex {
-    return VoiceprintIndex.fromEmbeddings(
-      modelId,
-      modelVersion,
-      embeddingsOfModel(db, modelId, modelVersion),
-      cohort,
-    );
-  }
-
-  /**
    * Cosine similarities of a query to every voiceprint, in index order.
    * @throws Error when the query dimension differs from the index's (another encoder).
    */
@@ -347,4 +327,33 @@ export function identifySpeakers(
     );
   }
   return out;
+}
+
+/**
+ * How an identified speaker is linked to the library when a call is stored (the shape the store's
+ * `SpeakerLink` has; declared here so the engine needs nothing from the store).
+ */
+export interface VoiceprintLink {
+  voiceprintId: number | null;
+  status: Identification['status'];
+  /** Label to show when no voiceprint name applies, e.g. `Unknown 1`. */
+  label: string;
+  /** Cosine similarity of the best candidate, or null. */
+  similarity: number | null;
+}
+
+/** Speaker links to store with a call: known speakers link to their voiceprint. */
+export function linksOf(ids: Map<string, Identification>): Map<string, VoiceprintLink> {
+  const links = new Map<string, VoiceprintLink>();
+  for (const [sid, id] of ids) {
+    links.set(sid, {
+      voiceprintId: id.status === 'known' ? id.best!.voiceprintId : null,
+      status: id.status,
+      // a known speaker's name is resolved at read time; the stored label is the fallback shown
+      // if the voiceprint is deleted, so it must not repeat the name
+      label: id.status === 'known' ? 'Unknown' : id.label,
+      similarity: id.best?.similarity ?? null,
+    });
+  }
+  return links;
 }
