@@ -105,7 +105,7 @@ export class LiveControl implements LiveControlService {
       );
     const e = await s.session.speakerEmbedding(req.speaker);
     if (!e) {
-      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.embedder.minFrames / 100);
+      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.voiceprintEmbedder.minFrames / 100);
       throw Object.assign(
         new Error(
           `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
@@ -114,7 +114,7 @@ export class LiveControl implements LiveControlService {
       );
     }
     return rememberEmbedding(this.deps, req, {
-      vector: e.embedding,
+      vectors: e.embeddings,
       source: `live:${s.session.callId ?? s.id}/${req.speaker}`,
       speechS: e.seconds,
       snrDb: null,

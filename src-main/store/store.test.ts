@@ -16,7 +16,15 @@ import { openDb, schemaVersion, StoreError, toStoreError } from './db.ts';
 import { exportLibrary, importLibrary } from './exchange.ts';
 import { fakeResult } from './fixtures.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
-import { createVoiceprint, embeddingsOfModel, listVoiceprints } from './voiceprints.ts';
+import {
+  addEmbeddings,
+  createVoiceprint,
+  embeddingsOfModel,
+  listVoiceprints,
+  renameVoiceprint,
+  splitEmbedding,
+  voiceprintIdByName,
+} from './voiceprints.ts';
 
 const MODEL = { id: 'test-enc', version: '1' };
 
@@ -160,7 +168,7 @@ describe('import, export and clear errors', () => {
       /not a valid voiceprint export/,
     );
     expect(() => importLibrary(b, text, { id: 'callscope_spk_encoder_v1', version: '0.1.0' })).toThrow(
-      /encoder test-enc 1.*cannot be compared/,
+      /embeddings of test-enc 1 only.*cannot be compared/,
     );
     const broken = JSON.parse(text) as { voiceprints: { embeddings: { vector: string }[] }[] };
     broken.voiceprints.push({
@@ -174,6 +182,69 @@ describe('import, export and clear errors', () => {
     expect(importLibrary(b, text, MODEL)).toBe(1);
     expect([...embeddingsOfModel(b, MODEL.id, MODEL.version)[0].vector]).toEqual([1, 2, 3]);
     b.close();
+  });
+
+  it('importing an export twice adds nothing (stable ids); the embeddings of every encoder travel', () => {
+    const a = openDb(dbPath());
+    createVoiceprint(a, { name: 'Ann', consentHow: 'verbal' }, [
+      emb(vec(1, 2, 3)),
+      { ...emb(vec(4, 5)), modelId: 'other-enc' },
+    ]);
+    createVoiceprint(a, { name: 'Bob', consentHow: 'written' }, [
+      { ...emb(vec(1, 1)), modelId: 'other-enc' },
+    ]);
+    const text = JSON.stringify(exportLibrary(a));
+    a.close();
+    const b = openDb(dbPath());
+    expect(importLibrary(b, text, MODEL)).toBe(2);
+    expect(importLibrary(b, text, MODEL)).toBe(0);
+    const list = listVoiceprints(b);
+    expect(list.map((v) => v.name)).toEqual(['Ann', 'Bob']);
+    expect(list[0].embeddings.map((e) => e.modelId).sort()).toEqual(['other-enc', 'test-enc']);
+    expect(b.prepare('SELECT COUNT(*) AS n FROM voiceprint_embeddings').get()).toEqual({ n: 3 });
+    // the ids survive a second hop (export of the importing library, imported back)
+    const again = JSON.stringify(exportLibrary(b));
+    expect(importLibrary(b, again, MODEL)).toBe(0);
+    // an older file without uids is recognised by its content id
+    const old = JSON.parse(text) as { voiceprints: { uid?: string }[] };
+    for (const v of old.voiceprints) delete v.uid;
+    const c = openDb(dbPath());
+    expect(importLibrary(c, JSON.stringify(old), MODEL)).toBe(2);
+    expect(importLibrary(c, JSON.stringify(old), MODEL)).toBe(0);
+    expect(listVoiceprints(c)).toHaveLength(2);
+    b.close();
+    c.close();
+  });
+
+  it('refuses duplicate names (enroll, rename, split, import) unless merging is asked for', () => {
+    const db = openDb(dbPath());
+    const ann = createVoiceprint(db, { name: 'Ann', consentHow: 'verbal' }, [
+      emb(vec(1, 0)),
+      emb(vec(0.9, 0.1)),
+    ]);
+    const bob = createVoiceprint(db, { name: 'Bob', consentHow: 'verbal' }, [emb(vec(0, 1))]);
+    expect(() => createVoiceprint(db, { name: ' ann ', consentHow: 'x' }, [emb(vec(1, 1))])).toThrow(
+      /named "ann" already exists \(id 1\).*--merge/,
+    );
+    expect(() => renameVoiceprint(db, bob, 'ANN')).toThrow(/already exists/);
+    expect(renameVoiceprint(db, ann, 'Ann').name).toBe('Ann'); // renaming to itself is fine
+    expect(() => splitEmbedding(db, listVoiceprints(db)[0].embeddings[0].id, 'Bob')).toThrow(
+      /already exists/,
+    );
+    // merge on request: more recordings of the same person; an identical embedding is not added twice
+    expect(voiceprintIdByName(db, 'ANN')).toBe(ann);
+    expect(addEmbeddings(db, ann, [emb(vec(0.8, 0.2)), emb(vec(1, 0))])).toBe(1);
+    expect(listVoiceprints(db).find((v) => v.id === ann)!.embeddings).toHaveLength(3);
+    // an export of another library holding another "Bob": refused, or merged when asked
+    const other = openDb(dbPath());
+    createVoiceprint(other, { name: 'Bob', consentHow: 'other library' }, [emb(vec(0.1, 1))]);
+    const text = JSON.stringify(exportLibrary(other));
+    other.close();
+    expect(() => importLibrary(db, text, MODEL)).toThrow(/already has a voiceprint named "Bob".*--merge/);
+    expect(listVoiceprints(db)).toHaveLength(2);
+    expect(importLibrary(db, text, MODEL, { merge: true })).toBe(0);
+    expect(listVoiceprints(db).find((v) => v.id === bob)!.embeddings).toHaveLength(2);
+    db.close();
   });
 
   it('a read-only database and a full database give clear errors and keep the data', () => {

@@ -132,10 +132,12 @@ describe('live session on replayed dev calls', () => {
     const agent = await session.speakerEmbedding('you');
     expect(caller).toMatchObject({ channel: 'system' });
     expect(agent).toMatchObject({ channel: 'mic' });
-    expect(caller!.embedding).toHaveLength(models.embedder.dim);
+    // one embedding per encoder, the voiceprint encoder's first
+    expect(caller!.embeddings[0]).toMatchObject({ modelId: models.voiceprintEmbedder.use.id });
+    expect(caller!.embeddings[0].vector).toHaveLength(models.voiceprintEmbedder.dim);
     expect(caller!.seconds).toBeGreaterThan(1);
     expect(agent!.seconds).toBeGreaterThan(3);
-    expect(caller!.embedding).not.toEqual(agent!.embedding);
+    expect(caller!.embeddings[0].vector).not.toEqual(agent!.embeddings[0].vector);
     // the turn events tell the UI the clear speech that enrollment will use (it enables
     // "remember this voice" on it; talk time can be longer: overlap, steps without evidence)
     expect(clean.get('S1')).toBe(caller!.seconds);

@@ -294,7 +294,7 @@ export class LiveSession {
         this.models.models,
         this.models.vadModel.provider,
       );
-      const enc = this.models.embedder.use;
+      const enc = this.models.voiceprintEmbedder.use;
       this.index = this.opts.store.voiceprints(enc.id, enc.version);
     }
     this.emit({
@@ -334,14 +334,24 @@ export class LiveSession {
    *   `seconds` is the speech the embedding was computed from.
    * @throws Error with code `not_found` for a speaker the session has not heard.
    */
-  async speakerEmbedding(
-    key: string,
-  ): Promise<{ embedding: Float32Array; seconds: number; channel: LiveChannel } | null> {
+  async speakerEmbedding(key: string): Promise<{
+    /** One embedding per encoder (voiceprint encoder first, then the diarization encoder). */
+    embeddings: { modelId: string; modelVersion: string; vector: Float32Array }[];
+    seconds: number;
+    channel: LiveChannel;
+  } | null> {
     const s = this.speakers.get(this.resolve(key));
     if (!s) throw Object.assign(new Error(`no speaker ${key} in this live session`), { code: 'not_found' });
-    if (s.rows < this.models.embedder.minFrames) return null;
-    const embedding = await this.models.embedder.embed(this.evidence(s));
-    return { embedding, seconds: r3(s.rows / 100), channel: s.channel };
+    const vp = this.models.voiceprintEmbedder;
+    if (s.rows < vp.minFrames) return null;
+    const x = this.evidence(s);
+    const encoders = vp === this.models.embedder ? [vp] : [vp, this.models.embedder];
+    const embeddings = [];
+    for (const e of encoders) {
+      if (s.rows < e.minFrames) continue;
+      embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x) });
+    }
+    return { embeddings, seconds: r3(s.rows / 100), channel: s.channel };
   }
 
   /** Asks the source to stop; {@link run} then finishes the session. */
@@ -627,8 +637,9 @@ export class LiveSession {
   }
 
   private async identify(s: SpeakerState): Promise<void> {
-    if (!this.index || s.merged || s.rows < this.models.embedder.minFrames) return;
-    const emb = await this.models.embedder.embed(this.evidence(s));
+    const encoder = this.models.voiceprintEmbedder;
+    if (!this.index || s.merged || s.rows < encoder.minFrames) return;
+    const emb = await encoder.embed(this.evidence(s));
     const op = operatingPointFor(this.index.modelId);
     const id = identifySpeakers(this.index, new Map([[s.key, emb]]), op).get(s.key)!;
     // within one channel, a voiceprint names at most one speaker: the more similar keeps it
