@@ -65,13 +65,16 @@ export function evalClips(): { clips: Clip[]; enrollFiles: Map<string, string[]>
 /**
  * Loads (or computes and caches) every embedding of the evaluation for the given encoders.
  * @param log progress lines.
+ * @param cachedOnly return what the cache holds, computing nothing (a partial evaluation).
  */
 export async function evalEmbeddings(
   models: Pick<EngineModels, 'vadModel'>,
   encoders: EmbeddingBackend[],
   log: (s: string) => void = () => {},
+  cachedOnly = false,
 ): Promise<EmbeddingTable> {
   const cache: EmbeddingTable = existsSync(CACHE) ? JSON.parse(readFileSync(CACHE, 'utf8')) : {};
+  if (cachedOnly) return cache;
   const keyOf = (e: EmbeddingBackend): string => `${e.use.id}@${e.use.version}`;
   for (const e of encoders) cache[keyOf(e)] ??= {};
   const save = (): void => {

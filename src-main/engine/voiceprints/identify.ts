@@ -350,7 +350,8 @@ function noCandidateReason(index: VoiceprintIndex): string {
 
 /** Why an `unknown` answer names its closest candidate only as a hint. */
 function hintReason(best: Candidate, op: OperatingPoint, taken: boolean): string {
-  if (taken) return `${best.name} was matched more closely by another speaker of this call`;
+  if (taken && best.score >= op.threshold)
+    return `${best.name} was matched more closely by another speaker of this call`;
   const p = op.calibration ? `P(same speaker) ${probabilityOf(op.calibration, best.score).toFixed(2)}, ` : '';
   return `closest voiceprint ${best.name} is below the decision threshold (${p}score ${best.score.toFixed(2)} < ${op.threshold.toFixed(2)}): a hint only`;
 }
