@@ -89,7 +89,7 @@ export async function embedCallSpeaker(
   for (const e of embedders) {
     if (x.length / 80 < e.minFrames) continue;
     out.push({
-      vector: await e.embed(x),
+      vector: await e.embed(x.slice()), // a copy each: an ONNX encoder normalises its input in place
       modelId: e.use.id,
       modelVersion: e.use.version,
       speechS: Math.round(speechS * 1000) / 1000,

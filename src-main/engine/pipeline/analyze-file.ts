@@ -486,7 +486,8 @@ async function speakerEvidence(
     }
     const x = Float32Array.from(f.feats);
     for (const [i, enc] of encoders.entries()) {
-      if (f.feats.length / 80 >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x));
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      if (f.feats.length / 80 >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
     }
     if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds, f.audio);
   }

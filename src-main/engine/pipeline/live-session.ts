@@ -349,7 +349,8 @@ export class LiveSession {
     const embeddings = [];
     for (const e of encoders) {
       if (s.rows < e.minFrames) continue;
-      embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x) });
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x.slice()) });
     }
     return { embeddings, seconds: r3(s.rows / 100), channel: s.channel };
   }

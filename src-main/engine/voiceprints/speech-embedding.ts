@@ -177,7 +177,8 @@ export async function embedSpeechWith(
     if (frames < e.minFrames) continue;
     const use: ModelUse = e.use;
     out.push({
-      vector: await e.embed(feats),
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      vector: await e.embed(feats.slice()),
       modelId: use.id,
       modelVersion: use.version,
       speechS: Math.round(speechS * 1000) / 1000,
