@@ -1,6 +1,7 @@
 /**
  * Dev voiceprint evaluation and calibration (`npm run eval:voiceprints`), per encoder (default:
- * the voiceprint encoder and fbank-stats; `VOICEPRINT_ENCODERS=a,b` to choose). Scores are AS-norm
+ * the voiceprint encoder, engine/voiceprints/models.ts; `VOICEPRINT_ENCODERS=a,b` to choose, e.g. a
+ * new encoder version before it becomes the voiceprint model). Scores are AS-norm
  * against the encoder's shipped cohort (engine/voiceprints/score-norm.ts), calibrated to
  * P(same speaker) by logistic regression (engine/voiceprints/calibration.ts), with the decision
  * threshold set for a false-acceptance rate ≤ 1 % on non-enrolled speakers.
@@ -64,7 +65,7 @@ import { type Clip, DEV, evalClips, evalEmbeddings, STRANGER_CONDITIONS } from '
 import { TELEPHONE_CONDITIONS } from './telephone.ts';
 
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
-const ENCODERS = (process.env.VOICEPRINT_ENCODERS ?? `${voiceprintModelId()},fbank-stats`).split(',');
+const ENCODERS = (process.env.VOICEPRINT_ENCODERS ?? voiceprintModelId()).split(',');
 const TARGET_FAR = 0.01;
 const MARGIN = 0.3;
 const FOLDS = 5;
