@@ -182,13 +182,14 @@ describe('live session on replayed dev calls', () => {
     }
     const caller = new Float32Array(parts.reduce((k, p) => k + p.length, 0));
     parts.reduce((o, p) => (caller.set(p, o), o + p.length), 0);
-    const enc = models.embedder.use;
+    // identification uses the voiceprint encoder (models.voiceprintEmbedder), not the diarization's
+    const enc = models.voiceprintEmbedder.use;
     const db = openDb(`${tmp.path}/voices.db`);
     const vpId = createVoiceprint(db, { name: 'Caller', consentHow: 'test fixture' }, [
       {
         modelId: enc.id,
         modelVersion: enc.version,
-        vector: await models.embedder.embed(computeFbank(caller)),
+        vector: await models.voiceprintEmbedder.embed(computeFbank(caller)),
         source: 'test',
         speechS: 60,
         snrDb: null,
