@@ -1,7 +1,7 @@
 // ESLint flat config. Layering rules (STYLE.md 5): src-shared is pure TypeScript (no node:*, no
 // electron, no DOM globals); src-renderer never imports src-main or Node/Electron; only
-// src-main/engine/inference imports onnxruntime-node. `src-main/lint-layering.test.ts` checks that
-// each rule really fires.
+// src-main/engine/inference imports onnxruntime-node; src-main/engine and src-main/store never
+// import each other. `src-main/lint-layering.test.ts` checks that each rule really fires.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -19,6 +19,14 @@ const nodeBuiltins = [
   'events',
   'worker_threads',
 ];
+
+const onnxPath = {
+  name: 'onnxruntime-node',
+  message: 'Only src-main/engine/inference may import onnxruntime-node.',
+};
+/** Import specifiers that reach into src-main/store (resp. src-main/engine) from a sibling folder. */
+const storeImports = ['**/store/*', '../store/*', '../../store/*', '../../../store/*'];
+const engineImports = ['**/engine/*', '../engine/*', '../engine/**', '../../engine/**'];
 
 export default tseslint.config(
   {
@@ -58,10 +66,48 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
+          paths: [onnxPath],
+        },
+      ],
+    },
+  },
+  // engine and store never import each other (ARCHITECTURE.md "Process model"): the engine
+  // persists through sink interfaces and src-main/services joins the two. Integration tests of the
+  // engine may wire a real store in.
+  {
+    files: ['src-main/engine/**/*.ts'],
+    ignores: ['src-main/engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [onnxPath],
+          patterns: [{ group: storeImports, message: 'src-main/engine never imports the store.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/engine/inference/**/*.ts'],
+    ignores: ['src-main/engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: storeImports, message: 'src-main/engine never imports the store.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src-main/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [onnxPath],
+          patterns: [
             {
-              name: 'onnxruntime-node',
-              message: 'Only src-main/engine/inference may import onnxruntime-node.',
+              group: engineImports,
+              message: 'src-main/store is persistence only: it imports nothing from the engine.',
             },
           ],
         },

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 
 import { loadEngineModels } from '../src-main/engine/index.ts';
 import { listCalls, saveCall } from '../src-main/store/calls.ts';
-import { runProtocol } from '../src-main/store/calibration.ts';
+import { runProtocol } from '../src-main/engine/voiceprints/protocol.ts';
 import { openDb } from '../src-main/store/db.ts';
 import { fakeResult } from '../src-main/store/fixtures.ts';
-import { operatingPointFor, VoiceprintIndex } from '../src-main/store/identify.ts';
-import { cohortFromFile, cohortToFile, DEFAULT_TOP_K } from '../src-main/store/score-norm.ts';
-import { createVoiceprint } from '../src-main/store/voiceprints.ts';
+import { operatingPointFor, VoiceprintIndex } from '../src-main/engine/voiceprints/identify.ts';
+import { cohortFromFile, cohortToFile, DEFAULT_TOP_K } from '../src-main/engine/voiceprints/score-norm.ts';
+import { createVoiceprint, embeddingsOfModel } from '../src-main/store/voiceprints.ts';
 
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const dir = join(tmpdir(), `callscope-bench-store-${process.pid}`);
@@ -52,7 +52,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
     ['asNorm', cohort],
   ] as const) {
     let t = performance.now();
-    const index = VoiceprintIndex.load(db, 'bench', '1', c);
+    const index = VoiceprintIndex.fromEmbeddings('bench', '1', embeddingsOfModel(db, 'bench', '1'), c);
     const loadMs = performance.now() - t;
     const times: number[] = [];
     for (let q = 0; q < 200; q++) {

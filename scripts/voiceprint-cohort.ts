@@ -1,6 +1,6 @@
 /**
  * Builds the AS-norm impostor cohorts shipped in `models/<model id>.cohort.json` (see
- * src-main/store/score-norm.ts): one speaker-mean embedding per training speaker of
+ * src-main/engine/voiceprints/score-norm.ts): one speaker-mean embedding per training speaker of
  * `shared/data/train` (speakers disjoint from dev and held-out by construction of that corpus),
  * for each voiceprint encoder. Only corpora whose licence is confirmed are used (the same
  * exclusions as the trained encoder: VoxCeleb1 and VCC 2016 are left out; models/MODEL_CARD.md).
@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { createEmbeddingBackend } from '../src-main/engine/diarization/embedding.ts';
 import { OnnxModel } from '../src-main/engine/inference/onnx.ts';
 import { defaultModelId } from '../src-main/engine/inference/registry.ts';
-import { l2normalize } from '../src-main/store/identify.ts';
-import { cohortPath, cohortToFile, DEFAULT_TOP_K } from '../src-main/store/score-norm.ts';
-import { speechFeatures } from '../src-main/store/speech-embedding.ts';
+import { l2normalize } from '../src-main/engine/voiceprints/identify.ts';
+import { cohortPath, cohortToFile, DEFAULT_TOP_K } from '../src-main/engine/voiceprints/score-norm.ts';
+import { speechFeatures } from '../src-main/engine/voiceprints/speech-embedding.ts';
 
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const TRAIN =

@@ -44,6 +44,28 @@ describe('layering lint rules', () => {
     expect(await ruleIds(code, 'src-main/engine/vad/x.ts')).toContain('no-restricted-imports');
     expect(await ruleIds(code, 'src-main/engine/inference/x.ts')).not.toContain('no-restricted-imports');
   });
+  it('src-main/engine may not import the store', async () => {
+    const code = "import { openDb } from '../../store/db.ts';\nexport const o = openDb;\n";
+    expect(await ruleIds(code, 'src-main/engine/pipeline/x.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(code, 'src-main/engine/inference/x.ts')).toContain('no-restricted-imports');
+    const deep =
+      "import { listVoiceprints } from '../../store/voiceprints.ts';\nexport const l = listVoiceprints;\n";
+    expect(await ruleIds(deep, 'src-main/engine/voiceprints/x.ts')).toContain('no-restricted-imports');
+    // the onnxruntime rule still holds there
+    const ort = "import * as ort from 'onnxruntime-node';\nexport const o = ort;\n";
+    expect(await ruleIds(ort, 'src-main/engine/voiceprints/x.ts')).toContain('no-restricted-imports');
+    // the service layer joins them
+    expect(await ruleIds(code.replace('../../', '../'), 'src-main/services/x.ts')).toEqual([]);
+  });
+  it('src-main/store may not import the engine', async () => {
+    const code = "import { probeAudio } from '../engine/audio/ffmpeg.ts';\nexport const p = probeAudio;\n";
+    expect(await ruleIds(code, 'src-main/store/x.ts')).toContain('no-restricted-imports');
+    const vp = "import { cosine } from '../engine/voiceprints/identify.ts';\nexport const c = cosine;\n";
+    expect(await ruleIds(vp, 'src-main/store/x.ts')).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { nowIso } from './db.ts';\nexport const n = nowIso;\n", 'src-main/store/x.ts'),
+    ).toEqual([]);
+  });
   it('clean code passes', async () => {
     expect(await ruleIds('export const x: number = 1;\n', 'src-shared/x.ts')).toEqual([]);
   });

@@ -12,6 +12,7 @@ import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { type EngineModels, loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
+import { liveStoreOf } from '../services/live-store.ts';
 import type { Db } from '../store/db.ts';
 import { attributesText } from './format-table.ts';
 import { openCliDb } from './voiceprints.ts';
@@ -109,7 +110,10 @@ export async function runLive(o: LiveCliOptions, io: Io, preloaded?: EngineModel
   try {
     const source = await sourceFor(o);
     if (o.db !== undefined) db = openCliDb(o.db, o.createDb);
-    const session = new LiveSession(models, { db, diarizeMic: Boolean(o.diarizeMic) });
+    const session = new LiveSession(models, {
+      store: db ? liveStoreOf(db) : null,
+      diarizeMic: Boolean(o.diarizeMic),
+    });
     session.on((e) => {
       if (o.format === 'jsonl') io.stdout(JSON.stringify(e) + '\n');
       else {

@@ -3,7 +3,7 @@
  * dev recordings (shared/data/dev/voiceprint) on SQLite files in a temp folder.
  */
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -71,11 +71,31 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
   expect(k.code, k.err).toBe(0);
   const kj = JSON.parse(k.out) as { id: number; embeddings: { modelId: string; speechS: number }[] };
   expect(kj.embeddings[0].speechS).toBeGreaterThan(8);
-  expect(kj.embeddings[0].modelId).toBe('fbank-stats');
+  // the project encoder identifies; enrollment keeps every available encoder's embedding
+  expect(kj.embeddings.map((e) => e.modelId)).toEqual(['callscope_spk_encoder_v1', 'fbank-stats']);
   expect(
     (await cli('voiceprints', 'enroll', '--db', db, '--name', 'Steve', '--consent', 'public sample', steve))
       .code,
   ).toBe(0);
+  // a name already enrolled is refused, or the recording is added to it on request
+  const dup = await cli('voiceprints', 'enroll', '--db', db, '--name', 'steve', '--consent', 'again', steve);
+  expect(dup.code).toBe(1);
+  expect(dup.err).toMatch(/a voiceprint named "steve" already exists \(id 2\).*--merge/);
+  const merged = await cli(
+    'voiceprints',
+    'enroll',
+    '--db',
+    db,
+    '--json',
+    '--merge',
+    '--name',
+    'Steve',
+    '--consent',
+    'again',
+    steve,
+  );
+  expect(merged.code, merged.err).toBe(0);
+  expect((JSON.parse(merged.out) as { id: number }).id).toBe(2);
   expect((await cli('voiceprints', 'rename', '--db', db, String(kj.id), 'Katie B')).out).toContain('Katie B');
   const list = JSON.parse((await cli('voiceprints', 'list', '--db', db, '--json')).out) as { name: string }[];
   expect(list.map((v) => v.name)).toEqual(['Katie B', 'Steve']);
@@ -99,15 +119,49 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
     other,
     '--create',
     '--embedding',
-    'callscope_spk_encoder_v1',
+    'wespeaker-resnet34-en-voxceleb',
     file,
   );
   expect(wrong.err).toMatch(/cannot be compared; nothing was imported/);
-  expect((await cli('voiceprints', 'import', '--db', other, file)).out).toContain('imported 2');
+  expect((await cli('voiceprints', 'import', '--db', other, file)).out).toContain('imported 2 new');
+  // importing the same export again does not duplicate anybody (stable ids)
+  expect((await cli('voiceprints', 'import', '--db', other, file)).out).toContain('imported 0 new');
+  expect(JSON.parse((await cli('voiceprints', 'list', '--db', other, '--json')).out)).toHaveLength(2);
   expect((await cli('voiceprints', 'delete', '--db', other, '1')).code).toBe(0);
   expect((await cli('voiceprints', 'delete', '--db', other, '1')).err).toContain('no voiceprint with id 1');
 
+  // a library made with another encoder only: listed as needing re-enrollment, and identification
+  // says why there is nothing to compare (never a bare "similarity —")
+  const exported = JSON.parse(await readFile(file, 'utf8')) as {
+    voiceprints: { embeddings: { modelId: string }[] }[];
+  };
+  for (const v of exported.voiceprints)
+    v.embeddings = v.embeddings.filter((e) => e.modelId === 'fbank-stats');
+  const oldFile = join(tmp.path, 'fbank-only.json');
+  await writeFile(oldFile, JSON.stringify(exported));
+  const stale = join(tmp.path, 'stale.db');
+  expect(
+    (await cli('voiceprints', 'import', '--db', stale, '--embedding', 'fbank-stats', oldFile)).code,
+  ).toBe(0);
+  const staleList = await cli('voiceprints', 'list', '--db', stale);
+  expect(staleList.out).toMatch(
+    /Katie B[^\n]*\n\s+needs re-enrollment: identification uses callscope_spk_encoder_v1 1\.0\.0, and this voiceprint only holds fbank-stats 1/,
+  );
+  const staleJson = JSON.parse((await cli('voiceprints', 'list', '--db', stale, '--json')).out) as {
+    needsReenrollment: { modelId: string } | null;
+  }[];
+  expect(staleJson.map((v) => v.needsReenrollment?.modelId)).toEqual([
+    'callscope_spk_encoder_v1',
+    'callscope_spk_encoder_v1',
+  ]);
   const conv = devFile('voiceprint/conversations/azure_katiesteve_mono.wav');
+  const staleId = await cli('voiceprints', 'identify', '--db', stale, conv);
+  expect(staleId.code, staleId.err).toBe(0);
+  expect(staleId.out).not.toMatch(/similarity —/);
+  expect(staleId.out).toMatch(
+    /no comparison: none of the 2 voiceprint\(s\) of the library holds a callscope_spk_encoder_v1/,
+  );
+
   const a = await cli('analyze', '--db', db, '-q', conv);
   expect(a.code, a.err).toBe(0);
   expect(a.out).toMatch(/call 1 saved/);

@@ -12,22 +12,24 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 import type { Identification, ScoreKind, Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
-import { analyzeFile, type EngineModels, loadEngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
+import { analyzeFile, type EngineModels, loadEngineModels, speakerEmbeddingSetsOf } from '../engine/index.ts';
 import { loadManifest } from '../engine/inference/registry.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import { type Db, openDb, resolveDbPath, StoreError, toStoreError } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
-import { operatingPointFor } from '../store/identify.ts';
-import { embedCallSpeaker } from '../store/enroll-sources.ts';
-import { labelResult, saveLabelledCall } from '../store/label-result.ts';
-import { embedSpeech } from '../store/speech-embedding.ts';
+import { operatingPointFor } from '../engine/voiceprints/identify.ts';
+import { embedCallSpeaker } from '../services/enroll-sources.ts';
+import { labelResult, saveLabelledCall, voiceprintsWithStatus } from '../services/voiceprint-labels.ts';
+import { enrollmentEmbedders, voiceprintModelId } from '../engine/voiceprints/models.ts';
+import { embedSpeechWith, type SpeechEmbedding } from '../engine/voiceprints/speech-embedding.ts';
 import {
+  addEmbeddings,
   createVoiceprint,
   deleteVoiceprint,
   getVoiceprint,
-  listVoiceprints,
   mergeVoiceprints,
   renameVoiceprint,
+  voiceprintIdByName,
 } from '../store/voiceprints.ts';
 import { outputBaseName, writeExports } from './analyze.ts';
 import { formatResultTable } from './format-table.ts';
@@ -130,21 +132,24 @@ async function readImportFile(file: string): Promise<string> {
 const describeVp = (v: Voiceprint): string => {
   const models = [...new Set(v.embeddings.map((e) => `${e.modelId} ${e.modelVersion}`))].join(', ');
   const speech = v.embeddings.reduce((s, e) => s + e.speechS, 0);
-  return `${String(v.id).padStart(4)}  ${v.name.padEnd(24)} ${v.embeddings.length} embedding(s), ${speech.toFixed(1)} s speech, ${models}; consent ${v.consent.givenAt.slice(0, 10)}: ${v.consent.how}`;
+  const line = `${String(v.id).padStart(4)}  ${v.name.padEnd(24)} ${v.embeddings.length} embedding(s), ${speech.toFixed(1)} s speech, ${models}; consent ${v.consent.givenAt.slice(0, 10)}: ${v.consent.how}`;
+  return v.needsReenrollment ? `${line}\n      needs re-enrollment: ${v.needsReenrollment.reason}` : line;
 };
 
 const describeId = (speaker: string, i: Identification): string => {
-  const sim = i.best ? i.best.similarity.toFixed(3) : '—';
-  const score = i.best && i.scoring === 'as-norm' ? `, AS-norm score ${i.best.score.toFixed(2)}` : '';
-  const alt = i.status !== 'known' && i.best ? ` (closest: ${i.best.name})` : '';
-  return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} similarity ${sim}${score}${alt}`;
+  if (!i.best)
+    return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} no comparison: ${i.reason ?? 'no candidate'}`;
+  const sim = i.best.similarity.toFixed(3);
+  const score = i.scoring === 'as-norm' ? `, AS-norm score ${i.best.score.toFixed(2)}` : '';
+  const p = i.probability !== undefined ? `, P(same speaker) ${i.probability.toFixed(2)}` : '';
+  const alt = i.status !== 'known' ? ` (closest: ${i.best.name}, a hint only)` : '';
+  return `  ${speaker.padEnd(5)} ${i.label.padEnd(24)} similarity ${sim}${score}${p}${alt}`;
 };
 
-/** The encoder the command uses: `--embedding` or the manifest default (id + version). */
+/** The voiceprint encoder the command uses: `--embedding` or {@link voiceprintModelId} (id + version). */
 function encoderModel(embedding?: string): { id: string; version: string } {
-  const m = loadManifest();
-  const chosen = embedding ?? m.roles.embedding?.default ?? 'fbank-stats';
-  const entry = m.models.find((x) => x.id === chosen && x.role === 'embedding');
+  const chosen = embedding ?? voiceprintModelId();
+  const entry = loadManifest().models.find((x) => x.id === chosen && x.role === 'embedding');
   if (!entry) throw new Error(`unknown embedding model ${chosen}`);
   return { id: entry.id, version: entry.version };
 }
@@ -168,13 +173,21 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
       .option('--create', 'create the --db / $CALLSCOPE_DB database when it does not exist')
       .option('--json', 'JSON output');
   const embeddingOpt = (c: Command): Command =>
-    c.option('--embedding <id>', 'embedding model id (default: the manifest default)');
+    c.option('--embedding <id>', "voiceprint encoder id (default: the manifest's voiceprint model)");
   const out = (o: Common, json: unknown, text: string): void =>
     io.stdout(o.json ? JSON.stringify(json, null, 2) + '\n' : text);
 
-  common(vp.command('list').description('list voiceprints')).action((o: Common) =>
+  embeddingOpt(
+    common(
+      vp
+        .command('list')
+        .description(
+          'list voiceprints; those without an embedding of the identifying encoder need re-enrollment',
+        ),
+    ),
+  ).action((o: Common) =>
     withDb(o, io, setExit, (db) => {
-      const list = listVoiceprints(db);
+      const list = voiceprintsWithStatus(db, encoderModel(o.embedding));
       out(o, list, list.length ? list.map(describeVp).join('\n') + '\n' : 'no voiceprints\n');
     }),
   );
@@ -193,7 +206,8 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
         .option('--from <s>', 'start of the range to use, seconds', seconds)
         .option('--to <s>', 'end of the range to use, seconds', seconds)
         .option('--call <id>', 'enroll a speaker of this stored call (history list) instead of files', id)
-        .option('--speaker <key>', 'with --call: the speaker id in that call, e.g. S2 (history show)'),
+        .option('--speaker <key>', 'with --call: the speaker id in that call, e.g. S2 (history show)')
+        .option('--merge', 'the name is already enrolled: add this recording to that voiceprint'),
     ),
   ).action(
     (
@@ -206,6 +220,7 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
         to?: number;
         call?: number;
         speaker?: string;
+        merge?: boolean;
       },
     ) =>
       withDb(o, io, setExit, async (db) => {
@@ -219,21 +234,28 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
         if (fromCall && (o.from !== undefined || o.to !== undefined))
           throw new Error("--from/--to apply to recordings; with --call the speaker's own turns are used");
         if (!o.consent.trim()) throw new Error('--consent must say how the person consented');
-        const models = await loadEngineModels({ embedding: o.embedding, ageGender: null });
-        let e: Awaited<ReturnType<typeof embedCallSpeaker>>;
-        if (fromCall) e = await embedCallSpeaker(db, o.call!, o.speaker!, models);
+        const models = await loadEngineModels({ voiceprint: o.embedding, ageGender: null });
+        const encoders = await enrollmentEmbedders(models);
+        let es: (SpeechEmbedding & { source: string })[];
+        if (fromCall) es = await embedCallSpeaker(db, o.call!, o.speaker!, encoders);
         else {
           const range =
             o.from !== undefined || o.to !== undefined ? `[${o.from ?? 0}-${o.to ?? 'end'} s]` : '';
-          const s = await embedSpeech(files, models, { fromS: o.from, toS: o.to });
-          e = { ...s, source: files.map((f) => `file:${resolve(f)}${range}`).join(' ') };
+          const source = files.map((f) => `file:${resolve(f)}${range}`).join(' ');
+          es = (await embedSpeechWith(files, models.vadModel, encoders, { fromS: o.from, toS: o.to })).map(
+            (x) => ({ ...x, source }),
+          );
         }
-        const newId = createVoiceprint(db, { name: o.name, notes: o.notes, consentHow: o.consent }, [e]);
+        const e = es[0];
+        const existing = o.merge ? voiceprintIdByName(db, o.name) : null;
+        if (existing !== null) addEmbeddings(db, existing, es);
+        const newId =
+          existing ?? createVoiceprint(db, { name: o.name, notes: o.notes, consentHow: o.consent }, es);
         const v = getVoiceprint(db, newId);
         out(
           o,
           v,
-          `enrolled ${v.name} (id ${v.id}) from ${e.source}: ${e.speechS.toFixed(1)} s of speech, SNR ${e.snrDb ?? '?'} dB, ${e.modelId}\n`,
+          `enrolled ${v.name} (id ${v.id}) from ${e.source}: ${e.speechS.toFixed(1)} s of speech, SNR ${e.snrDb ?? '?'} dB, ${es.map((x) => x.modelId).join(', ')}\n`,
         );
       }),
   );
@@ -258,16 +280,18 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
     ),
   ).action((files: string[], o: Common & { threshold?: number; scoring?: ScoreKind }) =>
     withDb(o, io, setExit, async (db) => {
-      const models = await loadEngineModels({ embedding: o.embedding });
+      const models = await loadEngineModels({ voiceprint: o.embedding });
+      const enc = models.voiceprintEmbedder.use;
       const op = {
-        ...operatingPointFor(models.embedder.use.id, models.embedder.use.version, o.scoring),
+        ...operatingPointFor(enc.id, enc.version, o.scoring),
         ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
       };
       const all: { file: string; speakers: Record<string, Identification> }[] = [];
       let text = '';
       for (const f of files) {
         const r = await analyzeFile(f, models);
-        const ids = labelResult(db, r, speakerEmbeddingsOf(r), models.embedder.use, op);
+        const set = speakerEmbeddingSetsOf(r).find((x) => x.use.id === enc.id);
+        const ids = labelResult(db, r, set?.embeddings ?? new Map(), enc, op);
         all.push({ file: f, speakers: Object.fromEntries(ids) });
         text += `${f}:\n${[...ids].map(([s, i]) => describeId(s, i)).join('\n')}\n`;
       }
@@ -337,13 +361,19 @@ export function registerVoiceprintCommands(program: Command, io: Io, setExit: (c
     common(
       vp
         .command('import')
-        .description('import voiceprints from an export file')
-        .argument('<file>', 'export file'),
+        .description('import voiceprints from an export file (voiceprints already there are not duplicated)')
+        .argument('<file>', 'export file')
+        .option(
+          '--merge',
+          'add the embeddings of a voiceprint whose name the library has to that voiceprint',
+        ),
     ),
-  ).action((file: string, o: Common) =>
+  ).action((file: string, o: Common & { merge?: boolean }) =>
     withDb(o, io, setExit, async (db) => {
-      const n = importLibrary(db, await readImportFile(file), encoderModel(o.embedding));
-      out(o, { file, imported: n }, `imported ${n} voiceprint(s) from ${file}\n`);
+      const n = importLibrary(db, await readImportFile(file), encoderModel(o.embedding), {
+        merge: o.merge,
+      });
+      out(o, { file, imported: n }, `imported ${n} new voiceprint(s) from ${file}\n`);
     }),
   );
 
@@ -461,7 +491,7 @@ export async function runAnalyzeToStore(
     for (const f of files) {
       try {
         const r: AnalysisResult = await analyzeFile(f, models, opts);
-        const { callId } = saveLabelledCall(db, r, speakerEmbeddingsOf(r), `file:${resolve(f)}`);
+        const { callId } = saveLabelledCall(db, r, speakerEmbeddingSetsOf(r), `file:${resolve(f)}`);
         const written = opts.out ? await writeExports(r, f, opts.out) : [];
         if (opts.format === 'table') io.stdout(`call ${callId} saved\n${formatResultTable(r)}\n`);
         else io.stdout(exportResult(r, opts.format, outputBaseName(f)));

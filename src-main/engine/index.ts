@@ -3,6 +3,8 @@ export {
   analyzeFile,
   loadEngineModels,
   speakerEmbeddingsOf,
+  speakerEmbeddingSetsOf,
+  type SpeakerEmbeddingSet,
   DEFAULT_PARAMS,
   type EngineModels,
   type PipelineParams,

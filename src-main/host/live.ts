@@ -20,6 +20,7 @@ import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-s
 import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
+import { liveStoreOf } from '../services/live-store.ts';
 import { type EngineServiceDeps, rememberEmbedding, resolveFileRef } from './services.ts';
 
 interface Running {
@@ -56,7 +57,7 @@ export class LiveControl implements LiveControlService {
     const id = randomUUID();
     const { source, cleanup } = await this.sourceFor(req.source, id);
     const session = new LiveSession(this.deps.models, {
-      db: this.deps.db,
+      store: this.deps.db ? liveStoreOf(this.deps.db) : null,
       title: req.title ?? source.description,
       diarizeMic: req.diarizeMic ?? false,
     });
@@ -104,7 +105,7 @@ export class LiveControl implements LiveControlService {
       );
     const e = await s.session.speakerEmbedding(req.speaker);
     if (!e) {
-      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.embedder.minFrames / 100);
+      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.voiceprintEmbedder.minFrames / 100);
       throw Object.assign(
         new Error(
           `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
@@ -113,7 +114,7 @@ export class LiveControl implements LiveControlService {
       );
     }
     return rememberEmbedding(this.deps, req, {
-      vector: e.embedding,
+      vectors: e.embeddings,
       source: `live:${s.session.callId ?? s.id}/${req.speaker}`,
       speechS: e.seconds,
       snrDb: null,

@@ -117,8 +117,11 @@ describe('engine services over the in-memory transport (real models, real record
       consent: 'test',
       file: { kind: 'path', path: SAMPLE() },
     });
+    // each enrollment keeps the voiceprint encoder's embedding and every other available one's
+    expect(a.embeddings.map((e) => e.modelId)).toEqual(['callscope_spk_encoder_v1', 'fbank-stats']);
+    expect((await library.list()).map((v) => v.needsReenrollment ?? null)).toEqual([null, null]);
     const merged = await library.merge(a.id, b.id);
-    expect(merged.embeddings).toHaveLength(2);
+    expect(merged.embeddings).toHaveLength(4);
     const text = await library.exportLibrary();
     expect(JSON.parse(text)).toMatchObject({ format: 'callscope-voiceprints', voiceprints: [{ name: 'A' }] });
     await library.delete(a.id);
@@ -183,7 +186,10 @@ describe('engine services over the in-memory transport (real models, real record
     const speaker = await longer;
     const caller = await live.rememberVoice({ sessionId, speaker, name: 'Live caller', consent: 'test' });
     expect(callId).not.toBeNull();
-    expect(caller.embeddings).toMatchObject([{ source: `live:${callId}/${speaker}` }]);
+    expect(caller.embeddings).toMatchObject([
+      { source: `live:${callId}/${speaker}`, modelId: 'callscope_spk_encoder_v1' },
+      { source: `live:${callId}/${speaker}`, modelId: 'fbank-stats' },
+    ]);
     expect(caller.embeddings[0].speechS).toBeGreaterThanOrEqual(8);
     await youLonger; // the local user has spoken ~10 s too
     const summary = await live.stop(sessionId);

@@ -32,14 +32,20 @@ import {
 import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import type { ExportFormat } from '../../src-shared/formats/exports.ts';
 import { CancelledError, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
-import { analyzeFile, type EngineModels, speakerEmbeddingsOf } from '../engine/index.ts';
+import {
+  analyzeFile,
+  type EngineModels,
+  type SpeakerEmbeddingSet,
+  speakerEmbeddingSetsOf,
+} from '../engine/index.ts';
 import { APP_ROOT, loadManifest, resolveModel } from '../engine/inference/registry.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import type { Db } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
-import { operatingPointFor } from '../store/identify.ts';
-import { saveLabelledCall } from '../store/label-result.ts';
-import { embedSpeech } from '../store/speech-embedding.ts';
+import { operatingPointFor } from '../engine/voiceprints/identify.ts';
+import { saveLabelledCall, voiceprintsWithStatus } from '../services/voiceprint-labels.ts';
+import { enrollmentEmbedders } from '../engine/voiceprints/models.ts';
+import { embedSpeechWith } from '../engine/voiceprints/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,
@@ -107,7 +113,7 @@ export class AnalysisQueue implements AnalysisService {
   private readonly jobsById = new Map<string, Job>();
   private running: Promise<void> | null = null;
   /** Speaker embeddings of calls analysed in this run, for "remember this voice". */
-  readonly embeddingsByCall = new Map<number, Map<string, Float32Array>>();
+  readonly embeddingsByCall = new Map<number, SpeakerEmbeddingSet[]>();
   private lastEmit = new Map<string, number>();
 
   constructor(private readonly deps: EngineServiceDeps) {}
@@ -190,7 +196,7 @@ export class AnalysisQueue implements AnalysisService {
       );
       if (job.ctrl.signal.aborted) throw new CancelledError();
       r.file = job.info.name;
-      const embeddings = speakerEmbeddingsOf(r);
+      const embeddings = speakerEmbeddingSetsOf(r);
       const { callId, ids } = saveLabelledCall(
         this.deps.db,
         r,
@@ -265,7 +271,13 @@ export function libraryChanged(deps: EngineServiceDeps): void {
 export function rememberEmbedding(
   deps: EngineServiceDeps,
   who: { name: string; consent: string },
-  e: { vector: Float32Array; source: string; speechS: number; snrDb: number | null },
+  e: {
+    /** One embedding per encoder that ran (the voiceprint encoder's among them). */
+    vectors: { modelId: string; modelVersion: string; vector: Float32Array }[];
+    source: string;
+    speechS: number;
+    snrDb: number | null;
+  },
 ): Voiceprint {
   if (e.speechS < MIN_ENROLL_SPEECH_S)
     throw Object.assign(
@@ -274,10 +286,20 @@ export function rememberEmbedding(
       ),
       { code: 'not_enough_speech' },
     );
-  const enc = deps.models.embedder.use;
-  const id = createVoiceprint(deps.db, { name: who.name, consentHow: who.consent }, [
-    { ...e, modelId: enc.id, modelVersion: enc.version },
-  ]);
+  const enc = deps.models.voiceprintEmbedder.use;
+  if (!e.vectors.some((v) => v.modelId === enc.id && v.modelVersion === enc.version))
+    throw Object.assign(
+      new Error(
+        `no ${enc.id} embedding of this speaker (too little clear speech for the voiceprint encoder)`,
+      ),
+      { code: 'not_enough_speech' },
+    );
+  const { vectors, ...rest } = e;
+  const id = createVoiceprint(
+    deps.db,
+    { name: who.name, consentHow: who.consent },
+    vectors.map((v) => ({ ...rest, ...v })),
+  );
   libraryChanged(deps);
   return getVoiceprint(deps.db, id);
 }
@@ -294,7 +316,7 @@ export class Library implements LibraryService {
   }
 
   async list(): Promise<Voiceprint[]> {
-    return listVoiceprints(this.deps.db);
+    return voiceprintsWithStatus(this.deps.db, this.deps.models.voiceprintEmbedder.use);
   }
   async rename(id: number, name: string): Promise<Voiceprint> {
     const v = renameVoiceprint(this.deps.db, id, name);
@@ -318,8 +340,11 @@ export class Library implements LibraryService {
   }): Promise<Voiceprint> {
     const call = getCall(this.deps.db, req.callId);
     const speaker = call.result.speakers.find((s) => s.id === req.speakerId);
-    const vector = this.queue.embeddingsByCall.get(req.callId)?.get(req.speakerId);
-    if (!speaker || !vector) {
+    const vectors = (this.queue.embeddingsByCall.get(req.callId) ?? []).flatMap((set) => {
+      const vector = set.embeddings.get(req.speakerId);
+      return vector ? [{ modelId: set.use.id, modelVersion: set.use.version, vector }] : [];
+    });
+    if (!speaker || !vectors.length) {
       throw Object.assign(
         new Error(
           `no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`,
@@ -331,7 +356,7 @@ export class Library implements LibraryService {
     }
     const snr = call.result.quality.find((q) => q.channel === speaker.channel)?.snrDb ?? null;
     return rememberEmbedding(this.deps, req, {
-      vector,
+      vectors,
       source: `call:${req.callId}/${req.speakerId}`,
       speechS: speaker.speechS,
       snrDb: snr,
@@ -339,12 +364,13 @@ export class Library implements LibraryService {
   }
   async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
     const path = resolveFileRef(req.file, this.deps);
-    const e = await embedSpeech([path], this.deps.models);
+    const encoders = await enrollmentEmbedders(this.deps.models);
+    const es = await embedSpeechWith([path], this.deps.models.vadModel, encoders);
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
     const id = createVoiceprint(
       this.deps.db,
       { name: req.name, notes: req.notes ?? '', consentHow: req.consent },
-      [{ ...e, source: label }],
+      es.map((e) => ({ ...e, source: label })),
     );
     if (req.file.kind === 'upload') await rm(path, { force: true });
     this.changed();
@@ -403,8 +429,8 @@ export class App implements AppService {
         installed,
       };
     });
-    const enc = this.deps.models.embedder.use;
-    const op = operatingPointFor(enc.id);
+    const enc = this.deps.models.voiceprintEmbedder.use;
+    const { threshold, margin } = operatingPointFor(enc.id, enc.version);
     const pkg = JSON.parse(await readFile(join(APP_ROOT, 'package.json'), 'utf8').catch(() => '{}')) as {
       version?: string;
     };
@@ -414,7 +440,7 @@ export class App implements AppService {
       host: this.deps.host,
       models,
       executionProvider: { name: provider.name, reason: provider.reason },
-      thresholds: { identification: { modelId: enc.id, ...op }, clusteringThreshold: null },
+      thresholds: { identification: { modelId: enc.id, threshold, margin }, clusteringThreshold: null },
       dataFolder: dirname(this.deps.dbPath),
       dbPath: this.deps.dbPath,
       retention:

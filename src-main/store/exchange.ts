@@ -1,9 +1,10 @@
 /**
  * Export and import of the voiceprint library as a versioned JSON file
  * ({@link VoiceprintExportFile}: names, notes, consent, embeddings as base64 float32 LE with their
- * encoder model id+version). Import validates the whole file first (zod) and inserts everything in
- * one transaction: a malformed file, or embeddings of another encoder than the library's, change
- * nothing.
+ * encoder model id+version, and each voiceprint's stable `uid`). Import validates the whole file
+ * first (zod) and inserts everything in one transaction: a malformed file, a file with no embedding
+ * of the library's encoder, or a name clash, change nothing; voiceprints already present (same
+ * uid) are not duplicated.
  *
  * An import file is untrusted input (issue 12, finding 8): its size, the number of voiceprints and
  * embeddings, every string's length, the vector dimension (one per file, equal to the library's
@@ -17,7 +18,15 @@ import {
   type VoiceprintExportFile,
 } from '../../src-shared/contracts/voiceprints.ts';
 import { type Db, nowIso, StoreError } from './db.ts';
-import { allEmbeddings, createVoiceprint, listVoiceprints, vectorToBlob } from './voiceprints.ts';
+import {
+  addEmbeddings,
+  allEmbeddings,
+  createVoiceprint,
+  listVoiceprints,
+  vectorToBlob,
+  voiceprintIdByName,
+  voiceprintUid,
+} from './voiceprints.ts';
 
 /**
  * Largest import file, characters (32 M: 10 000 voiceprints with one 512-dim embedding each are
@@ -57,6 +66,7 @@ const ExportFile = z.object({
     .array(
       z.object({
         // the same bounds as enrollment and rename (src-shared/contracts/services.ts)
+        uid: z.string().min(1).max(200).optional(),
         name: z.string().trim().min(1).max(200),
         notes: z.string().max(2000),
         consent: z.object({ givenAt: iso.min(1), how: z.string().trim().min(1).max(1000) }),
@@ -76,6 +86,7 @@ export function exportLibrary(db: Db): VoiceprintExportFile {
     version: VOICEPRINT_EXPORT_VERSION,
     exportedAt: nowIso(),
     voiceprints: listVoiceprints(db).map((v) => ({
+      uid: v.uid,
       name: v.name,
       notes: v.notes,
       consent: v.consent,
@@ -112,13 +123,24 @@ function decodeVector(b64: string, dim: number, where: string): Float32Array {
 }
 
 /**
- * Imports an export file's text into the library (new voiceprints; existing ones are untouched).
- * @param expectModel the library's encoder (model id + version); embeddings of another encoder are
- *   refused, since they cannot be compared with this library's voices.
- * @returns number of voiceprints imported.
+ * Imports an export file's text into the library. Voiceprints are matched by their stable id
+ * (`uid`; for files of older versions a content id, voiceprints.ts `voiceprintUid`): one already
+ * in the library gets only the embeddings it lacks, so importing a file twice adds nothing. A new
+ * voiceprint whose name another voiceprint has is refused (nothing is written), or with
+ * `opts.merge` its embeddings go to that voiceprint.
+ * @param expectModel the library's voiceprint encoder (model id + version). Embeddings of every
+ *   encoder are kept (a voiceprint without one of `expectModel` is listed as needing
+ *   re-enrollment), but a file with no embedding of `expectModel` at all is refused: nothing in
+ *   it could be identified.
+ * @returns number of voiceprints added (new ones; not those already present or merged).
  * @throws StoreError `invalid` with the reason; nothing is written then.
  */
-export function importLibrary(db: Db, text: string, expectModel: { id: string; version: string }): number {
+export function importLibrary(
+  db: Db,
+  text: string,
+  expectModel: { id: string; version: string },
+  opts: { merge?: boolean } = {},
+): number {
   if (text.length > MAX_IMPORT_CHARS)
     throw new StoreError(
       'invalid',
@@ -156,29 +178,65 @@ export function importLibrary(db: Db, text: string, expectModel: { id: string; v
   const prepared = file.voiceprints.map((v, i) => {
     const embeddings = v.embeddings.map((e, j) => {
       const where = `voiceprints[${i}] "${v.name}" embedding ${j}`;
-      if (e.modelId !== expectModel.id || e.modelVersion !== expectModel.version) {
-        throw new StoreError(
-          'invalid',
-          `${where} was made with encoder ${e.modelId} ${e.modelVersion}, this library uses ${expectModel.id} ${expectModel.version}: ` +
-            'embeddings of different encoders cannot be compared; nothing was imported (re-enroll, or import with --embedding ' +
-            `${e.modelId})`,
-        );
+      if (e.modelId === expectModel.id) {
+        dim ??= e.dim;
+        if (e.dim !== dim)
+          throw new StoreError(
+            'invalid',
+            `${where} has dimension ${e.dim}, the library's ${expectModel.id} embeddings have ${dim}; nothing was imported`,
+          );
       }
-      dim ??= e.dim;
-      if (e.dim !== dim)
-        throw new StoreError(
-          'invalid',
-          `${where} has dimension ${e.dim}, the library's ${expectModel.id} embeddings have ${dim}; nothing was imported`,
-        );
       return { ...e, vector: decodeVector(e.vector, e.dim, where) };
     });
-    return { v, embeddings };
+    const uid = voiceprintUid({
+      uid: v.uid,
+      name: v.name,
+      createdAt: v.createdAt,
+      consentGivenAt: v.consent.givenAt,
+    });
+    return { v, uid, embeddings };
   });
+  const usable = prepared.some(({ embeddings }) =>
+    embeddings.some((e) => e.modelId === expectModel.id && e.modelVersion === expectModel.version),
+  );
+  if (prepared.length && !usable) {
+    const held = [
+      ...new Set(prepared.flatMap((p) => p.embeddings.map((e) => `${e.modelId} ${e.modelVersion}`))),
+    ];
+    throw new StoreError(
+      'invalid',
+      `the export holds embeddings of ${held.join(', ')} only, this library identifies with ${expectModel.id} ${expectModel.version}: ` +
+        'embeddings of different encoders cannot be compared; nothing was imported (re-enroll, or import with --embedding ' +
+        `${prepared[0].embeddings[0].modelId})`,
+    );
+  }
+  let added = 0;
   db.transaction(() => {
-    for (const { v, embeddings } of prepared) {
+    const byUid = new Map(listVoiceprints(db).map((x) => [x.uid, x.id]));
+    const seen = new Set<string>();
+    for (const { v, uid, embeddings } of prepared) {
+      if (seen.has(uid)) continue; // the same voiceprint twice in one file
+      seen.add(uid);
+      const existing = byUid.get(uid) ?? null;
+      if (existing !== null) {
+        addEmbeddings(db, existing, embeddings);
+        continue;
+      }
+      const sameName = voiceprintIdByName(db, v.name);
+      if (sameName !== null) {
+        if (!opts.merge)
+          throw new StoreError(
+            'invalid',
+            `the library already has a voiceprint named "${v.name}" (id ${sameName}) that is not the one in the export; ` +
+              'nothing was imported (rename one of them first, or import with --merge to add its embeddings to it)',
+          );
+        addEmbeddings(db, sameName, embeddings);
+        continue;
+      }
       createVoiceprint(
         db,
         {
+          uid,
           name: v.name,
           notes: v.notes,
           consentHow: v.consent.how,
@@ -188,7 +246,8 @@ export function importLibrary(db: Db, text: string, expectModel: { id: string; v
         },
         embeddings,
       );
+      added++;
     }
   })();
-  return prepared.length;
+  return added;
 }

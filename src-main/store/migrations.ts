@@ -122,6 +122,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE call_models ADD COLUMN provider TEXT;
     `,
   },
+  {
+    version: 5,
+    description:
+      'stable voiceprint ids (uid, kept by export/import so importing a file twice adds nothing; null for ' +
+      'voiceprints made before: a content id is derived, store/voiceprints.ts voiceprintUid)',
+    sql: `
+      ALTER TABLE voiceprints ADD COLUMN uid TEXT;
+      CREATE UNIQUE INDEX voiceprints_by_uid ON voiceprints(uid) WHERE uid IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

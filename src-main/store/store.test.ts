@@ -15,16 +15,15 @@ import { deleteCall, exportCall, getCall, listCalls, saveCall } from './calls.ts
 import { openDb, schemaVersion, StoreError, toStoreError } from './db.ts';
 import { exportLibrary, importLibrary } from './exchange.ts';
 import { fakeResult } from './fixtures.ts';
-import { identifySpeakers, VoiceprintIndex } from './identify.ts';
-import { labelResult, linksOf } from './label-result.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import {
+  addEmbeddings,
   createVoiceprint,
-  deleteVoiceprint,
+  embeddingsOfModel,
   listVoiceprints,
-  mergeVoiceprints,
   renameVoiceprint,
   splitEmbedding,
+  voiceprintIdByName,
 } from './voiceprints.ts';
 
 const MODEL = { id: 'test-enc', version: '1' };
@@ -157,59 +156,6 @@ describe('calls', () => {
   });
 });
 
-describe('voiceprints and identification', () => {
-  it('labels speakers, resolves renames and merges at read time, hard-deletes', () => {
-    const p = dbPath();
-    const db = openDb(p);
-    expect(() => createVoiceprint(db, { name: 'X', consentHow: ' ' }, [emb(vec(1, 0, 0))])).toThrow(
-      /consent/,
-    );
-    const ann = createVoiceprint(db, { name: 'Ann', consentHow: 'verbal' }, [emb(vec(1, 0, 0))]);
-    const bob = createVoiceprint(db, { name: 'Bob', consentHow: 'written' }, [emb(vec(0, 1, 0))]);
-    const r = fakeResult();
-    const ids = labelResult(
-      db,
-      r,
-      new Map([
-        ['S1', vec(0.9, 0.1, 0)],
-        ['S2', vec(0, 0, 1)],
-      ]),
-      MODEL,
-      { threshold: 0.5, margin: 0.05 },
-    );
-    expect(ids.get('S1')).toMatchObject({ status: 'known', label: 'Ann' });
-    expect(ids.get('S2')).toMatchObject({ status: 'unknown', label: 'Unknown 1' });
-    const callId = saveCall(db, r, { links: linksOf(ids) });
-    renameVoiceprint(db, ann, 'Anne');
-    expect(getCall(db, callId).result.speakers.map((s) => s.label)).toEqual(['Anne', 'Unknown 1']);
-    expect(listCalls(db, { search: 'anne' }).total).toBe(1);
-    // merge Anne into Bob: the call now says Bob
-    mergeVoiceprints(db, bob, ann);
-    expect(getCall(db, callId).result.speakers[0].label).toBe('Bob');
-    expect(listVoiceprints(db)[0].embeddings).toHaveLength(2);
-    const split = splitEmbedding(db, listVoiceprints(db)[0].embeddings[0].id, 'Anne again');
-    expect(split.embeddings).toHaveLength(1);
-    deleteVoiceprint(db, bob);
-    deleteVoiceprint(db, split.id);
-    expect(getCall(db, callId).result.speakers[0].label).toBe('Unknown');
-    expect(db.prepare('SELECT COUNT(*) AS n FROM voiceprint_embeddings').get()).toEqual({ n: 0 });
-    db.close();
-    expect(readFileSync(p).includes(Buffer.from('Bob'))).toBe(false);
-  });
-
-  it('never compares embeddings of different encoders; close runners-up are ambiguous', () => {
-    const db = openDb(dbPath());
-    createVoiceprint(db, { name: 'A', consentHow: 'ok' }, [emb(vec(1, 0))]);
-    createVoiceprint(db, { name: 'B', consentHow: 'ok' }, [emb(vec(0.99, 0.14))]);
-    createVoiceprint(db, { name: 'Other', consentHow: 'ok' }, [{ ...emb(vec(1, 0)), modelId: 'other-enc' }]);
-    const index = VoiceprintIndex.load(db, MODEL.id, MODEL.version);
-    expect(index.names).toEqual(['A', 'B']);
-    const out = identifySpeakers(index, new Map([['S1', vec(1, 0.07)]]), { threshold: 0.5, margin: 0.05 });
-    expect(out.get('S1')).toMatchObject({ status: 'ambiguous', label: 'A or B?' });
-    db.close();
-  });
-});
-
 describe('import, export and clear errors', () => {
   it('round-trips the library; refuses malformed files and other encoders without changes', () => {
     const a = openDb(dbPath());
@@ -222,7 +168,7 @@ describe('import, export and clear errors', () => {
       /not a valid voiceprint export/,
     );
     expect(() => importLibrary(b, text, { id: 'callscope_spk_encoder_v1', version: '0.1.0' })).toThrow(
-      /encoder test-enc 1.*cannot be compared/,
+      /embeddings of test-enc 1 only.*cannot be compared/,
     );
     const broken = JSON.parse(text) as { voiceprints: { embeddings: { vector: string }[] }[] };
     broken.voiceprints.push({
@@ -234,8 +180,71 @@ describe('import, export and clear errors', () => {
     );
     expect(listVoiceprints(b)).toHaveLength(0);
     expect(importLibrary(b, text, MODEL)).toBe(1);
-    expect(VoiceprintIndex.load(b, MODEL.id, MODEL.version).scores(vec(1, 2, 3))[0]).toBeCloseTo(1, 6);
+    expect([...embeddingsOfModel(b, MODEL.id, MODEL.version)[0].vector]).toEqual([1, 2, 3]);
     b.close();
+  });
+
+  it('importing an export twice adds nothing (stable ids); the embeddings of every encoder travel', () => {
+    const a = openDb(dbPath());
+    createVoiceprint(a, { name: 'Ann', consentHow: 'verbal' }, [
+      emb(vec(1, 2, 3)),
+      { ...emb(vec(4, 5)), modelId: 'other-enc' },
+    ]);
+    createVoiceprint(a, { name: 'Bob', consentHow: 'written' }, [
+      { ...emb(vec(1, 1)), modelId: 'other-enc' },
+    ]);
+    const text = JSON.stringify(exportLibrary(a));
+    a.close();
+    const b = openDb(dbPath());
+    expect(importLibrary(b, text, MODEL)).toBe(2);
+    expect(importLibrary(b, text, MODEL)).toBe(0);
+    const list = listVoiceprints(b);
+    expect(list.map((v) => v.name)).toEqual(['Ann', 'Bob']);
+    expect(list[0].embeddings.map((e) => e.modelId).sort()).toEqual(['other-enc', 'test-enc']);
+    expect(b.prepare('SELECT COUNT(*) AS n FROM voiceprint_embeddings').get()).toEqual({ n: 3 });
+    // the ids survive a second hop (export of the importing library, imported back)
+    const again = JSON.stringify(exportLibrary(b));
+    expect(importLibrary(b, again, MODEL)).toBe(0);
+    // an older file without uids is recognised by its content id
+    const old = JSON.parse(text) as { voiceprints: { uid?: string }[] };
+    for (const v of old.voiceprints) delete v.uid;
+    const c = openDb(dbPath());
+    expect(importLibrary(c, JSON.stringify(old), MODEL)).toBe(2);
+    expect(importLibrary(c, JSON.stringify(old), MODEL)).toBe(0);
+    expect(listVoiceprints(c)).toHaveLength(2);
+    b.close();
+    c.close();
+  });
+
+  it('refuses duplicate names (enroll, rename, split, import) unless merging is asked for', () => {
+    const db = openDb(dbPath());
+    const ann = createVoiceprint(db, { name: 'Ann', consentHow: 'verbal' }, [
+      emb(vec(1, 0)),
+      emb(vec(0.9, 0.1)),
+    ]);
+    const bob = createVoiceprint(db, { name: 'Bob', consentHow: 'verbal' }, [emb(vec(0, 1))]);
+    expect(() => createVoiceprint(db, { name: ' ann ', consentHow: 'x' }, [emb(vec(1, 1))])).toThrow(
+      /named "ann" already exists \(id 1\).*--merge/,
+    );
+    expect(() => renameVoiceprint(db, bob, 'ANN')).toThrow(/already exists/);
+    expect(renameVoiceprint(db, ann, 'Ann').name).toBe('Ann'); // renaming to itself is fine
+    expect(() => splitEmbedding(db, listVoiceprints(db)[0].embeddings[0].id, 'Bob')).toThrow(
+      /already exists/,
+    );
+    // merge on request: more recordings of the same person; an identical embedding is not added twice
+    expect(voiceprintIdByName(db, 'ANN')).toBe(ann);
+    expect(addEmbeddings(db, ann, [emb(vec(0.8, 0.2)), emb(vec(1, 0))])).toBe(1);
+    expect(listVoiceprints(db).find((v) => v.id === ann)!.embeddings).toHaveLength(3);
+    // an export of another library holding another "Bob": refused, or merged when asked
+    const other = openDb(dbPath());
+    createVoiceprint(other, { name: 'Bob', consentHow: 'other library' }, [emb(vec(0.1, 1))]);
+    const text = JSON.stringify(exportLibrary(other));
+    other.close();
+    expect(() => importLibrary(db, text, MODEL)).toThrow(/already has a voiceprint named "Bob".*--merge/);
+    expect(listVoiceprints(db)).toHaveLength(2);
+    expect(importLibrary(db, text, MODEL, { merge: true })).toBe(0);
+    expect(listVoiceprints(db).find((v) => v.id === bob)!.embeddings).toHaveLength(2);
+    db.close();
   });
 
   it('a read-only database and a full database give clear errors and keep the data', () => {

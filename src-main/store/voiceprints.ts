@@ -6,6 +6,8 @@
  * Embeddings are stored raw (float32 LE BLOB) with the encoder's model id and version, seconds
  * of speech and SNR; they are only ever compared with embeddings of the same model id+version.
  */
+import { createHash, randomUUID } from 'node:crypto';
+
 import type { Voiceprint, VoiceprintEmbeddingInfo } from '../../src-shared/contracts/voiceprints.ts';
 import { type Db, nowIso, StoreError } from './db.ts';
 
@@ -24,6 +26,8 @@ export interface NewEmbedding {
 /** A voiceprint to create. */
 export interface NewVoiceprint {
   name: string;
+  /** Stable id (export/import); default: a new random UUID. */
+  uid?: string;
   notes?: string;
   /** How consent was given (required, non-empty). */
   consentHow: string;
@@ -51,6 +55,45 @@ function checkName(name: string): string {
   return n;
 }
 
+/** The voiceprint named `name` (trimmed, case-insensitive), or null. */
+export function voiceprintIdByName(db: Db, name: string): number | null {
+  const row = db
+    .prepare('SELECT id FROM voiceprints WHERE lower(trim(name)) = lower(?) ORDER BY id LIMIT 1')
+    .get(name.trim()) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+/**
+ * Refuses a name another voiceprint already has (two people of one name would be told apart by
+ * nothing the user sees; the same person twice splits their evidence).
+ * @throws StoreError `invalid` naming the existing voiceprint and the ways out.
+ */
+function checkUnique(db: Db, name: string, self: number | null = null): void {
+  const other = voiceprintIdByName(db, name);
+  if (other !== null && other !== self)
+    throw new StoreError(
+      'invalid',
+      `a voiceprint named "${name}" already exists (id ${other}); choose another name (e.g. add a surname), ` +
+        'or add this recording to it (voiceprints enroll --merge)',
+    );
+}
+
+/**
+ * Stable id of a voiceprint: its `uid`, or for voiceprints stored before uids existed, a content
+ * id (sha256 of name, creation and consent time), so an older export imported twice is still
+ * recognised.
+ */
+export function voiceprintUid(v: {
+  uid?: string | null;
+  name: string;
+  createdAt: string;
+  consentGivenAt: string;
+}): string {
+  if (v.uid) return v.uid;
+  const h = createHash('sha256').update(`${v.name}\n${v.createdAt}\n${v.consentGivenAt}`).digest('hex');
+  return `content-${h.slice(0, 32)}`;
+}
+
 /**
  * Creates a voiceprint with its embeddings, atomically.
  * @throws StoreError `invalid` without consent, name or embeddings, or with a non-finite vector.
@@ -60,12 +103,13 @@ export function createVoiceprint(db: Db, vp: NewVoiceprint, embeddings: NewEmbed
   if (!vp.consentHow?.trim()) throw new StoreError('invalid', 'consent is required to keep a voiceprint');
   if (!embeddings.length) throw new StoreError('invalid', 'a voiceprint needs at least one embedding');
   return db.transaction((): number => {
+    checkUnique(db, name);
     const now = nowIso();
     const id = Number(
       db
         .prepare(
-          `INSERT INTO voiceprints (name, notes, consent_given_at, consent_how, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO voiceprints (name, notes, consent_given_at, consent_how, created_at, updated_at, uid)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           name,
@@ -74,10 +118,34 @@ export function createVoiceprint(db: Db, vp: NewVoiceprint, embeddings: NewEmbed
           vp.consentHow.trim(),
           vp.createdAt ?? now,
           vp.updatedAt ?? now,
+          vp.uid ?? randomUUID(),
         ).lastInsertRowid,
     );
     for (const e of embeddings) addEmbedding(db, id, e);
     return id;
+  })();
+}
+
+/**
+ * Adds embeddings to an existing voiceprint (enrollment "merged on request": more recordings of
+ * the same person). Embeddings identical to one it holds (same model id+version and vector) are
+ * skipped.
+ * @returns the number of embeddings added.
+ * @throws StoreError `not_found`, `invalid` for a non-finite vector.
+ */
+export function addEmbeddings(db: Db, voiceprintId: number, embeddings: NewEmbedding[]): number {
+  return db.transaction((): number => {
+    getVoiceprint(db, voiceprintId);
+    const same = db.prepare(
+      'SELECT 1 FROM voiceprint_embeddings WHERE voiceprint_id = ? AND model_id = ? AND model_version = ? AND vector = ?',
+    );
+    let n = 0;
+    for (const e of embeddings) {
+      if (same.get(voiceprintId, e.modelId, e.modelVersion, vectorToBlob(e.vector))) continue;
+      addEmbedding(db, voiceprintId, e);
+      n++;
+    }
+    return n;
   })();
 }
 
@@ -107,6 +175,7 @@ export function addEmbedding(db: Db, voiceprintId: number, e: NewEmbedding): num
 
 interface VpRow {
   id: number;
+  uid: string | null;
   name: string;
   notes: string;
   consent_given_at: string;
@@ -155,6 +224,12 @@ export function listVoiceprints(db: Db): Voiceprint[] {
   }
   return rows.map((r) => ({
     id: r.id,
+    uid: voiceprintUid({
+      uid: r.uid,
+      name: r.name,
+      createdAt: r.created_at,
+      consentGivenAt: r.consent_given_at,
+    }),
     name: r.name,
     notes: r.notes,
     consent: { givenAt: r.consent_given_at, how: r.consent_how },
@@ -174,6 +249,7 @@ export function getVoiceprint(db: Db, id: number): Voiceprint {
 /** Renames a voiceprint (past calls show the new name: names are resolved at read time). */
 export function renameVoiceprint(db: Db, id: number, name: string): Voiceprint {
   const n = checkName(name);
+  checkUnique(db, n, id);
   const changes = db
     .prepare('UPDATE voiceprints SET name = ?, updated_at = ? WHERE id = ?')
     .run(n, nowIso(), id).changes;
@@ -222,12 +298,13 @@ export function splitEmbedding(db: Db, embeddingId: number, newName: string): Vo
     ).n;
     if (n < 2) throw new StoreError('invalid', 'cannot split off the only embedding of a voiceprint');
     const src = getVoiceprint(db, row.voiceprint_id);
+    checkUnique(db, checkName(newName));
     const now = nowIso();
     const newId = Number(
       db
         .prepare(
-          `INSERT INTO voiceprints (name, notes, consent_given_at, consent_how, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO voiceprints (name, notes, consent_given_at, consent_how, created_at, updated_at, uid)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           checkName(newName),
@@ -236,6 +313,7 @@ export function splitEmbedding(db: Db, embeddingId: number, newName: string): Vo
           src.consent.how,
           now,
           now,
+          randomUUID(),
         ).lastInsertRowid,
     );
     db.prepare('UPDATE voiceprint_embeddings SET voiceprint_id = ? WHERE id = ?').run(newId, embeddingId);

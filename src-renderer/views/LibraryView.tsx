@@ -45,7 +45,14 @@ function Row({ v, others }: { v: Voiceprint; others: Voiceprint[] }): React.JSX.
       <td>
         {v.embeddings.length} · {speech.toFixed(0)} s
       </td>
-      <td className="muted">{[...new Set(v.embeddings.map((e) => e.modelId))].join(', ')}</td>
+      <td className="muted">
+        {[...new Set(v.embeddings.map((e) => e.modelId))].join(', ')}
+        {v.needsReenrollment && (
+          <div className="tag warn" data-testid="needs-reenrollment" title={v.needsReenrollment.reason}>
+            needs re-enrollment
+          </div>
+        )}
+      </td>
       <td className="wrap">
         <div>{v.consent.how}</div>
         <div className="muted">{v.consent.givenAt.slice(0, 10)}</div>

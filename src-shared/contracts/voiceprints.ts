@@ -33,6 +33,11 @@ export interface VoiceprintEmbeddingInfo {
 /** A known voice. */
 export interface Voiceprint {
   id: number;
+  /**
+   * Stable id across libraries (kept by export and import, so importing a file twice adds
+   * nothing); absent in data of older versions.
+   */
+  uid?: string;
   name: string;
   notes: string;
   consent: Consent;
@@ -40,6 +45,21 @@ export interface Voiceprint {
   createdAt: string;
   updatedAt: string;
   embeddings: VoiceprintEmbeddingInfo[];
+  /**
+   * Set when this voiceprint holds no embedding of the encoder identification uses (model id +
+   * version), so it can never be named until the person is enrolled again; `reason` says which
+   * encoders it holds. Null/absent: identifiable. Filled by the Library service and the CLI.
+   */
+  needsReenrollment?: ReenrollmentNeed | null;
+}
+
+/** Why a voiceprint must be enrolled again before it can be identified. */
+export interface ReenrollmentNeed {
+  /** The encoder identification uses, which this voiceprint lacks. */
+  modelId: string;
+  modelVersion: string;
+  /** Human-readable reason, e.g. `identification uses X 2.0, this voiceprint only holds Y 1`. */
+  reason: string;
 }
 
 /** Outcome of identifying one speaker (open set). */
@@ -76,6 +96,16 @@ export interface Identification {
   /** Which score `threshold` and `Candidate.score` are (absent in results of older versions: cosine). */
   scoring?: ScoreKind;
   modelId: string;
+  /**
+   * Calibrated probability that the best candidate is the same speaker, in [0, 1] (logistic
+   * calibration of the decision score; absent where the encoder has no calibration).
+   */
+  probability?: number;
+  /**
+   * Why there is no candidate (`best` null), e.g. no voiceprint of the library holds an embedding
+   * of this encoder; or why an `unknown` answer names a closest candidate only as a hint.
+   */
+  reason?: string;
 }
 
 /** Version of the voiceprint export file format. */
@@ -87,6 +117,8 @@ export interface VoiceprintExportFile {
   version: typeof VOICEPRINT_EXPORT_VERSION;
   exportedAt: string;
   voiceprints: {
+    /** Stable id (absent in files of older versions: a content id is derived on import). */
+    uid?: string;
     name: string;
     notes: string;
     consent: Consent;

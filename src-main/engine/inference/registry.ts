@@ -74,7 +74,15 @@ const Manifest = z
     downloadHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/)).default([]),
     roles: z.record(
       z.string(),
-      z.object({ default: z.string().nullable(), candidates: z.array(z.string()).optional() }),
+      z.object({
+        default: z.string().nullable(),
+        candidates: z.array(z.string()).optional(),
+        /**
+         * `embedding` only: the model voiceprint enrollment and identification use (default: the
+         * role's `default`); diarization keeps `default` (engine/voiceprints/models.ts).
+         */
+        voiceprint: z.string().optional(),
+      }),
     ),
     models: z.array(ModelEntry),
   })
@@ -85,7 +93,7 @@ const Manifest = z
       ids.add(e.id);
     }
     for (const [role, r] of Object.entries(m.roles)) {
-      for (const id of [r.default, ...(r.candidates ?? [])]) {
+      for (const id of [r.default, ...(r.candidates ?? []), r.voiceprint ?? null]) {
         const e = id ? m.models.find((x) => x.id === id) : undefined;
         if (id && e?.role !== role)
           ctx.addIssue({ code: 'custom', message: `roles.${role}: ${id} is not a ${role} model` });

@@ -54,12 +54,19 @@ import { createMultiChannelVad } from '../vad/multi.ts';
 import { selfVadProbabilities } from './self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
 import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
+import { voiceprintModelId } from '../voiceprints/models.ts';
 
 /** Models loaded once and shared by every analysis of an engine instance. */
 export interface EngineModels {
   vadModel: OnnxModel;
   segmenter: Segmenter;
+  /** Encoder of the diarization (speaker clustering). */
   embedder: EmbeddingBackend;
+  /**
+   * Encoder of voiceprint enrollment and identification (engine/voiceprints/models.ts); the same
+   * instance as `embedder` when both roles use one model.
+   */
+  voiceprintEmbedder: EmbeddingBackend;
   ageGender: AgeGenderEstimator | null;
   models: ModelUse[];
 }
@@ -109,6 +116,8 @@ export const DEFAULT_PARAMS: PipelineParams = {
  */
 export async function loadEngineModels(
   opts: Pick<AnalyzeOptions, 'embedding'> & {
+    /** Voiceprint encoder id (default {@link voiceprintModelId}). */
+    voiceprint?: string;
     ageGender?: string | null;
     providers?: ProviderSettings;
     models?: ModelChoices;
@@ -148,6 +157,10 @@ export async function loadEngineModels(
   const embId = opts.embedding ?? pick.embedding;
   if (embId) checkRole(embId, 'embedding');
   const embedder = await createEmbeddingBackend(embId, providers);
+  const vpId = opts.voiceprint ?? voiceprintModelId();
+  checkRole(vpId, 'embedding');
+  const voiceprintEmbedder =
+    vpId === embedder.use.id ? embedder : await createEmbeddingBackend(vpId, providers);
   const agId = opts.ageGender !== undefined ? opts.ageGender : pick.agegender;
   if (agId) checkRole(agId, 'agegender');
   const ageGender = await createAgeGenderEstimator(agId, providers);
@@ -162,6 +175,7 @@ export async function loadEngineModels(
     vadModel,
     segmenter: new Segmenter(seg),
     embedder,
+    voiceprintEmbedder,
     ageGender,
     models: [
       use(vadModel, 'vad'),
@@ -475,13 +489,6 @@ export async function analyzeFile(
   return result;
 }
 
-/**
- * Speaker embeddings (raw, from each speaker's best speech) of results produced by
- * {@link analyzeFile}. Kept out of the result itself: voiceprints are biometric data and must not
- * end up in exported JSON by accident.
- */
-const lastSpeakerEmbeddings = new WeakMap<AnalysisResult, Map<string, Float32Array>>();
-
 /** The diarized channels of a result: their windows and embeddings before clustering. */
 const lastDiarizerSnapshots = new WeakMap<
   AnalysisResult,
@@ -499,12 +506,38 @@ export function diarizerSnapshotsOf(
   return lastDiarizerSnapshots.get(result) ?? [];
 }
 
-/** The per-speaker embeddings computed for a result (empty map when none). */
-export function speakerEmbeddingsOf(result: AnalysisResult): Map<string, Float32Array> {
-  return lastSpeakerEmbeddings.get(result) ?? new Map();
+/** Per-speaker embeddings of one encoder (raw, from each speaker's best speech). */
+export interface SpeakerEmbeddingSet {
+  /** The encoder (model id + version) that made them. */
+  use: ModelUse;
+  /** Speaker id → raw embedding (speakers with too little clean speech are absent). */
+  embeddings: Map<string, Float32Array>;
 }
 
-/** Fills speakers' attributes and returns their embeddings. */
+/**
+ * Speaker embeddings of results produced by {@link analyzeFile}, one set per encoder that ran:
+ * the voiceprint encoder first, then the diarization encoder when it is another model. Kept out
+ * of the result itself: voiceprints are biometric data and must not end up in exported JSON by
+ * accident.
+ */
+const lastSpeakerEmbeddings = new WeakMap<AnalysisResult, SpeakerEmbeddingSet[]>();
+
+/** The per-speaker embeddings of the diarization encoder for a result (empty map when none). */
+export function speakerEmbeddingsOf(result: AnalysisResult): Map<string, Float32Array> {
+  const sets = lastSpeakerEmbeddings.get(result) ?? [];
+  const diar = result.models.find((m) => m.role === 'embedding');
+  return sets.find((x) => x.use.id === diar?.id)?.embeddings ?? sets[0]?.embeddings ?? new Map();
+}
+
+/**
+ * The per-speaker embeddings of every encoder that ran for a result, voiceprint encoder first
+ * (empty when none; identification uses the first set).
+ */
+export function speakerEmbeddingSetsOf(result: AnalysisResult): SpeakerEmbeddingSet[] {
+  return lastSpeakerEmbeddings.get(result) ?? [];
+}
+
+/** Fills speakers' attributes and returns their embeddings, one set per encoder. */
 async function speakerEvidence(
   file: string,
   probe: AudioProbe,
@@ -512,22 +545,26 @@ async function speakerEvidence(
   turns: Turn[],
   speakers: Speaker[],
   models: EngineModels,
-): Promise<Map<string, Float32Array>> {
+): Promise<SpeakerEmbeddingSet[]> {
   const spans = selectEvidenceSpans(turns, roles, DEFAULT_EVIDENCE);
   const feats = await collectSpeakerFeatures(file, probe, roles, spans);
-  const embeddings = new Map<string, Float32Array>();
+  const encoders = [models.voiceprintEmbedder];
+  if (models.embedder !== models.voiceprintEmbedder) encoders.push(models.embedder);
+  const sets = encoders.map((e) => ({ use: e.use, embeddings: new Map<string, Float32Array>() }));
   for (const s of speakers) {
     const f = feats.get(s.id);
     if (!f) {
       s.attributes = { status: 'undetermined', speechUsedS: 0, reason: 'no clean (non-overlapped) speech' };
       continue;
     }
-    if (f.feats.length / 80 >= models.embedder.minFrames) {
-      embeddings.set(s.id, await models.embedder.embed(Float32Array.from(f.feats)));
+    const x = Float32Array.from(f.feats);
+    for (const [i, enc] of encoders.entries()) {
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      if (f.feats.length / 80 >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
     }
     if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds, f.audio);
   }
-  return embeddings;
+  return sets;
 }
 
 /** Renames cluster ids to S1.. in order of first speech, builds the speaker list (You first). */

@@ -1,7 +1,8 @@
 /**
  * Live sessions on replayed dev stereo calls (real models, unpaced replay): local and remote
  * speech where the RTTM says, speaker counts, turns written to the store as they close, and no
- * turn lost when the source ends abruptly.
+ * turn lost when the source ends abruptly. (An integration test of the whole stack: it wires the
+ * store in through the service layer, which engine code itself never imports.)
  */
 import { readFileSync } from 'node:fs';
 
@@ -20,7 +21,8 @@ import { openDb } from '../../store/db.ts';
 import { createTmpDir, devFile, ffmpeg, type TmpDir, useSharedModels } from '../../test-support.ts';
 import { type EngineModels, loadEngineModels } from './analyze-file.ts';
 import { LiveSession } from './live-session.ts';
-import { OPEN_CALL_WARNING } from './live-store.ts';
+import { OPEN_CALL_WARNING } from '../../store/live-calls.ts';
+import { liveStoreOf } from '../../services/live-store.ts';
 
 let models: EngineModels;
 let tmp: TmpDir;
@@ -41,7 +43,10 @@ async function replay(
   file: string,
   opts: { maxS?: number; db?: ReturnType<typeof openDb>; diarizeMic?: boolean } = {},
 ) {
-  const session = new LiveSession(models, { db: opts.db ?? null, diarizeMic: opts.diarizeMic });
+  const session = new LiveSession(models, {
+    store: opts.db ? liveStoreOf(opts.db) : null,
+    diarizeMic: opts.diarizeMic,
+  });
   const events: LiveEvent[] = [];
   session.on((e) => events.push(e));
   const summary = await session.run(new ReplaySource([file], { speed: Infinity, maxS: opts.maxS }));
@@ -90,7 +95,7 @@ describe('live session on replayed dev calls', () => {
     const db = openDb(`${tmp.path}/live.db`);
     const turnsInDbDuringRun: number[] = [];
     // the caller speaks 10.14–13.28 s: stop the source at 12 s, mid-turn
-    const session = new LiveSession(models, { db });
+    const session = new LiveSession(models, { store: liveStoreOf(db) });
     // a remote speaker's voice at the moment it appears: no speech of it yet, nothing to enroll
     let atNew: ReturnType<LiveSession['speakerEmbedding']> | null = null;
     const clean = new Map<string, number>();
@@ -127,10 +132,12 @@ describe('live session on replayed dev calls', () => {
     const agent = await session.speakerEmbedding('you');
     expect(caller).toMatchObject({ channel: 'system' });
     expect(agent).toMatchObject({ channel: 'mic' });
-    expect(caller!.embedding).toHaveLength(models.embedder.dim);
+    // one embedding per encoder, the voiceprint encoder's first
+    expect(caller!.embeddings[0]).toMatchObject({ modelId: models.voiceprintEmbedder.use.id });
+    expect(caller!.embeddings[0].vector).toHaveLength(models.voiceprintEmbedder.dim);
     expect(caller!.seconds).toBeGreaterThan(1);
     expect(agent!.seconds).toBeGreaterThan(3);
-    expect(caller!.embedding).not.toEqual(agent!.embedding);
+    expect(caller!.embeddings[0].vector).not.toEqual(agent!.embeddings[0].vector);
     // the turn events tell the UI the clear speech that enrollment will use (it enables
     // "remember this voice" on it; talk time can be longer: overlap, steps without evidence)
     expect(clean.get('S1')).toBe(caller!.seconds);
@@ -175,20 +182,21 @@ describe('live session on replayed dev calls', () => {
     }
     const caller = new Float32Array(parts.reduce((k, p) => k + p.length, 0));
     parts.reduce((o, p) => (caller.set(p, o), o + p.length), 0);
-    const enc = models.embedder.use;
+    // identification uses the voiceprint encoder (models.voiceprintEmbedder), not the diarization's
+    const enc = models.voiceprintEmbedder.use;
     const db = openDb(`${tmp.path}/voices.db`);
     const vpId = createVoiceprint(db, { name: 'Caller', consentHow: 'test fixture' }, [
       {
         modelId: enc.id,
         modelVersion: enc.version,
-        vector: await models.embedder.embed(computeFbank(caller)),
+        vector: await models.voiceprintEmbedder.embed(computeFbank(caller)),
         source: 'test',
         speechS: 60,
         snrDb: null,
       },
     ]);
     const { events, summary } = await (async () => {
-      const session = new LiveSession(models, { db });
+      const session = new LiveSession(models, { store: liveStoreOf(db) });
       const ev: LiveEvent[] = [];
       session.on((e) => ev.push(e));
       return {

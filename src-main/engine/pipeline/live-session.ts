@@ -6,7 +6,12 @@
  * age/gender attributes; typed events (src-shared/contracts/live.ts) at ≤ 20 Hz for summaries;
  * every finalised turn is written to the store as it closes.
  */
-import type { ChannelQuality, SpeakerAttributes, Turn } from '../../../src-shared/contracts/analysis.ts';
+import type {
+  ChannelQuality,
+  ModelUse,
+  SpeakerAttributes,
+  Turn,
+} from '../../../src-shared/contracts/analysis.ts';
 import {
   LIVE_MAX_SUMMARY_HZ,
   type LiveChannel,
@@ -16,9 +21,13 @@ import {
 } from '../../../src-shared/contracts/live.ts';
 import type { Identification } from '../../../src-shared/contracts/voiceprints.ts';
 import type { CaptureFrame, CaptureSource } from '../../capture/source.ts';
-import type { Db } from '../../store/db.ts';
-import { identifySpeakers, operatingPointFor, VoiceprintIndex } from '../../store/identify.ts';
-import { linksOf } from '../../store/label-result.ts';
+import {
+  identifySpeakers,
+  linksOf,
+  operatingPointFor,
+  type VoiceprintIndex,
+  type VoiceprintLink,
+} from '../voiceprints/identify.ts';
 import { liveAttributeGate, LIVE_ATTRIBUTE_EVIDENCE_S } from '../attributes/age-gender.ts';
 import { FbankStream } from '../audio/fbank.ts';
 import { concatFloat32 } from '../audio/samples.ts';
@@ -36,7 +45,6 @@ import {
   StreamingSelfVad,
   type StreamingSelfVadOptions,
 } from './live-self-vad.ts';
-import { LiveCallWriter } from './live-store.ts';
 
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
@@ -51,10 +59,51 @@ const MAX_EVIDENCE_S = 30;
 /** Bleed gain above which the mic hears the remote party strongly (speakers, no headphones), dB. */
 const STRONG_BLEED_DB = -10;
 
+/**
+ * Where a live session writes its call as it goes (the history store implements it; the engine
+ * only knows this interface). Every method writes at once: a crash loses at most the open turns.
+ */
+export interface LiveCallSink {
+  /** History call id. */
+  readonly callId: number;
+  /** Records a speaker (idempotent). */
+  speaker(key: string, label: string, channel: LiveChannel): void;
+  /** A finalised turn, seconds from the session start. */
+  turn(
+    key: string,
+    label: string,
+    channel: LiveChannel,
+    startS: number,
+    endS: number,
+    overlap: boolean,
+  ): void;
+  /** An identification of a speaker against the voiceprint library. */
+  identify(key: string, link: VoiceprintLink): void;
+  attributes(key: string, attrs: SpeakerAttributes): void;
+  /** Speaker `from` turned out to be `into`. */
+  merge(from: string, into: string, label: string, channel: LiveChannel): void;
+  /** Closes the call: duration (s), quality per channel, warnings, RTF and stage timings (ms). */
+  close(
+    durationS: number,
+    quality: ChannelQuality[],
+    warnings: string[],
+    rtf: number,
+    timingsMs: Record<string, number>,
+  ): void;
+}
+
+/** The persistence a live session uses: a call history and a voiceprint library. */
+export interface LiveStore {
+  /** Opens the history call of a session (models in use, execution provider). */
+  openCall(title: string, models: ModelUse[], provider: { name: string; reason: string }): LiveCallSink;
+  /** The voiceprint index of the library for an encoder model id+version. */
+  voiceprints(modelId: string, modelVersion: string): VoiceprintIndex;
+}
+
 /** Options of {@link LiveSession}. */
 export interface LiveSessionOptions {
-  /** History database: turns are written as they close and speakers identified from voiceprints. */
-  db?: Db | null;
+  /** History store: turns are written as they close and speakers identified from voiceprints. */
+  store?: LiveStore | null;
   /** Title of the call in the history. */
   title?: string;
   diarizer?: LiveDiarizerOptions;
@@ -142,7 +191,7 @@ export class LiveSession {
   private readonly warnings: string[] = [];
   private readonly flags = new Map<string, boolean>();
   private readonly recent = { mic: new RollingLevels(), system: new RollingLevels() };
-  private writer: LiveCallWriter | null = null;
+  private writer: LiveCallSink | null = null;
   private index: VoiceprintIndex | null = null;
   private source: CaptureSource | null = null;
   private t = 0;
@@ -243,15 +292,14 @@ export class LiveSession {
   async run(source: CaptureSource): Promise<LiveSessionSummary> {
     this.source = source;
     const t0 = performance.now();
-    if (this.opts.db) {
-      this.writer = new LiveCallWriter(
-        this.opts.db,
+    if (this.opts.store) {
+      this.writer = this.opts.store.openCall(
         this.opts.title ?? source.description,
         this.models.models,
         this.models.vadModel.provider,
       );
-      const enc = this.models.embedder.use;
-      this.index = VoiceprintIndex.load(this.opts.db, enc.id, enc.version);
+      const enc = this.models.voiceprintEmbedder.use;
+      this.index = this.opts.store.voiceprints(enc.id, enc.version);
     }
     this.emit({
       type: 'session',
@@ -290,14 +338,25 @@ export class LiveSession {
    *   `seconds` is the speech the embedding was computed from.
    * @throws Error with code `not_found` for a speaker the session has not heard.
    */
-  async speakerEmbedding(
-    key: string,
-  ): Promise<{ embedding: Float32Array; seconds: number; channel: LiveChannel } | null> {
+  async speakerEmbedding(key: string): Promise<{
+    /** One embedding per encoder (voiceprint encoder first, then the diarization encoder). */
+    embeddings: { modelId: string; modelVersion: string; vector: Float32Array }[];
+    seconds: number;
+    channel: LiveChannel;
+  } | null> {
     const s = this.speakers.get(this.resolve(key));
     if (!s) throw Object.assign(new Error(`no speaker ${key} in this live session`), { code: 'not_found' });
-    if (s.rows < this.models.embedder.minFrames) return null;
-    const embedding = await this.models.embedder.embed(this.evidence(s));
-    return { embedding, seconds: r3(s.rows / 100), channel: s.channel };
+    const vp = this.models.voiceprintEmbedder;
+    if (s.rows < vp.minFrames) return null;
+    const x = this.evidence(s);
+    const encoders = vp === this.models.embedder ? [vp] : [vp, this.models.embedder];
+    const embeddings = [];
+    for (const e of encoders) {
+      if (s.rows < e.minFrames) continue;
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x.slice()) });
+    }
+    return { embeddings, seconds: r3(s.rows / 100), channel: s.channel };
   }
 
   /** Asks the source to stop; {@link run} then finishes the session. */
@@ -583,8 +642,9 @@ export class LiveSession {
   }
 
   private async identify(s: SpeakerState): Promise<void> {
-    if (!this.index || s.merged || s.rows < this.models.embedder.minFrames) return;
-    const emb = await this.models.embedder.embed(this.evidence(s));
+    const encoder = this.models.voiceprintEmbedder;
+    if (!this.index || s.merged || s.rows < encoder.minFrames) return;
+    const emb = await encoder.embed(this.evidence(s));
     const op = operatingPointFor(this.index.modelId);
     const id = identifySpeakers(this.index, new Map([[s.key, emb]]), op).get(s.key)!;
     // within one channel, a voiceprint names at most one speaker: the more similar keeps it

@@ -14,48 +14,40 @@
  * Within one call a voiceprint names at most one speaker (greedy by score).
  * Thresholds are calibrated on the dev voiceprint protocol (bench/voiceprint-eval.ts).
  */
-import type { Candidate, Identification, ScoreKind } from '../../src-shared/contracts/voiceprints.ts';
-import type { Db } from './db.ts';
+import type { Candidate, Identification, ScoreKind } from '../../../src-shared/contracts/voiceprints.ts';
+import { type LogisticCalibration, probabilityOf, shippedCalibration } from './calibration.ts';
 import { asNorm, type Cohort, cohortStats, shippedCohort } from './score-norm.ts';
-import { embeddingsOfModel } from './voiceprints.ts';
 
 /**
- * Operating point of one encoder: threshold and ambiguity margin on the decision score, and
- * which score that is (`cosine` when omitted).
+ * Operating point of one encoder: threshold and ambiguity margin on the decision score, which
+ * score that is (`cosine` when omitted), and, where the encoder is calibrated, the logistic map of
+ * the score to P(same speaker) (calibration.ts).
  */
 export interface OperatingPoint {
   threshold: number;
   margin: number;
   scoring?: ScoreKind;
+  calibration?: LogisticCalibration;
 }
 
 /**
- * Calibrated operating points per embedding model id, on the cosine similarity and on the AS-norm
- * score (shipped cohort, top-K 100), measured by `npm run eval:voiceprints` on the dev protocol
- * (5 LibriSpeech speakers enrolled on 3 files each + Katie/Steve as extra impostors, 35 test
- * files, 245 trials; bench/results/voiceprint-eval.json):
+ * Uncalibrated operating points per embedding model id (used only where no calibration file ships
+ * for the encoder id+version, or with an explicit `--scoring cosine`), measured by
+ * `npm run eval:voiceprints` before the calibration existed on the dev protocol (5 LibriSpeech
+ * speakers enrolled on 3 files each + Katie/Steve as extra impostors, 35 test files, 245 trials):
  *  - callscope_spk_encoder_v1 1.0.0: cosine EER 0.24 % (at 0.377; at 0.40 FAR 0.5 %, FRR 2.9 %);
- *    AS-norm EER 2.9 % (at 2.15; one of 35 target trials);
- *  - fbank-stats 1: cosine EER 2.9 % (at 0.924; at 0.94 FAR 0 %, FRR 8.6 %); AS-norm EER 2.9 %
- *    (at 2.50).
- * `preferred` is the scoring used by default. AS-norm did not beat the cosine on dev and did not
- * name Katie/Steve in the conversations either (their best AS-norm scores stay ≈ 0.4–2.3: the
- * conversation/enrollment mismatch is beyond what cohort normalisation corrects for these
- * encoders), so the cosine stays the default; AS-norm is available per call (`scoring`).
+ *  - fbank-stats 1: cosine EER 2.9 % (at 0.924; at 0.94 FAR 0 %, FRR 8.6 %).
+ * The calibrated point (AS-norm + logistic calibration, threshold for FAR ≤ 1 % on non-enrolled
+ * speakers; `models/<id>.calibration.json`) is the default wherever it ships.
  */
-export const OPERATING_POINTS: Record<
-  string,
-  { cosine: OperatingPoint; asNorm?: OperatingPoint; preferred: ScoreKind }
-> = {
+export const OPERATING_POINTS: Record<string, { cosine: OperatingPoint; asNorm?: OperatingPoint }> = {
   'fbank-stats': {
     cosine: { threshold: 0.94, margin: 0.005, scoring: 'cosine' },
     asNorm: { threshold: 2.5, margin: 0.3, scoring: 'as-norm' },
-    preferred: 'cosine',
   },
   callscope_spk_encoder_v1: {
     cosine: { threshold: 0.4, margin: 0.05, scoring: 'cosine' },
     asNorm: { threshold: 2.2, margin: 0.3, scoring: 'as-norm' },
-    preferred: 'cosine',
   },
 };
 
@@ -64,23 +56,30 @@ export const FALLBACK_OPERATING_POINT: OperatingPoint = { threshold: 0.6, margin
 
 /** The cosine-similarity operating point of an encoder model id (no score normalisation). */
 export function cosineOperatingPoint(modelId: string): OperatingPoint {
+  const cal = shippedCalibration(modelId);
+  if (cal?.scoring === 'cosine')
+    return { threshold: cal.threshold, margin: cal.margin, scoring: 'cosine', calibration: cal };
   return OPERATING_POINTS[modelId]?.cosine ?? FALLBACK_OPERATING_POINT;
 }
 
 /**
- * The operating point of an encoder model id for a scoring (default: the calibrated `preferred`
- * one). AS-norm is only returned when a cohort ships for the model (for exactly `modelVersion`
- * when given) and an AS-norm point is calibrated; otherwise the cosine point.
- * @throws Error when a shipped cohort file is malformed.
+ * The operating point of an encoder model id+version for a scoring. Default: the shipped
+ * calibration (`models/<id>.calibration.json`, for exactly `modelVersion` when given; AS-norm
+ * needs the shipped cohort too), else the uncalibrated cosine point. `as-norm` without a
+ * calibration uses the uncalibrated AS-norm point when a cohort ships.
+ * @throws Error when a shipped cohort or calibration file is malformed.
  */
 export function operatingPointFor(
   modelId: string,
   modelVersion?: string,
   scoring?: ScoreKind,
 ): OperatingPoint {
-  const cal = OPERATING_POINTS[modelId];
-  const want = scoring ?? cal?.preferred ?? 'cosine';
-  if (want === 'as-norm' && cal?.asNorm && shippedCohort(modelId, modelVersion)) return cal.asNorm;
+  const cal = shippedCalibration(modelId, modelVersion);
+  const cohort = shippedCohort(modelId, modelVersion);
+  if (cal && (scoring === undefined || scoring === cal.scoring) && (cal.scoring !== 'as-norm' || cohort))
+    return { threshold: cal.threshold, margin: cal.margin, scoring: cal.scoring, calibration: cal };
+  const fixed = OPERATING_POINTS[modelId];
+  if (scoring === 'as-norm' && fixed?.asNorm && cohort) return fixed.asNorm;
   return cosineOperatingPoint(modelId);
 }
 
@@ -198,24 +197,6 @@ export class VoiceprintIndex {
   }
 
   /**
-   * Loads the index of one encoder model id+version from the database.
-   * @param cohort as in {@link fromEmbeddings}.
-   */
-  static load(
-    db: Db,
-    modelId: string,
-    modelVersion: string,
-    cohort: Cohort | null = shippedCohort(modelId, modelVersion),
-  ): VoiceprintIndex {
-    return VoiceprintIndex.fromEmbeddings(
-      modelId,
-      modelVersion,
-      embeddingsOfModel(db, modelId, modelVersion),
-      cohort,
-    );
-  }
-
-  /**
    * Cosine similarities of a query to every voiceprint, in index order.
    * @throws Error when the query dimension differs from the index's (another encoder).
    */
@@ -310,6 +291,7 @@ export function identifySpeakers(
   const raw = new Map<string, [Candidate | null, Candidate | null]>();
   for (const [id, v] of queries) raw.set(id, index.size ? index.top2(v, scoring) : [null, null]);
   const decided = new Map<string, Identification>();
+  const cal = op.calibration;
   const base = (
     best: Candidate | null,
     runnerUp: Candidate | null,
@@ -319,6 +301,8 @@ export function identifySpeakers(
     threshold: op.threshold,
     scoring,
     modelId: index.modelId,
+    ...(best && cal ? { probability: round4(probabilityOf(cal, best.score)) } : {}),
+    ...(best ? {} : { reason: noCandidateReason(index) }),
   });
   const taken = new Set<number>();
   const order = [...raw.entries()].sort(
@@ -343,8 +327,60 @@ export function identifySpeakers(
   for (const [id, [best, runnerUp]] of raw) {
     out.set(
       id,
-      decided.get(id) ?? { status: 'unknown', label: `Unknown ${++unknown}`, ...base(best, runnerUp) },
+      decided.get(id) ?? {
+        status: 'unknown',
+        label: `Unknown ${++unknown}`,
+        ...base(best, runnerUp),
+        ...(best ? { reason: hintReason(best, op, exclusive && taken.has(best.voiceprintId)) } : {}),
+      },
     );
   }
   return out;
+}
+
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** Why an identification has no candidate at all. */
+function noCandidateReason(index: VoiceprintIndex): string {
+  return index.size
+    ? `no embedding of this speaker (too little clean speech for ${index.modelId})`
+    : `the library holds no voiceprint with a ${index.modelId} ${index.modelVersion} embedding` +
+        ' (voiceprints enrolled with another encoder need re-enrollment)';
+}
+
+/** Why an `unknown` answer names its closest candidate only as a hint. */
+function hintReason(best: Candidate, op: OperatingPoint, taken: boolean): string {
+  if (taken && best.score >= op.threshold)
+    return `${best.name} was matched more closely by another speaker of this call`;
+  const p = op.calibration ? `P(same speaker) ${probabilityOf(op.calibration, best.score).toFixed(2)}, ` : '';
+  return `closest voiceprint ${best.name} is below the decision threshold (${p}score ${best.score.toFixed(2)} < ${op.threshold.toFixed(2)}): a hint only`;
+}
+
+/**
+ * How an identified speaker is linked to the library when a call is stored (the shape the store's
+ * `SpeakerLink` has; declared here so the engine needs nothing from the store).
+ */
+export interface VoiceprintLink {
+  voiceprintId: number | null;
+  status: Identification['status'];
+  /** Label to show when no voiceprint name applies, e.g. `Unknown 1`. */
+  label: string;
+  /** Cosine similarity of the best candidate, or null. */
+  similarity: number | null;
+}
+
+/** Speaker links to store with a call: known speakers link to their voiceprint. */
+export function linksOf(ids: Map<string, Identification>): Map<string, VoiceprintLink> {
+  const links = new Map<string, VoiceprintLink>();
+  for (const [sid, id] of ids) {
+    links.set(sid, {
+      voiceprintId: id.status === 'known' ? id.best!.voiceprintId : null,
+      status: id.status,
+      // a known speaker's name is resolved at read time; the stored label is the fallback shown
+      // if the voiceprint is deleted, so it must not repeat the name
+      label: id.status === 'known' ? 'Unknown' : id.label,
+      similarity: id.best?.similarity ?? null,
+    });
+  }
+  return links;
 }

@@ -12,11 +12,11 @@ import { existsSync } from 'node:fs';
 
 import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
 import { AudioInputError, probeAudio } from '../engine/audio/ffmpeg.ts';
-import type { EngineModels } from '../engine/index.ts';
+import type { EmbeddingBackend } from '../engine/diarization/embedding.ts';
 import { collectSpeakerFeatures, selectEvidenceSpans } from '../engine/pipeline/speaker-evidence.ts';
-import { getCall } from './calls.ts';
-import { type Db, StoreError } from './db.ts';
-import { NotEnoughSpeechError, type SpeechEmbedding } from './speech-embedding.ts';
+import { getCall } from '../store/calls.ts';
+import { type Db, StoreError } from '../store/db.ts';
+import { NotEnoughSpeechError, type SpeechEmbedding } from '../engine/voiceprints/speech-embedding.ts';
 
 /** Seconds of a speaker's clean speech used at most for an enrollment from a call. */
 export const CALL_ENROLL_BUDGET_S = 120;
@@ -48,7 +48,8 @@ export async function callAudioFile(db: Db, callId: number): Promise<string> {
 }
 
 /**
- * Embeds one speaker of a stored call from the call's audio.
+ * Embeds one speaker of a stored call from the call's audio, with each encoder given (the
+ * voiceprint encoder first; an encoder needing more frames than there are is left out).
  * @param speakerKey the speaker's id in the call (`S1`, `You`, …; as `history show` prints).
  * @param minSpeechS refuse below this much clean speech (default {@link MIN_ENROLL_SPEECH_S}).
  * @throws StoreError `not_found` (call or speaker), `invalid` (no audio to re-read);
@@ -58,9 +59,10 @@ export async function embedCallSpeaker(
   db: Db,
   callId: number,
   speakerKey: string,
-  models: Pick<EngineModels, 'embedder'>,
+  embedders: EmbeddingBackend[],
   minSpeechS = MIN_ENROLL_SPEECH_S,
-): Promise<SpeechEmbedding & { source: string }> {
+): Promise<(SpeechEmbedding & { source: string })[]> {
+  if (!embedders.length) throw new Error('embedCallSpeaker needs at least one encoder');
   const { result } = getCall(db, callId);
   const speaker = result.speakers.find((s) => s.id === speakerKey);
   if (!speaker)
@@ -77,16 +79,23 @@ export async function embedCallSpeaker(
   ).filter((s) => s.speakerId === speakerKey);
   const feats = (await collectSpeakerFeatures(file, probe, result.channels, spans)).get(speakerKey);
   const speechS = feats?.seconds ?? 0;
-  if (!feats || speechS < minSpeechS || feats.feats.length / 80 < models.embedder.minFrames)
-    throw new NotEnoughSpeechError(speechS, Math.max(minSpeechS, models.embedder.minFrames / 100));
+  const first = embedders[0];
+  if (!feats || speechS < minSpeechS || feats.feats.length / 80 < first.minFrames)
+    throw new NotEnoughSpeechError(speechS, Math.max(minSpeechS, first.minFrames / 100));
   if (!feats.feats.every(Number.isFinite)) throw new AudioInputError(file, 'decoded audio is not finite');
   const q = result.quality.find((x) => x.channel === speaker.channel);
-  return {
-    vector: await models.embedder.embed(Float32Array.from(feats.feats)),
-    modelId: models.embedder.use.id,
-    modelVersion: models.embedder.use.version,
-    speechS: Math.round(speechS * 1000) / 1000,
-    snrDb: q?.snrDb ?? null,
-    source: `call:${callId}/${speakerKey}`,
-  };
+  const x = Float32Array.from(feats.feats);
+  const out: (SpeechEmbedding & { source: string })[] = [];
+  for (const e of embedders) {
+    if (x.length / 80 < e.minFrames) continue;
+    out.push({
+      vector: await e.embed(x.slice()), // a copy each: an ONNX encoder normalises its input in place
+      modelId: e.use.id,
+      modelVersion: e.use.version,
+      speechS: Math.round(speechS * 1000) / 1000,
+      snrDb: q?.snrDb ?? null,
+      source: `call:${callId}/${speakerKey}`,
+    });
+  }
+  return out;
 }

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { EngineModels } from '../engine/index.ts';
-import type { ScoreKind } from '../../src-shared/contracts/voiceprints.ts';
+import type { EngineModels } from '../index.ts';
+import type { ScoreKind } from '../../../src-shared/contracts/voiceprints.ts';
 import { identifySpeakers, type OperatingPoint, VoiceprintIndex } from './identify.ts';
 import { type Cohort, shippedCohort } from './score-norm.ts';
 import { embedSpeech } from './speech-embedding.ts';

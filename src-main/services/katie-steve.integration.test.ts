@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
-import { shippedCohort } from './score-norm.ts';
+import { shippedCohort } from '../engine/voiceprints/score-norm.ts';
 import { runCli } from '../cli/in-process.ts';
 
 const ENCODER = 'callscope_spk_encoder_v1';

@@ -22,7 +22,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { APP_ROOT } from '../engine/inference/registry.ts';
+import { APP_ROOT } from '../inference/registry.ts';
 
 /** Format tag and version of a cohort file. */
 export const COHORT_FORMAT = 'callscope-score-cohort';

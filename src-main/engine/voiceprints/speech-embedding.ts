@@ -2,18 +2,16 @@
  * Embeddings of arbitrary recordings for enrollment and identification: decode to 16 kHz mono
  * (ffmpeg), keep an optional time range, find speech with Silero VAD, compute Kaldi fbank on the
  * speech regions only, and embed the pooled frames with the engine's embedding backend.
- *
- * (Engine code by nature; it lives beside the store until the engine's `voiceprints/` stage
- * takes it over.)
  */
-import type { ModelUse } from '../../src-shared/contracts/analysis.ts';
-import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
-import { computeFbank } from '../engine/audio/fbank.ts';
-import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../engine/audio/ffmpeg.ts';
-import { QualityAccumulator } from '../engine/audio/quality.ts';
-import type { EngineModels } from '../engine/index.ts';
-import { speechRegionsFromProbs } from '../engine/vad/regions.ts';
-import { SileroVad } from '../engine/vad/silero.ts';
+import type { ModelUse } from '../../../src-shared/contracts/analysis.ts';
+import { MIN_ENROLL_SPEECH_S } from '../../../src-shared/contracts/voiceprints.ts';
+import { computeFbank } from '../audio/fbank.ts';
+import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../audio/ffmpeg.ts';
+import { QualityAccumulator } from '../audio/quality.ts';
+import type { EmbeddingBackend } from '../diarization/embedding.ts';
+import type { EngineModels } from '../index.ts';
+import { speechRegionsFromProbs } from '../vad/regions.ts';
+import { SileroVad } from '../vad/silero.ts';
 
 const FBANK_DIM = 80;
 
@@ -140,13 +138,30 @@ export async function embedSpeech(
   models: Pick<EngineModels, 'vadModel' | 'embedder'>,
   opts: RangeOptions & { minSpeechS?: number } = {},
 ): Promise<SpeechEmbedding> {
+  return (await embedSpeechWith(files, models.vadModel, [models.embedder], opts))[0];
+}
+
+/**
+ * Embeds the pooled VAD speech of one or more files with several encoders (decoding, VAD and
+ * fbank run once): one {@link SpeechEmbedding} per encoder, in the order given. Enrollment uses
+ * it to store an embedding of every available model (engine/voiceprints/models.ts).
+ * @throws NotEnoughSpeechError (below `minSpeechS`, or below the first encoder's minimum frames;
+ *   a later encoder that needs more frames is left out), AudioInputError.
+ */
+export async function embedSpeechWith(
+  files: string[],
+  vadModel: EngineModels['vadModel'],
+  embedders: EmbeddingBackend[],
+  opts: RangeOptions & { minSpeechS?: number } = {},
+): Promise<SpeechEmbedding[]> {
+  if (!embedders.length) throw new Error('embedSpeechWith needs at least one encoder');
   const all: SpeechFeatures[] = [];
-  for (const f of files) all.push(await speechFeatures(f, models, opts));
+  for (const f of files) all.push(await speechFeatures(f, { vadModel }, opts));
   const speechS = all.reduce((s, x) => s + x.speechS, 0);
   const required = opts.minSpeechS ?? MIN_ENROLL_SPEECH_S;
   const frames = all.reduce((s, x) => s + x.feats.length, 0) / FBANK_DIM;
-  if (speechS < required || frames < models.embedder.minFrames)
-    throw new NotEnoughSpeechError(speechS, Math.max(required, models.embedder.minFrames / 100));
+  if (speechS < required || frames < embedders[0].minFrames)
+    throw new NotEnoughSpeechError(speechS, Math.max(required, embedders[0].minFrames / 100));
   const feats = new Float32Array(frames * FBANK_DIM);
   let o = 0;
   for (const x of all) {
@@ -157,12 +172,18 @@ export async function embedSpeech(
   const snrDb = snrs.length
     ? snrs.reduce((s, x) => s + x.snrDb! * x.speechS, 0) / snrs.reduce((s, x) => s + x.speechS, 0)
     : null;
-  const use: ModelUse = models.embedder.use;
-  return {
-    vector: await models.embedder.embed(feats),
-    modelId: use.id,
-    modelVersion: use.version,
-    speechS: Math.round(speechS * 1000) / 1000,
-    snrDb: snrDb === null ? null : Math.round(snrDb * 10) / 10,
-  };
+  const out: SpeechEmbedding[] = [];
+  for (const e of embedders) {
+    if (frames < e.minFrames) continue;
+    const use: ModelUse = e.use;
+    out.push({
+      // a copy each: an ONNX encoder normalises its input in place (CMN)
+      vector: await e.embed(feats.slice()),
+      modelId: use.id,
+      modelVersion: use.version,
+      speechS: Math.round(speechS * 1000) / 1000,
+      snrDb: snrDb === null ? null : Math.round(snrDb * 10) / 10,
+    });
+  }
+  return out;
 }

@@ -5,10 +5,10 @@
  * updated when identified, merged or given attributes, and `close` writes the duration, quality
  * and warnings. Until then the call's warnings say it is still open (or was interrupted).
  */
-import type { ChannelQuality, ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
-import type { LiveChannel } from '../../../src-shared/contracts/live.ts';
-import { insertCallModels, insertCallQuality, type SpeakerLink } from '../../store/calls.ts';
-import { type Db, nowIso } from '../../store/db.ts';
+import type { ChannelQuality, ModelUse, SpeakerAttributes } from '../../src-shared/contracts/analysis.ts';
+import type { LiveChannel } from '../../src-shared/contracts/live.ts';
+import { insertCallModels, insertCallQuality, type SpeakerLink } from './calls.ts';
+import { type Db, nowIso } from './db.ts';
 
 /** Warning stored while the session runs; replaced on close (left there if the process died). */
 export const OPEN_CALL_WARNING =
