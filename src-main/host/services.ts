@@ -44,7 +44,7 @@ import type { Db } from '../store/db.ts';
 import { exportLibrary, importLibrary } from '../store/exchange.ts';
 import { operatingPointFor } from '../store/identify.ts';
 import { saveLabelledCall } from '../store/label-result.ts';
-import { embedSpeech } from '../store/speech-embedding.ts';
+import { embedSpeech, NotEnoughSpeechError } from '../store/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,
@@ -114,7 +114,7 @@ export class AnalysisQueue implements AnalysisService {
     const file = resolveFileRef(req.file, this.deps.uploadPath);
     const info: JobInfo = {
       id: randomUUID(),
-      name: req.file.kind === 'upload' ? req.file.name : file.split(/[\\/]/).pop()!,
+      name: fileRefName(req.file),
       status: 'queued',
       stage: null,
       progress: 0,
@@ -207,7 +207,7 @@ export class AnalysisQueue implements AnalysisService {
         {
           status: cancelled ? 'cancelled' : 'failed',
           stage: null,
-          error: cancelled ? null : (err as Error).message,
+          error: cancelled ? null : withFileName((err as Error).message, job.file, job.info.name),
         },
         true,
       );
@@ -223,6 +223,19 @@ export class AnalysisQueue implements AnalysisService {
     this.lastEmit.set(job.info.id, now);
     this.deps.emit(SERVICE.analysis, 'job', { ...job.info });
   }
+}
+
+/** The name a user knows a file by: an upload's own name, or a path's last component. */
+export function fileRefName(ref: FileRef): string {
+  return ref.kind === 'upload' ? ref.name : ref.path.split(/[\\/]/).pop()!;
+}
+
+/**
+ * An error message for the user: every occurrence of `path` (an upload's temporary file, which
+ * means nothing to the user) replaced by the file's own `name`.
+ */
+export function withFileName(message: string, path: string, name: string): string {
+  return path ? message.split(path).join(name) : message;
 }
 
 /** Resolves a {@link FileRef} to a readable path. @throws Error with code `not_found`. */
@@ -328,7 +341,16 @@ export class Library implements LibraryService {
   }
   async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
     const path = resolveFileRef(req.file, this.deps.uploadPath);
-    const e = await embedSpeech([path], this.deps.models);
+    const name = fileRefName(req.file);
+    const e = await embedSpeech([path], this.deps.models).catch(async (err: unknown) => {
+      if (req.file.kind === 'upload') await rm(path, { force: true });
+      // the GUI's words: the file's own name, and no command-line options in the advice
+      const msg =
+        err instanceof NotEnoughSpeechError
+          ? `${name}: only ${err.speechS.toFixed(1)} s of clear speech, at least ${err.requiredS} s are needed to remember a voice; choose a longer recording of this one speaker`
+          : withFileName(err instanceof Error ? err.message : String(err), path, name);
+      throw Object.assign(new Error(msg), { code: (err as { code?: string }).code ?? 'enroll_failed' });
+    });
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
     const id = createVoiceprint(
       this.deps.db,

@@ -10,11 +10,18 @@ import type { Db } from './db.ts';
 import { identifySpeakers, type OperatingPoint, operatingPointFor, VoiceprintIndex } from './identify.ts';
 
 /**
- * Identifies every speaker with an embedding (speakers without one stay `Unknown N`), and sets
- * each speaker's `label` in `result` to the name / `A or B?` / `Unknown N`. Scores are
- * AS-normalised where a cohort ships for the encoder id+version (identify.ts, score-norm.ts).
+ * Identifies every speaker with an embedding and sets each speaker's `label` in `result` by the
+ * one labelling rule the file, live and history views share (live-session.ts does the same):
+ * - the mic speaker `you` is the local user by definition: `You`, or `You (Name)` when the
+ *   library recognises the voice (never `Unknown N`);
+ * - a recognised remote speaker gets the voiceprint's name, an ambiguous one `A or B?`;
+ * - the other remote speakers are `Unknown 1..N` numbered in order of first appearance (the order
+ *   of `result.speakers`, which the engine builds by first speech), not in identification order.
+ * Speakers without an embedding (too little clean speech) are `unknown`. Scores are AS-normalised
+ * where a cohort ships for the encoder id+version (identify.ts, score-norm.ts).
  * @param embeddings speaker id → embedding (from `speakerEmbeddingsOf(result)`).
  * @param encoder the embedding model that produced them (from `result.models`).
+ * @returns speaker id → identification, whose `label` equals the label set on the speaker.
  */
 export function labelResult(
   db: Db,
@@ -30,18 +37,20 @@ export function labelResult(
     if (e) queries.set(s.id, e);
   }
   const found = identifySpeakers(index, queries, op);
-  let unknown = [...found.values()].filter((i) => i.status === 'unknown').length;
+  let unknown = 0;
   const out = new Map<string, Identification>();
   for (const s of result.speakers) {
-    const id = found.get(s.id) ?? {
+    const id: Identification = found.get(s.id) ?? {
       status: 'unknown' as const,
-      label: `Unknown ${++unknown}`,
+      label: '',
       best: null,
       runnerUp: null,
       threshold: op.threshold,
       scoring: op.scoring ?? 'cosine',
       modelId: encoder.id,
     };
+    if (s.id === 'you') id.label = id.status === 'unknown' ? 'You' : `You (${id.label})`;
+    else if (id.status === 'unknown') id.label = `Unknown ${++unknown}`;
     out.set(s.id, id);
     s.label = id.label;
   }
@@ -57,7 +66,7 @@ export function linksOf(ids: Map<string, Identification>): Map<string, SpeakerLi
       status: id.status,
       // a known speaker's name is resolved at read time; the stored label is the fallback shown
       // if the voiceprint is deleted, so it must not repeat the name
-      label: id.status === 'known' ? 'Unknown' : id.label,
+      label: sid === 'you' ? 'You' : id.status === 'known' ? 'Unknown' : id.label,
       similarity: id.best?.similarity ?? null,
     });
   }

@@ -5,9 +5,10 @@
  */
 import { useMemo } from 'react';
 
-import type { AnalysisResult, Speaker } from '../../src-shared/contracts/analysis.ts';
+import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { providerLines } from '../../src-shared/formats/providers.ts';
+import { attributesText } from '../attributes-text.ts';
 import { useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
 import { RememberVoice } from './RememberVoice.tsx';
@@ -21,18 +22,6 @@ function download(name: string, text: string, type: string): void {
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-function attributesText(s: Speaker): string {
-  const a = s.attributes;
-  if (a.status === 'not_run') return 'age/gender: not estimated';
-  if (a.status === 'undetermined') return `age/gender: undetermined${a.reason ? ` (${a.reason})` : ''}`;
-  const parts = [];
-  if (a.gender)
-    parts.push(`${a.gender.label} ${Math.round(100 * Math.max(...Object.values(a.gender.probs)))}%`);
-  if (a.age) parts.push(`${a.age.bracket} (~${Math.round(a.age.years)} y)`);
-  if (a.confidence !== undefined) parts.push(`confidence ${Math.round(100 * a.confidence)}%`);
-  return parts.join(' · ');
 }
 
 export function ResultPanel({
@@ -58,21 +47,19 @@ export function ResultPanel({
           <h2>{result.file}</h2>
           <p className="muted">
             {formatClock(result.durationS)} · {result.sourceChannels} channel(s),{' '}
-            {result.sourceSampleRate / 1000} kHz ·{' '}
-            <span data-testid="speaker-count">{result.speakers.length}</span> speaker(s) ·{' '}
-            {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
+            {result.sourceSampleRate / 1000} kHz · <span data-testid="speaker-count">{lanes.length}</span>{' '}
+            speaker(s) · {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
             {result.executionProvider.name.toUpperCase()}
           </p>
           {providerLines(result.models).length > 0 && (
-            <ul
-              className="muted small-text providers"
-              aria-label="Execution providers"
-              data-testid="providers"
-            >
-              {providerLines(result.models).map((line) => (
-                <li key={line}>{line}</li>
-              ))}
-            </ul>
+            <details className="muted small-text providers">
+              <summary>Execution providers per model</summary>
+              <ul aria-label="Execution providers" data-testid="providers">
+                {providerLines(result.models).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            </details>
           )}
         </div>
         <div className="row" role="group" aria-label="Export">
@@ -109,11 +96,13 @@ export function ResultPanel({
                   <tr key={s.id} data-testid={`speaker-${s.id}`}>
                     <td>
                       <span className="swatch" style={{ background: l.color }} />{' '}
-                      <span className="speaker-label">{s.label}</span>
+                      <span className="speaker-label">{l.label}</span>
                     </td>
                     <td>{s.channel}</td>
                     <td>{formatClock(s.speechS)}</td>
-                    <td className="muted wrap">{attributesText(s)}</td>
+                    <td className="muted wrap" data-testid="attributes">
+                      {attributesText(s.attributes)}
+                    </td>
                     <td>
                       {known[s.id] ? (
                         <span className="tag ok">known voice</span>
@@ -122,7 +111,7 @@ export function ResultPanel({
                         s.channel !== 'mic' && (
                           <RememberVoice
                             speakerId={s.id}
-                            speakerLabel={s.label}
+                            speakerLabel={l.label}
                             speechS={s.speechS}
                             save={(name, consent) =>
                               conn!.library.enrollFromCall({ callId, speakerId: s.id, name, consent })
