@@ -31,6 +31,15 @@ interface AppState {
   /** Reconnection state while the engine is lost: attempt number and when the next try starts. */
   reconnect: { attempt: number; atMs: number } | null;
   setReconnect(r: { attempt: number; atMs: number } | null): void;
+  /**
+   * The recording the user added, per job id, while this page is open: Files plays turns and
+   * speakers back from it (nothing is uploaded again).
+   */
+  audioFiles: Record<string, File>;
+  keepFile(jobId: string, file: File): void;
+  /** Settings > Privacy: keep a copy of analysed recordings so History can play them (default off). */
+  keepAudio: boolean;
+  setKeepAudio(v: boolean): void;
   /** Options every new file analysis uses (Settings → Analysis), kept in localStorage. */
   analyzeOptions: AnalyzeOptions;
   setAnalyzeOptions(o: AnalyzeOptions): void;
@@ -62,6 +71,13 @@ export const useApp = create<AppState>((set, get) => ({
     return files;
   },
   reconnect: null,
+  audioFiles: {},
+  keepFile: (jobId, file) => set((s) => ({ audioFiles: { ...s.audioFiles, [jobId]: file } })),
+  keepAudio: localStorage.getItem('callscope.keepAudio') === 'true',
+  setKeepAudio: (keepAudio) => {
+    localStorage.setItem('callscope.keepAudio', String(keepAudio));
+    set({ keepAudio });
+  },
   setReconnect: (reconnect) => set({ reconnect }),
   conn: null,
   connError: null,

@@ -9,6 +9,7 @@ import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { providerLines } from '../../src-shared/formats/providers.ts';
 import { attributesText } from '../attributes-text.ts';
+import { type AudioSource, speakerClip, usePlayback } from '../playback.ts';
 import { useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
 import { RememberVoice } from './RememberVoice.tsx';
@@ -28,12 +29,19 @@ export function ResultPanel({
   result,
   callId,
   known = {},
+  audio = null,
 }: {
   result: AnalysisResult;
   callId: number | null;
   /** Voiceprint id per speaker id, when identified. */
   known?: Record<string, number | null>;
+  /**
+   * Where turns and speakers are played back from: the file added in this page (Files) or the
+   * call's kept audio (History); null when no audio is available.
+   */
+  audio?: AudioSource | null;
 }): React.JSX.Element {
+  const player = usePlayback(audio);
   const conn = useApp((s) => s.conn);
   const lanes = useMemo(() => buildLanes(result.speakers, result.turns), [result]);
   const talk = useMemo(() => talkTime(result.turns), [result]);
@@ -75,7 +83,24 @@ export function ResultPanel({
         fromS={0}
         toS={Math.max(1, result.durationS)}
         label={`Speaker timeline, ${lanes.length} lanes`}
+        onPlay={audio ? (t, lane) => void player.play(t.startS, t.endS, lane.label) : undefined}
       />
+      <audio ref={player.ref} data-testid="player" preload="none" hidden />
+      {(player.playing ?? player.error) && (
+        <div className="banner now-playing" role="status" data-testid="now-playing">
+          {player.playing ? (
+            <>
+              ▶ Playing {player.playing.label}, {formatClock(player.playing.startS)}–
+              {formatClock(player.playing.endS)}
+              <button className="small" onClick={player.stop}>
+                Stop
+              </button>
+            </>
+          ) : (
+            <span className="error-text">Cannot play: {player.error}</span>
+          )}
+        </div>
+      )}
       <div className="grid2">
         <div className="card">
           <h3>Speakers</h3>
@@ -95,6 +120,23 @@ export function ResultPanel({
                 return (
                   <tr key={s.id} data-testid={`speaker-${s.id}`}>
                     <td>
+                      <button
+                        className="small ghost play"
+                        disabled={!audio}
+                        title={
+                          audio
+                            ? `Play ${l.label}'s longest turn`
+                            : 'The audio of this call was not kept (Settings › Privacy › Keep call audio)'
+                        }
+                        aria-label={`Play ${l.label}`}
+                        data-testid={`play-${s.id}`}
+                        onClick={() => {
+                          const t = speakerClip(l.turns);
+                          if (t) void player.play(t.startS, t.endS, l.label);
+                        }}
+                      >
+                        ▶
+                      </button>{' '}
                       <span className="swatch" style={{ background: l.color }} />{' '}
                       <span className="speaker-label">{l.label}</span>
                     </td>

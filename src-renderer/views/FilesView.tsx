@@ -5,8 +5,20 @@ import { ResultPanel } from '../components/ResultPanel.tsx';
 import { errorText, hideUploadPaths, useApp } from '../state.ts';
 
 export function FilesView(): React.JSX.Element {
-  const { conn, jobs, results, selectedJob, select, upsertJob, analyzeOptions, pendingFiles, addPending } =
-    useApp();
+  const {
+    conn,
+    jobs,
+    results,
+    selectedJob,
+    select,
+    upsertJob,
+    analyzeOptions,
+    pendingFiles,
+    addPending,
+    keepFile,
+    keepAudio,
+    audioFiles,
+  } = useApp();
   const [over, setOver] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -21,7 +33,9 @@ export function FilesView(): React.JSX.Element {
     for (const f of Array.from(files)) {
       try {
         const ref = await conn.fileRef(f);
-        upsertJob(await conn.analysis.enqueue({ file: ref, options: analyzeOptions }));
+        const job = await conn.analysis.enqueue({ file: ref, options: analyzeOptions, keepAudio });
+        keepFile(job.id, f);
+        upsertJob(job);
       } catch (e) {
         setError(`${f.name}: ${errorText(e)}`);
       }
@@ -118,7 +132,14 @@ export function FilesView(): React.JSX.Element {
           ))}
         </ul>
       )}
-      {shown && <ResultPanel result={shown.result} callId={shown.callId} known={shown.voiceprintIds} />}
+      {shown && (
+        <ResultPanel
+          result={shown.result}
+          callId={shown.callId}
+          known={shown.voiceprintIds}
+          audio={audioFiles[selectedJob!] ? { kind: 'file', file: audioFiles[selectedJob!] } : null}
+        />
+      )}
     </div>
   );
 }

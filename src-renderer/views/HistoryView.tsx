@@ -107,7 +107,14 @@ export function HistoryView(): React.JSX.Element {
           </tbody>
         </table>
       </div>
-      {open && <ResultPanel result={open.result} callId={open.summary.id} known={open.voiceprintIds} />}
+      {open && (
+        <ResultPanel
+          result={open.result}
+          callId={open.summary.id}
+          known={open.voiceprintIds}
+          audio={{ kind: 'history', callId: open.summary.id }}
+        />
+      )}
     </div>
   );
 }
