@@ -10,13 +10,21 @@ import type { Db } from './db.ts';
 import { identifySpeakers, type OperatingPoint, operatingPointFor, VoiceprintIndex } from './identify.ts';
 
 /**
+ * Speech (seconds) below which a speaker has no lane or card in the app (it rounds to 0:00; the
+ * renderer's `MIN_SHOWN_TALK_S`); such speakers are numbered last.
+ */
+export const MIN_SHOWN_SPEECH_S = 0.5;
+
+/**
  * Identifies every speaker with an embedding and sets each speaker's `label` in `result` by the
  * one labelling rule the file, live and history views share (live-session.ts does the same):
  * - the mic speaker `you` is the local user by definition: `You`, or `You (Name)` when the
  *   library recognises the voice (never `Unknown N`);
  * - a recognised remote speaker gets the voiceprint's name, an ambiguous one `A or B?`;
  * - the other remote speakers are `Unknown 1..N` numbered in order of first appearance (the order
- *   of `result.speakers`, which the engine builds by first speech), not in identification order.
+ *   of `result.speakers`, which the engine builds by first speech), not in identification order;
+ *   speakers with less than {@link MIN_SHOWN_SPEECH_S} of speech (no lane or card in the UI) are
+ *   numbered after the others, so the numbers a user sees run 1, 2, 3 without gaps.
  * Speakers without an embedding (too little clean speech) are `unknown`. Scores are AS-normalised
  * where a cohort ships for the encoder id+version (identify.ts, score-norm.ts).
  * @param embeddings speaker id → embedding (from `speakerEmbeddingsOf(result)`).
@@ -39,7 +47,9 @@ export function labelResult(
   const found = identifySpeakers(index, queries, op);
   let unknown = 0;
   const out = new Map<string, Identification>();
-  for (const s of result.speakers) {
+  const shown = result.speakers.filter((s) => s.speechS >= MIN_SHOWN_SPEECH_S);
+  const hidden = result.speakers.filter((s) => s.speechS < MIN_SHOWN_SPEECH_S);
+  for (const s of [...shown, ...hidden]) {
     const id: Identification = found.get(s.id) ?? {
       status: 'unknown' as const,
       label: '',

@@ -210,7 +210,7 @@ describe('voiceprints and identification', () => {
     r.speakers = [
       { ...r.speakers[0], id: 'you', label: 'You', channel: 'mic' },
       remote('S1'),
-      remote('S2'),
+      { ...remote('S2'), speechS: 0.3 }, // a blip: no lane in the UI, numbered last
       remote('S3'),
     ];
     // S3 has no embedding (too little clean speech); S1 and S2 are unknown voices
@@ -220,7 +220,7 @@ describe('voiceprints and identification', () => {
       ['S2', vec(0, 0, 1)],
     ]);
     const ids = labelResult(db, r, query, MODEL, { threshold: 0.5, margin: 0.05 });
-    expect(r.speakers.map((s) => s.label)).toEqual(['You', 'Unknown 1', 'Unknown 2', 'Unknown 3']);
+    expect(r.speakers.map((s) => s.label)).toEqual(['You', 'Unknown 1', 'Unknown 3', 'Unknown 2']);
     expect(ids.get('you')).toMatchObject({ status: 'unknown', label: 'You' });
     expect(linksOf(ids).get('you')!.label).toBe('You');
     // once the library knows the mic voice and S2's, You keeps its place and the unknowns renumber in order
