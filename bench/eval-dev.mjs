@@ -4,6 +4,7 @@
  * and no tracked file changes; `--update` writes the committed copies in bench/results/eval.
  */
 import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 
 const args = process.argv.slice(2);
 const update = args.includes('--update');

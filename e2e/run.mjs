@@ -5,6 +5,7 @@
  * the renderer benchmark report in bench/results/.
  */
 import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 
 const args = process.argv.slice(2);
 const update = args.includes('--update');

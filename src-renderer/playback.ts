@@ -43,10 +43,9 @@ export function usePlayback(source: AudioSource | null): {
   const ref = useRef<HTMLAudioElement | null>(null);
   const [playing, setPlaying] = useState<Playing | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const fileUrl = useMemo(
-    () => (source?.kind === 'file' ? URL.createObjectURL(source.file) : null),
-    [source],
-  );
+  // one object URL per File (the source object itself is rebuilt on every render of the view)
+  const file = source?.kind === 'file' ? source.file : null;
+  const fileUrl = useMemo(() => (file ? URL.createObjectURL(file) : null), [file]);
   useEffect(() => () => void (fileUrl && URL.revokeObjectURL(fileUrl)), [fileUrl]);
   /** End of the stretch in the element's own time (0-based for a History clip). */
   const stopAt = useRef(Infinity);
