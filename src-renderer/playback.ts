@@ -4,7 +4,7 @@
  * the page is open; nothing is uploaded again), or a History call's audio kept by the engine when
  * the user opted in (Settings > Privacy; `history.audioClip`).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { MAX_AUDIO_CLIP_S } from '../src-shared/contracts/history.ts';
 import type { Turn } from '../src-shared/contracts/analysis.ts';
@@ -43,10 +43,14 @@ export function usePlayback(source: AudioSource | null): {
   const ref = useRef<HTMLAudioElement | null>(null);
   const [playing, setPlaying] = useState<Playing | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // one object URL per File (the source object itself is rebuilt on every render of the view)
-  const file = source?.kind === 'file' ? source.file : null;
-  const fileUrl = useMemo(() => (file ? URL.createObjectURL(file) : null), [file]);
-  useEffect(() => () => void (fileUrl && URL.revokeObjectURL(fileUrl)), [fileUrl]);
+  /** The object URL of the added File, made on first play and revoked when the panel goes. */
+  const fileUrl = useRef<{ file: File; url: string } | null>(null);
+  useEffect(
+    () => () => {
+      if (fileUrl.current) URL.revokeObjectURL(fileUrl.current.url);
+    },
+    [],
+  );
   /** End of the stretch in the element's own time (0-based for a History clip). */
   const stopAt = useRef(Infinity);
 
@@ -79,7 +83,14 @@ export function usePlayback(source: AudioSource | null): {
     try {
       endS = Math.min(endS, startS + MAX_AUDIO_CLIP_S);
       if (source.kind === 'file') {
-        if (a.src !== fileUrl) a.src = fileUrl!;
+        if (fileUrl.current?.file !== source.file) {
+          if (fileUrl.current) URL.revokeObjectURL(fileUrl.current.url);
+          fileUrl.current = { file: source.file, url: URL.createObjectURL(source.file) };
+        }
+        if (a.src !== fileUrl.current.url || a.error) {
+          a.src = fileUrl.current.url;
+          a.load();
+        }
         stopAt.current = endS;
         a.currentTime = startS;
       } else {
