@@ -529,7 +529,7 @@ export class App implements AppService {
       dataFolder: dirname(this.deps.dbPath),
       dbPath: this.deps.dbPath,
       retention:
-        'uploaded recordings are deleted right after analysis; only results and voiceprints are kept',
+        'uploaded recordings are deleted right after analysis and only results and voiceprints are kept, unless "Keep call audio" (Privacy) is on: then a copy stays in audio/ beside the database until the call is deleted',
       liveAvailable: true,
     };
   }
