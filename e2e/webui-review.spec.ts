@@ -303,6 +303,7 @@ test('point 11: Settings has one execution-provider section', async () => {
   await expect(page.getByTestId('providers-panel')).toBeVisible();
   await expect(page.getByRole('heading', { name: /execution provider/i })).toHaveCount(1);
   await expect(page.getByTestId('execution-provider')).toContainText('CPU');
+  await expect(page.getByTestId('models')).toContainText('silero-vad-v6');
   await page.screenshot({ path: join(SCREENSHOTS, 'settings-providers.png'), fullPage: true });
 });
 

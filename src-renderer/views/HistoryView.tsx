@@ -6,6 +6,14 @@ import { ResultPanel } from '../components/ResultPanel.tsx';
 import { errorText, hideUploadPaths, useApp } from '../state.ts';
 import { formatClock } from '../timeline-model.ts';
 
+/** "You" first, then names, then `Unknown N` by number (the store lists them in key order). */
+function speakerList(labels: string[]): string {
+  const rank = (l: string): number => (l.startsWith('You') ? 0 : l.startsWith('Unknown') ? 2 : 1);
+  return [...labels]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true }))
+    .join(', ');
+}
+
 export function HistoryView(): React.JSX.Element {
   const { conn, jobs, libraryVersion } = useApp();
   const [page, setPage] = useState<HistoryPage | null>(null);
