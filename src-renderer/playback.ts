@@ -75,6 +75,7 @@ export function usePlayback(source: AudioSource | null): {
   const stop = (): void => {
     ref.current?.pause();
     setPlaying(null);
+    setError(null);
   };
   const play = async (startS: number, endS: number, label: string): Promise<void> => {
     const a = ref.current;
@@ -104,6 +105,8 @@ export function usePlayback(source: AudioSource | null): {
       setPlaying({ startS, endS, label });
       await a.play();
     } catch (e) {
+      // Stop, or a newer play, interrupts a pending play(): not an error to show
+      if ((e as Error).name === 'AbortError') return;
       setPlaying(null);
       setError(errorText(e));
     }
