@@ -45,6 +45,7 @@ describe('timeline layout', () => {
         { id: 'M2', label: 'Mic 2', channel: 'mic' },
         { id: 'you', label: 'Unknown 1', channel: 'mic' },
         { id: 'S9', label: 'Unknown 9', channel: 'system' },
+        { id: 'S7', label: 'Speaker 7', channel: 'system' },
       ],
       [
         t('S5', 1, 4, 'system'),
@@ -52,6 +53,7 @@ describe('timeline layout', () => {
         t('M2', 8, 10, 'mic'),
         t('you', 12, 14, 'mic'),
         t('S9', 3, 3.2, 'system'),
+        t('S7', 20, 22, 'system'),
       ],
     );
     // "You" (a stored result's "Unknown 1" on the mic shows as You), the other mic speaker, then
@@ -61,6 +63,7 @@ describe('timeline layout', () => {
       ['M2', 'Mic 2'],
       ['S5', 'Unknown 5'],
       ['S4', 'Unknown 4'],
+      ['S7', 'Unknown 7'], // a live speaker's provisional "Speaker 7"
     ]);
   });
 

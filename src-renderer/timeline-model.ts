@@ -33,11 +33,15 @@ export const MIN_SHOWN_TALK_S = 0.5;
 const CHANNEL_ORDER: Record<string, number> = { mic: 0, system: 1, mono: 2 };
 
 /**
- * The display label of a speaker: the mic speaker `you` is "You" even in results stored before
- * the engine kept that label (they say `Unknown N` there).
+ * The display label of a speaker, one rule for file, live and history: the mic speaker `you` is
+ * "You" even in results stored before the engine kept that label (they say `Unknown N` there); an
+ * unidentified speaker `S<N>` still carrying the engine's provisional `Speaker <N>` (a live session
+ * before the library has decided) is `Unknown <N>`, as in file results. Names are kept as they are.
  */
 export function displayLabel(s: { id: string; label: string }): string {
-  return s.id === 'you' && /^Unknown( \d+)?$/.test(s.label) ? 'You' : s.label;
+  if (s.id === 'you') return /^Unknown( \d+)?$/.test(s.label) ? 'You' : s.label;
+  const n = /^S(\d+)$/.exec(s.id)?.[1];
+  return n && s.label === `Speaker ${n}` ? `Unknown ${n}` : s.label;
 }
 
 /**

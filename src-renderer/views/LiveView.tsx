@@ -155,7 +155,7 @@ export function LiveView(): React.JSX.Element {
   const running = session !== null;
   const pulseMissing = kind === 'pulse' && devError !== null;
   const canStart = conn && !running && (kind !== 'replay' || file) && !pulseMissing;
-  const remoteCount = speakers.filter((s) => s.channel === 'system').length;
+  const remoteCount = lanes.filter((l) => m.speakers.get(l.speakerId)?.channel === 'system').length;
 
   return (
     <div className="view">
