@@ -81,8 +81,8 @@ export function HistoryView(): React.JSX.Element {
                 </td>
                 <td>{new Date(c.startedAt).toLocaleString()}</td>
                 <td>{formatClock(c.durationS)}</td>
-                <td className="clip" title={c.speakers.join(', ')} data-testid="call-speakers">
-                  {c.speakers.length} · {c.speakers.join(', ')}
+                <td className="clip" title={speakerList(c.speakers)} data-testid="call-speakers">
+                  {c.speakers.length} · {speakerList(c.speakers)}
                 </td>
                 <td className="actions">
                   <button className="small" onClick={() => void conn.history.open(c.id).then(setOpen)}>
