@@ -6,10 +6,14 @@ import { ResultPanel } from '../components/ResultPanel.tsx';
 import { errorText, hideUploadPaths, useApp } from '../state.ts';
 import { formatClock } from '../timeline-model.ts';
 
-/** "You" first, then names, then `Unknown N` by number (the store lists them in key order). */
+/**
+ * "You" first, then names, then `Unknown N` by number (the store lists them in key order); a live
+ * call's provisional `Speaker N` reads `Unknown N`, as in the call itself (timeline-model.ts).
+ */
 function speakerList(labels: string[]): string {
   const rank = (l: string): number => (l.startsWith('You') ? 0 : l.startsWith('Unknown') ? 2 : 1);
-  return [...labels]
+  return labels
+    .map((l) => l.replace(/^Speaker (\d+)$/, 'Unknown $1'))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true }))
     .join(', ');
 }
