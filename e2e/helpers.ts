@@ -1,12 +1,24 @@
 /** Shared e2e helpers: the host address, dev recordings, a real drag-and-drop of a file. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 
 import type { Page } from '@playwright/test';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const DEV = resolve(ROOT, '..', 'shared', 'data', 'dev');
-export const SCREENSHOTS = resolve(ROOT, 'e2e', 'screenshots');
+/**
+ * `npm run e2e -- --update` (e2e/run.mjs sets CALLSCOPE_E2E_UPDATE=1): the run rewrites the
+ * committed screenshots and renderer benchmark report. Without it, every run output goes to the
+ * ignored `e2e/results/` and no tracked file changes.
+ */
+export const UPDATE = process.env.CALLSCOPE_E2E_UPDATE === '1';
+/** The committed screenshots the READMEs show. */
+export const COMMITTED_SCREENSHOTS = resolve(ROOT, 'e2e', 'screenshots');
+/** Ignored folder of this run's outputs (screenshots, benchmark reports). */
+export const RESULTS = resolve(ROOT, 'e2e', 'results');
+/** Where this run writes its screenshots. */
+export const SCREENSHOTS = UPDATE ? COMMITTED_SCREENSHOTS : resolve(RESULTS, 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
 
 /** The tokenised web host address from global setup. */
 export function hostUrl(): string {

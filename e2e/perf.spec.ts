@@ -2,7 +2,8 @@
  * Renderer performance: the live timeline with 4 speakers and a 30-minute call on screen, turns
  * arriving at 20 Hz, redrawn every animation frame (`?bench=timeline`). Frames and draw times are
  * read back from the Performance API (`frame` marks, `timeline-draw` measures) over 5 s; the
- * report goes to bench/results/renderer-timeline-<time>.json and renderer-timeline-latest.md.
+ * report goes to e2e/results/bench/ (with `--update`: bench/results/renderer-timeline-<time>.json
+ * and renderer-timeline-latest.md).
  * Fails below 10 frames per second.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 
 import { expect, test } from '@playwright/test';
 
-import { hostUrl, ROOT, SCREENSHOTS } from './helpers.ts';
+import { hostUrl, RESULTS, ROOT, SCREENSHOTS, UPDATE } from './helpers.ts';
 
 const WINDOW_MS = 5000;
 
@@ -72,7 +73,7 @@ test('timeline ≥ 10 fps with 4 speakers and a 30-minute call on screen', async
     cpus: (await import('node:os')).cpus().length,
     ...m,
   };
-  const dir = join(ROOT, 'bench', 'results');
+  const dir = UPDATE ? join(ROOT, 'bench', 'results') : join(RESULTS, 'bench');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `renderer-timeline-${report.measuredAt.replace(/[:.]/g, '-')}.json`),

@@ -76,7 +76,8 @@ test('remember a voice, rename it in Library, recognise it in another recording,
   const result = page.getByTestId('result');
   await result.getByTestId('remember-S1').click();
   await result.getByLabel('Name').fill('Speaker A');
-  await result.getByLabel('Consent').fill('e2e test, synthetic consent');
+  await result.getByLabel('This person agreed to have their voice remembered').check();
+  await result.getByLabel('Consent record').fill('e2e test, synthetic consent');
   await result.getByRole('button', { name: 'Save' }).click();
 
   await nav('Library').click();
@@ -167,6 +168,8 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes, the
   });
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('button', { name: 'Start' })).toBeVisible({ timeout: 30_000 });
+  // point 6: no capture warning outlives the session
+  await expect(page.getByTestId('live-warning')).toHaveCount(0);
 
   // remember a remote speaker of the session that just ended; the Library lists the name
   const remember = speakers.locator('[data-testid^="remember-S"]:enabled').first();
@@ -174,7 +177,8 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes, the
   const card = speakers.getByTestId(`live-speaker-${key}`);
   await remember.click();
   await card.getByLabel('Name').fill('Live Caller');
-  await card.getByLabel('Consent').fill('e2e test, synthetic consent');
+  await card.getByLabel('This person agreed to have their voice remembered').check();
+  await card.getByLabel('Consent record').fill('e2e test, synthetic consent');
   await page.screenshot({ path: join(SCREENSHOTS, 'live-remember.png') });
   await card.getByRole('button', { name: 'Save' }).click();
   await expect(card.getByText('saved as Live Caller')).toBeVisible();
@@ -184,7 +188,11 @@ test('Live: replaying a dev stereo call fills the You lane and remote lanes, the
   await expect(row).toBeVisible();
 
   await nav('History').click();
-  await expect(page.getByTestId('call').first()).toContainText('replay');
+  // the replay is stored under the file's own name, never the upload's temporary path
+  await expect(page.getByTestId('call').first()).toContainText(
+    'replay aws_lca_auto_repairs_40_stereo.wav at 1×',
+  );
+  expect(await page.content()).not.toContain('callscope-uploads');
   await nav('Library').click();
   await row.getByRole('button', { name: 'Delete' }).click();
   await row.getByRole('button', { name: 'Confirm delete' }).click();

@@ -1,5 +1,5 @@
 /** The app shell: connection, navigation (keyboard-reachable), theme, and the current view. */
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { connect } from './bridge.ts';
 import { errorText, useApp, type View } from './state.ts';
@@ -17,9 +17,41 @@ const NAV: { view: View; label: string; key: string }[] = [
   { view: 'settings', label: 'Settings', key: '5' },
 ];
 
+/** First reconnection delay and its cap, ms (doubling in between). */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+
+/** The engine-lost banner: what happened, when the next try is, what happens to new work. */
+function EngineBanner({ error, retry }: { error: string; retry: () => void }): React.JSX.Element {
+  const reconnect = useApp((s) => s.reconnect);
+  const pending = useApp((s) => s.pendingFiles.length);
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const inS = reconnect ? Math.max(0, Math.ceil((reconnect.atMs - Date.now()) / 1000)) : 0;
+  return (
+    <div className="banner error" role="alert" data-testid="engine-banner">
+      <strong>Engine offline.</strong> {error}{' '}
+      {reconnect && (
+        <span data-testid="reconnect">
+          Reconnecting {inS > 0 ? `in ${inS} s` : 'now'} (attempt {reconnect.attempt}).{' '}
+        </span>
+      )}
+      Files you add wait here and are analysed when it is back
+      {pending > 0 ? ` (${pending} waiting)` : ''}; live sessions and library changes need the engine.{' '}
+      <button className="small" onClick={retry}>
+        Retry now
+      </button>
+    </div>
+  );
+}
+
 export function App(): React.JSX.Element {
   const { conn, connError, view, theme, setView, setTheme, setConn, upsertJob, setResult, bumpLibrary } =
     useApp();
+  const retryNow = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -27,23 +59,54 @@ export function App(): React.JSX.Element {
 
   useEffect(() => {
     let cancelled = false;
-    connect()
-      .then((c) => {
-        if (cancelled) return;
-        c.onJob((j) => {
-          upsertJob(j);
-          if (j.status === 'done') void c.analysis.result(j.id).then((r) => setResult(j.id, r));
-        });
-        c.onLibraryChanged(() => bumpLibrary());
-        c.onClose(() =>
-          setConn(null, 'The connection to the Callscope engine was lost. Restart it and reload this page.'),
-        );
-        void c.analysis.jobs().then((js) => js.forEach(upsertJob));
-        setConn(c);
-      })
-      .catch((e: unknown) => setConn(null, errorText(e)));
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const app = useApp.getState;
+    /** Tries again after 1, 2, 4, 8, 16, 30, 30 … s (exponential backoff, capped). */
+    const schedule = (why: string): void => {
+      if (cancelled) return;
+      const delayMs = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt);
+      attempt += 1;
+      setConn(null, why);
+      app().setReconnect({ attempt, atMs: Date.now() + delayMs });
+      timer = setTimeout(open, delayMs);
+    };
+    const open = (): void => {
+      clearTimeout(timer);
+      connect()
+        .then((c) => {
+          if (cancelled) return;
+          attempt = 0;
+          c.onJob((j) => {
+            upsertJob(j);
+            if (j.status === 'done') void c.analysis.result(j.id).then((r) => setResult(j.id, r));
+          });
+          c.onLibraryChanged(() => bumpLibrary());
+          c.onClose(() => schedule('The connection to the Callscope engine was lost.'));
+          void c.analysis.jobs().then((js) => js.forEach(upsertJob));
+          setConn(c);
+          app().setReconnect(null);
+          // files added while the engine was away go out now, in the order they were added
+          void (async () => {
+            for (const f of app().takePending()) {
+              try {
+                upsertJob(
+                  await c.analysis.enqueue({ file: await c.fileRef(f), options: app().analyzeOptions }),
+                );
+              } catch (e) {
+                app().addPending([f]);
+                setConn(c, `${f.name}: ${errorText(e)}`);
+              }
+            }
+          })();
+        })
+        .catch((e: unknown) => schedule(`Cannot reach the Callscope engine (${errorText(e)}).`));
+    };
+    retryNow.current = open;
+    open();
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
   }, [setConn, upsertJob, setResult, bumpLibrary]);
 
@@ -97,7 +160,8 @@ export function App(): React.JSX.Element {
         </div>
       </nav>
       <main className="content" id="main">
-        {connError && (
+        {connError && !conn && <EngineBanner error={connError} retry={() => retryNow.current()} />}
+        {connError && conn && (
           <div className="banner error" role="alert">
             {connError}
           </div>

@@ -93,12 +93,21 @@ function services(
   };
 }
 
-/** A browser WebSocket as a transport; resolves once open. */
-function openSocket(url: string): Promise<Transport & { closed: Set<() => void> }> {
+/**
+ * A browser WebSocket as a transport; resolves once open, rejects when it fails or closes first.
+ * `whenClosed` runs its callback at once when the socket has already closed (a socket can close
+ * between opening and the caller registering for it).
+ */
+function openSocket(url: string): Promise<Transport & { whenClosed: (cb: () => void) => void }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const closed = new Set<() => void>();
-    ws.addEventListener('close', () => closed.forEach((c) => c()));
+    let isClosed = false;
+    ws.addEventListener('close', () => {
+      isClosed = true;
+      reject(new Error('the engine closed the connection'));
+      closed.forEach((c) => c());
+    });
     ws.addEventListener('error', () => reject(new Error('cannot reach the Callscope engine')), {
       once: true,
     });
@@ -106,7 +115,7 @@ function openSocket(url: string): Promise<Transport & { closed: Set<() => void> 
       'open',
       () =>
         resolve({
-          closed,
+          whenClosed: (cb) => (isClosed ? cb() : void closed.add(cb)),
           send: (m) => ws.send(JSON.stringify(m)),
           onMessage: (cb) => {
             const h = (e: MessageEvent): void => {
@@ -156,7 +165,7 @@ export async function connect(): Promise<Connection> {
     client,
     'web',
     fileRef,
-    (cb) => void t.closed.add(cb),
+    (cb) => t.whenClosed(cb),
     (sessionId) => openWebSocketSink(location.host, token, sessionId),
   );
 }

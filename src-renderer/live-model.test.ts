@@ -57,7 +57,7 @@ describe('live event model', () => {
       t_s: 4,
       message: 'mic clipping',
     });
-    expect([...m.warnings.values()]).toEqual(['mic clipping']);
+    expect([...m.warnings.values()]).toEqual(['Microphone: mic clipping']);
     applyLiveEvent(m, {
       type: 'quality',
       channel: 'mic',
@@ -91,5 +91,36 @@ describe('live event model', () => {
       similarity: 0.7,
     });
     expect(m.speakers.get('S1')).toMatchObject({ label: 'Ann', status: 'known' });
+  });
+
+  it('warnings name their channel, show once, clear when the channel speaks again and on Stop', () => {
+    const m = emptyLive();
+    applyLiveEvent(m, { type: 'session', state: 'started', t_s: 0, call_id: 1, source: 'replay' });
+    const silent = (channel: 'mic' | 'system', t_s: number) =>
+      applyLiveEvent(m, {
+        type: 'quality',
+        channel,
+        flag: 'silence',
+        active: true,
+        t_s,
+        message: 'silent for the last 5 s',
+      });
+    silent('mic', 5);
+    silent('system', 5);
+    silent('mic', 6); // repeated: still one
+    expect([...m.warnings.values()]).toEqual([
+      'Microphone: silent for the last 5 s',
+      'System audio: silent for the last 5 s',
+    ]);
+    applyLiveEvent(m, { type: 'vad', t_s: 7, mic: false, system: true, local: false });
+    expect([...m.warnings.values()]).toEqual(['Microphone: silent for the last 5 s']);
+    applyLiveEvent(m, {
+      type: 'session',
+      state: 'stopped',
+      t_s: 8,
+      call_id: 1,
+      source: 'replay',
+    });
+    expect(m.warnings.size).toBe(0);
   });
 });

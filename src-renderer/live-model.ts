@@ -26,6 +26,10 @@ export interface LiveModel {
   speakers: Map<string, LiveSpeaker>;
   levels: { mic: number; system: number };
   vad: { mic: boolean; system: boolean; local: boolean };
+  /**
+   * Active warnings by `channel:flag` (`device:channel` for capture problems), each worded with
+   * the channel it concerns; one per key, so a repeated event never shows twice.
+   */
   warnings: Map<string, string>;
   callId: number | null;
   state: 'idle' | 'running' | 'stopped';
@@ -49,6 +53,17 @@ const speaker = (m: LiveModel, id: string, channel: LiveChannel, label: string):
   return s;
 };
 
+/** How the channels are named to the user in warnings. */
+export const CHANNEL_NAME: Record<LiveChannel, string> = { mic: 'Microphone', system: 'System audio' };
+
+/** Warnings that activity on `channel` disproves (silence, low volume, a stalled device). */
+function clearActivityWarnings(m: LiveModel, channel: LiveChannel): void {
+  m.warnings.delete(`${channel}:silence`);
+  m.warnings.delete(`${channel}:low_volume`);
+  if (m.warnings.has(`device:${channel}`) && /stall/i.test(m.warnings.get(`device:${channel}`)!))
+    m.warnings.delete(`device:${channel}`);
+}
+
 /** Applies one event to the model (mutates it). */
 export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
   if ('t_s' in e) m.nowS = Math.max(m.nowS, e.t_s);
@@ -56,12 +71,16 @@ export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
     case 'session':
       m.state = e.state === 'started' ? 'running' : 'stopped';
       m.callId = e.call_id;
+      // nothing is being captured any more: no warning about the capture stays up
+      if (e.state === 'stopped') m.warnings.clear();
       break;
     case 'levels':
       m.levels = { mic: e.mic_dbfs, system: e.system_dbfs };
       break;
     case 'vad':
       m.vad = { mic: e.mic, system: e.system, local: e.local };
+      // speech on a channel ends its "silent"/"too quiet"/"stalled" warnings at once
+      for (const c of ['mic', 'system'] as const) if (e[c]) clearActivityWarnings(m, c);
       break;
     case 'turn_start':
       speaker(m, e.speaker, e.channel, e.label);
@@ -101,11 +120,15 @@ export function applyLiveEvent(m: LiveModel, e: LiveEvent): void {
       speaker(m, e.speaker, 'system', e.speaker).attributes = e.attributes;
       break;
     case 'quality':
-      if (e.active) m.warnings.set(`${e.channel}:${e.flag}`, e.message);
+      if (e.active) m.warnings.set(`${e.channel}:${e.flag}`, `${CHANNEL_NAME[e.channel]}: ${e.message}`);
       else m.warnings.delete(`${e.channel}:${e.flag}`);
       break;
     case 'device':
-      if (e.state !== 'ended') m.warnings.set(`device:${e.channel}`, e.message);
+      if (e.state !== 'ended')
+        m.warnings.set(
+          `device:${e.channel}`,
+          e.channel ? `${CHANNEL_NAME[e.channel]}: ${e.message}` : e.message,
+        );
       break;
   }
 }

@@ -21,6 +21,25 @@ interface AppState {
   selectedJob: string | null;
   /** Bumped whenever the library changes (views refetch). */
   libraryVersion: number;
+  /**
+   * Files added while the engine is unreachable: kept here and sent in order when the connection
+   * is back (the Files view lists them as waiting).
+   */
+  pendingFiles: File[];
+  addPending(files: File[]): void;
+  takePending(): File[];
+  /** Reconnection state while the engine is lost: attempt number and when the next try starts. */
+  reconnect: { attempt: number; atMs: number } | null;
+  setReconnect(r: { attempt: number; atMs: number } | null): void;
+  /**
+   * The recording the user added, per job id, while this page is open: Files plays turns and
+   * speakers back from it (nothing is uploaded again).
+   */
+  audioFiles: Record<string, File>;
+  keepFile(jobId: string, file: File): void;
+  /** Settings > Privacy: keep a copy of analysed recordings so History can play them (default off). */
+  keepAudio: boolean;
+  setKeepAudio(v: boolean): void;
   /** Options every new file analysis uses (Settings → Analysis), kept in localStorage. */
   analyzeOptions: AnalyzeOptions;
   setAnalyzeOptions(o: AnalyzeOptions): void;
@@ -43,7 +62,23 @@ const storedOptions = (): AnalyzeOptions => {
   }
 };
 
-export const useApp = create<AppState>((set) => ({
+export const useApp = create<AppState>((set, get) => ({
+  pendingFiles: [],
+  addPending: (files) => set((s) => ({ pendingFiles: [...s.pendingFiles, ...files] })),
+  takePending: () => {
+    const files = get().pendingFiles;
+    set({ pendingFiles: [] });
+    return files;
+  },
+  reconnect: null,
+  audioFiles: {},
+  keepFile: (jobId, file) => set((s) => ({ audioFiles: { ...s.audioFiles, [jobId]: file } })),
+  keepAudio: localStorage.getItem('callscope.keepAudio') === 'true',
+  setKeepAudio: (keepAudio) => {
+    localStorage.setItem('callscope.keepAudio', String(keepAudio));
+    set({ keepAudio });
+  },
+  setReconnect: (reconnect) => set({ reconnect }),
   conn: null,
   connError: null,
   view: 'files',
@@ -74,5 +109,14 @@ export const useApp = create<AppState>((set) => ({
   bumpLibrary: () => set((s) => ({ libraryVersion: s.libraryVersion + 1 })),
 }));
 
-/** Human message of an error from a remote call. */
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/**
+ * Text with the web host's temporary upload paths (`…/callscope-uploads-<pid>/<hex id>`, which
+ * mean nothing to a user) replaced by "an uploaded recording". The engine already names files by
+ * their own name; this also covers history titles stored before it did.
+ */
+export function hideUploadPaths(text: string): string {
+  return text.replace(/\S*callscope-uploads-[^\s:]*/g, 'an uploaded recording');
+}
+
+/** Human message of an error from a remote call (upload paths hidden). */
+export const errorText = (e: unknown): string => hideUploadPaths(e instanceof Error ? e.message : String(e));

@@ -26,14 +26,59 @@ export const PALETTE = [
   '#999999',
 ];
 
-/** Builds lanes from speakers (in the given order, `you` first) and turns. */
-export function buildLanes(speakers: { id: string; label: string }[], turns: Turn[]): Lane[] {
-  const ordered = [...speakers].sort((a, b) => (a.id === 'you' ? -1 : b.id === 'you' ? 1 : 0));
-  const by = new Map<string, Turn[]>(ordered.map((s) => [s.id, []]));
+/** Talk time below which a speaker has nothing to show (rounds to 0:00): no lane, no card. */
+export const MIN_SHOWN_TALK_S = 0.5;
+
+/** Channel groups in lane order: the local side first, then the remote side, then a mono mix. */
+const CHANNEL_ORDER: Record<string, number> = { mic: 0, system: 1, mono: 2 };
+
+/**
+ * The display label of a speaker, one rule for file, live and history: the mic speaker `you` is
+ * "You" even in results stored before the engine kept that label (they say `Unknown N` there); an
+ * unidentified speaker `S<N>` still carrying the engine's provisional `Speaker <N>` (a live session
+ * before the library has decided) is `Unknown <N>`, as in file results. Names are kept as they are.
+ */
+export function displayLabel(s: { id: string; label: string }): string {
+  if (s.id === 'you') return /^Unknown( \d+)?$/.test(s.label) ? 'You' : s.label;
+  const n = /^S(\d+)$/.exec(s.id)?.[1];
+  return n && s.label === `Speaker ${n}` ? `Unknown ${n}` : s.label;
+}
+
+/**
+ * Builds lanes by the one labelling rule of file, live and history views: "You" first, then the
+ * other speakers grouped by channel (mic, system, mono) and, within a channel, in order of their
+ * first turn. Speakers with less than {@link MIN_SHOWN_TALK_S} of talk get no lane.
+ * @param speakers id, label and (optional) channel of each speaker, in any order.
+ * @param turns every turn, seconds; turns of unknown speakers are ignored.
+ */
+export function buildLanes(
+  speakers: { id: string; label: string; channel?: string }[],
+  turns: Turn[],
+): Lane[] {
+  const by = new Map<string, Turn[]>(speakers.map((s) => [s.id, []]));
   for (const t of turns) by.get(t.speakerId)?.push(t);
+  const firstS = new Map<string, number>();
+  const talkS = new Map<string, number>();
+  for (const [id, ts] of by) {
+    firstS.set(
+      id,
+      ts.reduce((m, t) => Math.min(m, t.startS), Infinity),
+    );
+    talkS.set(
+      id,
+      ts.reduce((n, t) => n + (t.endS - t.startS), 0),
+    );
+  }
+  const first = (id: string): number => firstS.get(id)!;
+  const talk = (id: string): number => talkS.get(id)!;
+  const channel = (s: { id: string; channel?: string }): number =>
+    s.id === 'you' ? -1 : (CHANNEL_ORDER[s.channel ?? by.get(s.id)![0]?.channel ?? 'mono'] ?? 3);
+  const ordered = speakers
+    .filter((s) => talk(s.id) >= MIN_SHOWN_TALK_S)
+    .sort((a, b) => channel(a) - channel(b) || first(a.id) - first(b.id));
   return ordered.map((s, i) => ({
     speakerId: s.id,
-    label: s.label,
+    label: displayLabel(s),
     color: PALETTE[i % PALETTE.length],
     turns: by.get(s.id)!.sort((a, b) => a.startS - b.startS),
   }));

@@ -21,7 +21,13 @@ import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { liveStoreOf } from '../services/live-store.ts';
-import { type EngineServiceDeps, rememberEmbedding, resolveFileRef } from './services.ts';
+import {
+  type EngineServiceDeps,
+  fileRefName,
+  rememberEmbedding,
+  resolveFileRef,
+  withFileName,
+} from './services.ts';
 
 interface Running {
   id: string;
@@ -55,10 +61,15 @@ export class LiveControl implements LiveControlService {
     if (this.current)
       throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
     const id = randomUUID();
-    const { source, cleanup } = await this.sourceFor(req.source, id);
+    const { source, cleanup, hide = (m: string) => m } = await this.sourceFor(req.source, id);
     const session = new LiveSession(this.deps.models, {
       store: this.deps.db ? liveStoreOf(this.deps.db) : null,
-      title: req.title ?? source.description,
+      // the file's own name, never the upload's temporary path
+      title:
+        req.title ??
+        (req.source.kind === 'replay'
+          ? `replay ${fileRefName(req.source.file)} at ${req.source.speed}×`
+          : source.description),
       diarizeMic: req.diarizeMic ?? false,
     });
     session.on((event) => this.deps.emit(SERVICE.live, 'event', { sessionId: id, event }));
@@ -72,7 +83,7 @@ export class LiveControl implements LiveControlService {
         this.deps.emit(SERVICE.live, 'ended', {
           sessionId: id,
           summary: null,
-          error: err instanceof Error ? err.message : String(err),
+          error: hide(err instanceof Error ? err.message : String(err)),
         });
         return null;
       })
@@ -129,7 +140,7 @@ export class LiveControl implements LiveControlService {
   private async sourceFor(
     req: LiveSourceRequest,
     sessionId: string,
-  ): Promise<{ source: CaptureSource; cleanup: () => Promise<void> }> {
+  ): Promise<{ source: CaptureSource; cleanup: () => Promise<void>; hide?: (message: string) => string }> {
     if (req.kind === 'renderer') {
       const source = new RendererCaptureSource(req);
       this.capture.register(sessionId, source);
@@ -141,6 +152,7 @@ export class LiveControl implements LiveControlService {
       return {
         source: new ReplaySource([path], { speed: req.speed }),
         cleanup: async () => void (upload && (await rm(path, { force: true }))),
+        hide: (m) => withFileName(m, path, fileRefName(req.file)),
       };
     }
     const { mic, system } = choosePulseSources(await listPulseDevices(), req.mic, req.system);

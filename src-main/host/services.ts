@@ -4,14 +4,17 @@
  * analysis queue with progress events and cancellation, the voiceprint library and call history
  * on the store, and app information for Settings. Knows nothing about the transport in front.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import { STAGES, type AnalysisResult, type Stage } from '../../src-shared/contracts/analysis.ts';
-import type {
-  HistoryPage,
+import {
+  type AudioClip,
+  MAX_AUDIO_CLIP_S,
+  type HistoryPage,
   HistoryQuery,
   HistoryService,
   StoredCall,
@@ -32,6 +35,7 @@ import {
 import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import type { ExportFormat } from '../../src-shared/formats/exports.ts';
 import { CancelledError, exposeService, type RpcServer } from '../../src-shared/ipc/rpc.ts';
+import { ENGINE_SAMPLE_RATE, resolveFfmpeg } from '../engine/audio/ffmpeg.ts';
 import {
   analyzeFile,
   type EngineModels,
@@ -45,7 +49,7 @@ import { exportLibrary, importLibrary } from '../store/exchange.ts';
 import { operatingPointFor } from '../engine/voiceprints/identify.ts';
 import { saveLabelledCall, voiceprintsWithStatus } from '../services/voiceprint-labels.ts';
 import { enrollmentEmbedders } from '../engine/voiceprints/models.ts';
-import { embedSpeechWith } from '../engine/voiceprints/speech-embedding.ts';
+import { embedSpeechWith, NotEnoughSpeechError } from '../engine/voiceprints/speech-embedding.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,
@@ -103,6 +107,7 @@ interface Job {
   info: JobInfo;
   file: string;
   upload: boolean;
+  keepAudio: boolean;
   ctrl: AbortController;
   options: Parameters<AnalysisService['enqueue']>[0]['options'];
   result: AnalyzedCall | null;
@@ -122,7 +127,7 @@ export class AnalysisQueue implements AnalysisService {
     const file = resolveFileRef(req.file, this.deps);
     const info: JobInfo = {
       id: randomUUID(),
-      name: req.file.kind === 'upload' ? req.file.name : file.split(/[\\/]/).pop()!,
+      name: fileRefName(req.file),
       status: 'queued',
       stage: null,
       progress: 0,
@@ -134,6 +139,7 @@ export class AnalysisQueue implements AnalysisService {
       info,
       file,
       upload: req.file.kind === 'upload',
+      keepAudio: req.keepAudio ?? false,
       ctrl: new AbortController(),
       options: req.options,
       result: null,
@@ -204,6 +210,7 @@ export class AnalysisQueue implements AnalysisService {
         job.upload ? `upload:${job.info.name}` : `file:${job.file}`,
       );
       this.embeddingsByCall.set(callId, embeddings);
+      if (job.keepAudio) await keepCallAudio(this.deps.dbPath, callId, job.file, job.upload);
       const voiceprintIds: Record<string, number | null> = {};
       for (const [sid, id] of ids) voiceprintIds[sid] = id.status === 'known' ? id.best!.voiceprintId : null;
       job.result = { callId, result: r, voiceprintIds };
@@ -215,7 +222,7 @@ export class AnalysisQueue implements AnalysisService {
         {
           status: cancelled ? 'cancelled' : 'failed',
           stage: null,
-          error: cancelled ? null : (err as Error).message,
+          error: cancelled ? null : withFileName((err as Error).message, job.file, job.info.name),
         },
         true,
       );
@@ -231,6 +238,19 @@ export class AnalysisQueue implements AnalysisService {
     this.lastEmit.set(job.info.id, now);
     this.deps.emit(SERVICE.analysis, 'job', { ...job.info });
   }
+}
+
+/** The name a user knows a file by: an upload's own name, or a path's last component. */
+export function fileRefName(ref: FileRef): string {
+  return ref.kind === 'upload' ? ref.name : ref.path.split(/[\\/]/).pop()!;
+}
+
+/**
+ * An error message for the user: every occurrence of `path` (an upload's temporary file, which
+ * means nothing to the user) replaced by the file's own `name`.
+ */
+export function withFileName(message: string, path: string, name: string): string {
+  return path ? message.split(path).join(name) : message;
 }
 
 /**
@@ -364,8 +384,19 @@ export class Library implements LibraryService {
   }
   async enrollFromFile(req: Parameters<LibraryService['enrollFromFile']>[0]): Promise<Voiceprint> {
     const path = resolveFileRef(req.file, this.deps);
+    const name = fileRefName(req.file);
     const encoders = await enrollmentEmbedders(this.deps.models);
-    const es = await embedSpeechWith([path], this.deps.models.vadModel, encoders);
+    const es = await embedSpeechWith([path], this.deps.models.vadModel, encoders).catch(
+      async (err: unknown) => {
+        if (req.file.kind === 'upload') await rm(path, { force: true });
+        // the GUI's words: the file's own name, and no command-line options in the advice
+        const msg =
+          err instanceof NotEnoughSpeechError
+            ? `${name}: only ${err.speechS.toFixed(1)} s of clear speech, at least ${err.requiredS} s are needed to remember a voice; choose a longer recording of this one speaker`
+            : withFileName(err instanceof Error ? err.message : String(err), path, name);
+        throw Object.assign(new Error(msg), { code: (err as { code?: string }).code ?? 'enroll_failed' });
+      },
+    );
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
     const id = createVoiceprint(
       this.deps.db,
@@ -387,9 +418,76 @@ export class Library implements LibraryService {
   }
 }
 
+/** Folder of the kept call audio: `audio/` beside the database. */
+export function callAudioDir(dbPath: string): string {
+  return join(dirname(dbPath), 'audio');
+}
+
+/**
+ * Keeps a call's recording for playback (the user opted in): an upload is moved, a local file
+ * copied, to `audio/<callId><ext>` beside the database.
+ */
+async function keepCallAudio(dbPath: string, callId: number, file: string, upload: boolean): Promise<void> {
+  const dir = callAudioDir(dbPath);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ext = /\.[A-Za-z0-9]{1,5}$/.exec(basename(file))?.[0] ?? '';
+  const dest = join(dir, `${callId}${ext}`);
+  if (upload) await rename(file, dest).catch(() => copyFile(file, dest));
+  else await copyFile(file, dest);
+}
+
+/** The kept audio file of a call, or null when none was kept. */
+function keptAudioOf(dbPath: string, callId: number): string | null {
+  const dir = callAudioDir(dbPath);
+  if (!existsSync(dir)) return null;
+  const name = readdirSync(dir).find((f) => f === String(callId) || f.startsWith(`${callId}.`));
+  return name ? join(dir, name) : null;
+}
+
+/** Encodes 16-bit PCM mono samples as a WAV file (RIFF header + data). */
+function wavBytes(pcm: Buffer, sampleRate: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
+/** Decodes `[startS, endS)` of `file` to 16 kHz mono s16 PCM with ffmpeg. */
+function decodeClip(file: string, startS: number, endS: number): Promise<Buffer> {
+  return new Promise((ok, fail) => {
+    const args = ['-v', 'error', '-ss', String(startS), '-t', String(endS - startS), '-i', file];
+    args.push('-ac', '1', '-ar', String(ENGINE_SAMPLE_RATE), '-f', 's16le', '-');
+    const p = spawn(resolveFfmpeg(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout.on('data', (b: Buffer) => out.push(b));
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    p.once('error', fail);
+    p.once('close', (code) =>
+      code === 0
+        ? ok(Buffer.concat(out))
+        : fail(new Error(`the kept audio could not be decoded: ${err.trim()}`)),
+    );
+  });
+}
+
 /** Call history on the store. */
 export class History implements HistoryService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The database file; kept call audio lives beside it (null: none is kept). */
+    private readonly dbPath: string | null = null,
+  ) {}
   async list(q: HistoryQuery): Promise<HistoryPage> {
     return listCalls(this.db, q);
   }
@@ -398,9 +496,35 @@ export class History implements HistoryService {
   }
   async delete(id: number): Promise<void> {
     deleteCall(this.db, id);
+    const audio = this.dbPath ? keptAudioOf(this.dbPath, id) : null;
+    if (audio) await rm(audio, { force: true });
   }
   async export(id: number, format: ExportFormat): Promise<string> {
     return exportCall(this.db, id, format);
+  }
+  async audioClip(id: number, startS: number, endS: number): Promise<AudioClip> {
+    const call = getCall(this.db, id);
+    const from = Math.max(0, Math.min(startS, call.result.durationS));
+    const to = Math.min(endS, call.result.durationS, from + MAX_AUDIO_CLIP_S);
+    if (!(to > from))
+      throw Object.assign(new Error(`no audio between ${startS} s and ${endS} s of this call`), {
+        code: 'bad_request',
+      });
+    const file = this.dbPath ? keptAudioOf(this.dbPath, id) : null;
+    if (!file)
+      throw Object.assign(
+        new Error(
+          'the audio of this call was not kept; turn on "Keep call audio" in Settings before analysing a call to play it back from History',
+        ),
+        { code: 'not_kept' },
+      );
+    const pcm = await decodeClip(file, from, to);
+    return {
+      mime: 'audio/wav',
+      base64: wavBytes(pcm, ENGINE_SAMPLE_RATE).toString('base64'),
+      startS: from,
+      endS: to,
+    };
   }
 }
 
@@ -444,7 +568,7 @@ export class App implements AppService {
       dataFolder: dirname(this.deps.dbPath),
       dbPath: this.deps.dbPath,
       retention:
-        'uploaded recordings are deleted right after analysis; only results and voiceprints are kept',
+        'uploaded recordings are deleted right after analysis and only results and voiceprints are kept, unless "Keep call audio" (Privacy) is on: then a copy stays in audio/ beside the database until the call is deleted',
       liveAvailable: true,
     };
   }
@@ -462,7 +586,12 @@ export function exposeEngineServices(
   exposeService<LiveControlService>(server, SERVICE.live, live, CONTRACTS.live);
   exposeService<AnalysisService>(server, SERVICE.analysis, queue, CONTRACTS.analysis);
   exposeService<LibraryService>(server, SERVICE.library, new Library(full, queue), CONTRACTS.library);
-  exposeService<HistoryService>(server, SERVICE.history, new History(deps.db), CONTRACTS.history);
+  exposeService<HistoryService>(
+    server,
+    SERVICE.history,
+    new History(deps.db, deps.dbPath),
+    CONTRACTS.history,
+  );
   exposeService<AppService>(server, SERVICE.app, new App(full), CONTRACTS.app);
   exposeService<ModelsService>(server, SERVICE.models, new ModelManagerService(full), CONTRACTS.models);
   /** Cancels queued/running analyses, stops the live session, waits for pending writes. */

@@ -85,6 +85,40 @@ describe('voiceprints and identification', () => {
     expect(readFileSync(p).includes(Buffer.from('Bob'))).toBe(false);
   });
 
+  it('stereo: the mic speaker stays "You" (with the name when known); Unknown N follow first appearance', () => {
+    const db = openDb(dbPath());
+    const r = fakeResult('stereo.wav');
+    const remote = (id: string) => ({
+      ...r.speakers[0],
+      id,
+      label: `Speaker ${id.slice(1)}`,
+      channel: 'system' as const,
+    });
+    r.channels = ['mic', 'system'];
+    r.speakers = [
+      { ...r.speakers[0], id: 'you', label: 'You', channel: 'mic' },
+      remote('S1'),
+      { ...remote('S2'), speechS: 0.3 }, // a blip: no lane in the UI, numbered last
+      remote('S3'),
+    ];
+    // S3 has no embedding (too little clean speech); S1 and S2 are unknown voices
+    const query = new Map([
+      ['you', vec(1, 0, 0)],
+      ['S1', vec(0, 1, 0)],
+      ['S2', vec(0, 0, 1)],
+    ]);
+    const ids = labelResult(db, r, query, MODEL, { threshold: 0.5, margin: 0.05 });
+    expect(r.speakers.map((s) => s.label)).toEqual(['You', 'Unknown 1', 'Unknown 3', 'Unknown 2']);
+    expect(ids.get('you')).toMatchObject({ status: 'unknown', label: 'You' });
+    expect(linksOf(ids).get('you')!.label).toBe('You');
+    // once the library knows the mic voice and S2's, You keeps its place and the unknowns renumber in order
+    createVoiceprint(db, { name: 'Me', consentHow: 'own voice' }, [emb(vec(1, 0, 0))]);
+    createVoiceprint(db, { name: 'Cat', consentHow: 'verbal' }, [emb(vec(0, 0, 1))]);
+    labelResult(db, r, query, MODEL, { threshold: 0.5, margin: 0.05 });
+    expect(r.speakers.map((s) => s.label)).toEqual(['You (Me)', 'Unknown 1', 'Cat', 'Unknown 2']);
+    db.close();
+  });
+
   it('never compares embeddings of different encoders; close runners-up are ambiguous', () => {
     const db = openDb(dbPath());
     createVoiceprint(db, { name: 'A', consentHow: 'ok' }, [emb(vec(1, 0))]);

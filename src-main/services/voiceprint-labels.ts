@@ -28,8 +28,22 @@ export function loadVoiceprintIndex(db: Db, modelId: string, modelVersion: strin
 }
 
 /**
- * Identifies every speaker with an embedding (speakers without one stay `Unknown N`), and sets
- * each speaker's `label` in `result` to the name / `A or B?` / `Unknown N`. Scores are
+ * Speech (seconds) below which a speaker has no lane or card in the app (it rounds to 0:00; the
+ * renderer's `MIN_SHOWN_TALK_S`); such speakers are numbered last.
+ */
+export const MIN_SHOWN_SPEECH_S = 0.5;
+
+/**
+ * Identifies every speaker with an embedding and sets each speaker's `label` in `result` by the
+ * one labelling rule the file, live and history views share (live-session.ts does the same):
+ * - the mic speaker `you` is the local user by definition: `You`, or `You (Name)` when the
+ *   library recognises the voice (never `Unknown N`);
+ * - a recognised remote speaker gets the voiceprint's name, an ambiguous one `A or B?`;
+ * - the other remote speakers are `Unknown 1..N` numbered in order of first appearance (the order
+ *   of `result.speakers`, which the engine builds by first speech), not in identification order;
+ *   speakers with less than {@link MIN_SHOWN_SPEECH_S} of speech (no lane or card in the UI) are
+ *   numbered after the others, so the numbers a user sees run 1, 2, 3 without gaps.
+ * Speakers without an embedding (too little clean speech) are `unknown`. Scores are
  * AS-normalised and calibrated where a cohort and a calibration ship for the encoder id+version
  * (engine/voiceprints/). When the library holds voiceprints but none of this encoder, every
  * identification says so (`reason`) instead of showing an empty similarity.
@@ -51,12 +65,14 @@ export function labelResult(
   }
   const found = identifySpeakers(index, queries, op);
   const stale = index.size ? [] : listVoiceprints(db).filter((v) => reenrollmentNeed(v, encoder));
-  let unknown = [...found.values()].filter((i) => i.status === 'unknown').length;
+  let unknown = 0;
   const out = new Map<string, Identification>();
-  for (const s of result.speakers) {
+  const shown = result.speakers.filter((s) => s.speechS >= MIN_SHOWN_SPEECH_S);
+  const hidden = result.speakers.filter((s) => s.speechS < MIN_SHOWN_SPEECH_S);
+  for (const s of [...shown, ...hidden]) {
     const id: Identification = found.get(s.id) ?? {
       status: 'unknown' as const,
-      label: `Unknown ${++unknown}`,
+      label: '',
       best: null,
       runnerUp: null,
       threshold: op.threshold,
@@ -68,6 +84,8 @@ export function labelResult(
       id.reason =
         `none of the ${stale.length} voiceprint(s) of the library holds a ${encoder.id} ${encoder.version} ` +
         `embedding (${stale.map((v) => v.name).join(', ')}): they need re-enrollment (voiceprints list)`;
+    if (s.id === 'you') id.label = id.status === 'unknown' ? 'You' : `You (${id.label})`;
+    else if (id.status === 'unknown') id.label = `Unknown ${++unknown}`;
     out.set(s.id, id);
     s.label = id.label;
   }

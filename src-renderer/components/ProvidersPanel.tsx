@@ -25,7 +25,12 @@ const choiceOf = (saved: ProviderSettings | null, role: ModelRole): Choice => {
 };
 
 /** The Execution providers card of Settings. */
-export function ProvidersPanel(): React.JSX.Element {
+export function ProvidersPanel({
+  summary,
+}: {
+  /** What the engine runs on now over all roles (App info), shown as the section's first line. */
+  summary: { name: string; reason: string } | null;
+}): React.JSX.Element {
   const conn = useApp((s) => s.conn);
   const [st, setSt] = useState<ProviderStatus | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -57,6 +62,12 @@ export function ProvidersPanel(): React.JSX.Element {
   return (
     <div className="card" data-testid="providers-panel">
       <h3>Execution providers</h3>
+      {summary && (
+        <p data-testid="execution-provider">
+          Now running on <strong>{summary.name.toUpperCase()}</strong> —{' '}
+          <span className="muted">{summary.reason}</span>
+        </p>
+      )}
       <p className="muted small-text">
         Each role tries its provider first and falls back to the CPU, with the reason shown here and in every
         result. GPU providers need onnxruntime&apos;s provider libraries on this machine (README,

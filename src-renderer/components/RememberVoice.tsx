@@ -27,6 +27,7 @@ export function RememberVoice({
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [consent, setConsent] = useState('');
+  const [agreed, setAgreed] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   if (saved) return <span className="tag ok">saved as {saved}</span>;
@@ -59,8 +60,16 @@ export function RememberVoice({
   };
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label={`Remember ${speakerLabel}`}>
-      <NameConsentFields name={name} consent={consent} onName={setName} onConsent={setConsent} autoFocus />
-      <button type="submit" className="small primary">
+      <NameConsentFields
+        name={name}
+        consent={consent}
+        agreed={agreed}
+        onName={setName}
+        onConsent={setConsent}
+        onAgreed={setAgreed}
+        autoFocus
+      />
+      <button type="submit" className="small primary" disabled={!agreed}>
         Save
       </button>
       <button type="button" className="small ghost" onClick={() => setOpen(false)}>

@@ -5,9 +5,11 @@
  */
 import { useMemo } from 'react';
 
-import type { AnalysisResult, Speaker } from '../../src-shared/contracts/analysis.ts';
+import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 import { exportResult, type ExportFormat } from '../../src-shared/formats/exports.ts';
 import { providerLines } from '../../src-shared/formats/providers.ts';
+import { attributesText } from '../attributes-text.ts';
+import { type AudioSource, speakerClip, usePlayback } from '../playback.ts';
 import { useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
 import { RememberVoice } from './RememberVoice.tsx';
@@ -23,28 +25,23 @@ function download(name: string, text: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function attributesText(s: Speaker): string {
-  const a = s.attributes;
-  if (a.status === 'not_run') return 'age/gender: not estimated';
-  if (a.status === 'undetermined') return `age/gender: undetermined${a.reason ? ` (${a.reason})` : ''}`;
-  const parts = [];
-  if (a.gender)
-    parts.push(`${a.gender.label} ${Math.round(100 * Math.max(...Object.values(a.gender.probs)))}%`);
-  if (a.age) parts.push(`${a.age.bracket} (~${Math.round(a.age.years)} y)`);
-  if (a.confidence !== undefined) parts.push(`confidence ${Math.round(100 * a.confidence)}%`);
-  return parts.join(' · ');
-}
-
 export function ResultPanel({
   result,
   callId,
   known = {},
+  audio = null,
 }: {
   result: AnalysisResult;
   callId: number | null;
   /** Voiceprint id per speaker id, when identified. */
   known?: Record<string, number | null>;
+  /**
+   * Where turns and speakers are played back from: the file added in this page (Files) or the
+   * call's kept audio (History); null when no audio is available.
+   */
+  audio?: AudioSource | null;
 }): React.JSX.Element {
+  const player = usePlayback(audio);
   const conn = useApp((s) => s.conn);
   const lanes = useMemo(() => buildLanes(result.speakers, result.turns), [result]);
   const talk = useMemo(() => talkTime(result.turns), [result]);
@@ -58,21 +55,19 @@ export function ResultPanel({
           <h2>{result.file}</h2>
           <p className="muted">
             {formatClock(result.durationS)} · {result.sourceChannels} channel(s),{' '}
-            {result.sourceSampleRate / 1000} kHz ·{' '}
-            <span data-testid="speaker-count">{result.speakers.length}</span> speaker(s) ·{' '}
-            {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
+            {result.sourceSampleRate / 1000} kHz · <span data-testid="speaker-count">{lanes.length}</span>{' '}
+            speaker(s) · {result.turns.length} turns · RTF {result.rtf.toFixed(2)} on{' '}
             {result.executionProvider.name.toUpperCase()}
           </p>
           {providerLines(result.models).length > 0 && (
-            <ul
-              className="muted small-text providers"
-              aria-label="Execution providers"
-              data-testid="providers"
-            >
-              {providerLines(result.models).map((line) => (
-                <li key={line}>{line}</li>
-              ))}
-            </ul>
+            <details className="muted small-text providers">
+              <summary>Execution providers per model</summary>
+              <ul aria-label="Execution providers" data-testid="providers">
+                {providerLines(result.models).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            </details>
           )}
         </div>
         <div className="row" role="group" aria-label="Export">
@@ -88,7 +83,24 @@ export function ResultPanel({
         fromS={0}
         toS={Math.max(1, result.durationS)}
         label={`Speaker timeline, ${lanes.length} lanes`}
+        onPlay={audio ? (t, lane) => void player.play(t.startS, t.endS, lane.label) : undefined}
       />
+      <audio ref={player.ref} data-testid="player" preload="none" hidden />
+      {(player.playing ?? player.error) && (
+        <div className="banner now-playing" role="status" data-testid="now-playing">
+          {player.playing ? (
+            <>
+              ▶ Playing {player.playing.label}, {formatClock(player.playing.startS)}–
+              {formatClock(player.playing.endS)}
+              <button className="small" onClick={player.stop}>
+                Stop
+              </button>
+            </>
+          ) : (
+            <span className="error-text">Cannot play: {player.error}</span>
+          )}
+        </div>
+      )}
       <div className="grid2">
         <div className="card">
           <h3>Speakers</h3>
@@ -108,12 +120,31 @@ export function ResultPanel({
                 return (
                   <tr key={s.id} data-testid={`speaker-${s.id}`}>
                     <td>
+                      <button
+                        className="small ghost play"
+                        disabled={!audio}
+                        title={
+                          audio
+                            ? `Play ${l.label}'s longest turn`
+                            : 'The audio of this call was not kept (Settings › Privacy › Keep call audio)'
+                        }
+                        aria-label={`Play ${l.label}`}
+                        data-testid={`play-${s.id}`}
+                        onClick={() => {
+                          const t = speakerClip(l.turns);
+                          if (t) void player.play(t.startS, t.endS, l.label);
+                        }}
+                      >
+                        ▶
+                      </button>{' '}
                       <span className="swatch" style={{ background: l.color }} />{' '}
-                      <span className="speaker-label">{s.label}</span>
+                      <span className="speaker-label">{l.label}</span>
                     </td>
                     <td>{s.channel}</td>
                     <td>{formatClock(s.speechS)}</td>
-                    <td className="muted wrap">{attributesText(s)}</td>
+                    <td className="muted wrap" data-testid="attributes">
+                      {attributesText(s.attributes)}
+                    </td>
                     <td>
                       {known[s.id] ? (
                         <span className="tag ok">known voice</span>
@@ -122,7 +153,7 @@ export function ResultPanel({
                         s.channel !== 'mic' && (
                           <RememberVoice
                             speakerId={s.id}
-                            speakerLabel={s.label}
+                            speakerLabel={l.label}
                             speechS={s.speechS}
                             save={(name, consent) =>
                               conn!.library.enrollFromCall({ callId, speakerId: s.id, name, consent })

@@ -2,21 +2,40 @@
 import { useRef, useState } from 'react';
 
 import { ResultPanel } from '../components/ResultPanel.tsx';
-import { errorText, useApp } from '../state.ts';
+import { errorText, hideUploadPaths, useApp } from '../state.ts';
 
 export function FilesView(): React.JSX.Element {
-  const { conn, jobs, results, selectedJob, select, upsertJob, analyzeOptions } = useApp();
+  const {
+    conn,
+    jobs,
+    results,
+    selectedJob,
+    select,
+    upsertJob,
+    analyzeOptions,
+    pendingFiles,
+    addPending,
+    keepFile,
+    keepAudio,
+    audioFiles,
+  } = useApp();
   const [over, setOver] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const add = async (files: FileList | File[]): Promise<void> => {
-    if (!conn) return;
     setError(null);
+    if (!conn) {
+      // the engine is away: keep the files and send them when it is back (App reconnects)
+      addPending(Array.from(files));
+      return;
+    }
     for (const f of Array.from(files)) {
       try {
         const ref = await conn.fileRef(f);
-        upsertJob(await conn.analysis.enqueue({ file: ref, options: analyzeOptions }));
+        const job = await conn.analysis.enqueue({ file: ref, options: analyzeOptions, keepAudio });
+        keepFile(job.id, f);
+        upsertJob(job);
       } catch (e) {
         setError(`${f.name}: ${errorText(e)}`);
       }
@@ -42,7 +61,7 @@ export function FilesView(): React.JSX.Element {
         }}
       >
         <p>Drop call recordings here (WAV, MP3, M4A, OGG, FLAC…)</p>
-        <button className="primary" onClick={() => input.current?.click()} disabled={!conn}>
+        <button className="primary" onClick={() => input.current?.click()}>
           Choose files…
         </button>
         <input
@@ -63,11 +82,22 @@ export function FilesView(): React.JSX.Element {
           {error}
         </div>
       )}
+      {pendingFiles.length > 0 && (
+        <ul className="queue" aria-label="Waiting for the engine" data-testid="pending">
+          {pendingFiles.map((f, i) => (
+            <li key={`${i}:${f.name}`} className="job queued" data-testid="pending-file">
+              <span className="job-name">{f.name}</span>
+              <span className="job-status muted">waiting for the engine to reconnect</span>
+            </li>
+          ))}
+        </ul>
+      )}
       {jobs.length > 0 && (
         <ul className="queue" aria-label="Analysis queue" data-testid="queue">
           {[...jobs].reverse().map((j) => (
             <li key={j.id} className={`job ${j.status}`} data-testid="job" data-status={j.status}>
               <button
+                title={j.name}
                 className="job-name linkish"
                 onClick={() => select(j.id)}
                 disabled={j.status !== 'done'}
@@ -87,7 +117,7 @@ export function FilesView(): React.JSX.Element {
               </div>
               <span className="job-status">
                 {j.status === 'running' ? `${j.stage ?? ''} ${Math.round(100 * j.progress)}%` : j.status}
-                {j.error && <span className="error-text"> — {j.error}</span>}
+                {j.error && <span className="error-text"> — {hideUploadPaths(j.error)}</span>}
               </span>
               {(j.status === 'queued' || j.status === 'running') && (
                 <button
@@ -102,7 +132,14 @@ export function FilesView(): React.JSX.Element {
           ))}
         </ul>
       )}
-      {shown && <ResultPanel result={shown.result} callId={shown.callId} known={shown.voiceprintIds} />}
+      {shown && (
+        <ResultPanel
+          result={shown.result}
+          callId={shown.callId}
+          known={shown.voiceprintIds}
+          audio={audioFiles[selectedJob!] ? { kind: 'file', file: audioFiles[selectedJob!] } : null}
+        />
+      )}
     </div>
   );
 }

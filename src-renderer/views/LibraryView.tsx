@@ -43,10 +43,11 @@ function Row({ v, others }: { v: Voiceprint; others: Voiceprint[] }): React.JSX.
         {err && <div className="error-text">{err}</div>}
       </td>
       <td>
-        {v.embeddings.length} · {speech.toFixed(0)} s
+        {v.embeddings.length} {v.embeddings.length === 1 ? 'sample' : 'samples'}, {speech.toFixed(0)} s of
+        speech
       </td>
-      <td className="muted">
-        {[...new Set(v.embeddings.map((e) => e.modelId))].join(', ')}
+      <td className="muted" title={[...new Set(v.embeddings.map((e) => e.modelId))].join(', ')}>
+        {[...new Set(v.embeddings.map((e) => voiceModelName(e.modelId)))].join(', ')}
         {v.needsReenrollment && (
           <div className="tag warn" data-testid="needs-reenrollment" title={v.needsReenrollment.reason}>
             needs re-enrollment
@@ -133,15 +134,24 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
   const conn = useApp((s) => s.conn)!;
   const [name, setName] = useState('');
   const [consent, setConsent] = useState('');
+  const [agreed, setAgreed] = useState(false);
   const [file, setFile] = useState<File | null>(null);
+  /** Bumped after an enrollment: remounts the file picker, the only way to empty it. */
+  const [formKey, setFormKey] = useState(0);
   const [busy, setBusy] = useState(false);
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
-    if (!file) return;
+    if (!file || !agreed) return;
     setBusy(true);
     try {
       const v = await conn.library.enrollFromFile({ name, consent, file: await conn.fileRef(file) });
       onDone(`Enrolled ${v.name}`);
+      // a finished enrollment leaves an empty form, so the next person's data starts clean
+      setName('');
+      setConsent('');
+      setAgreed(false);
+      setFile(null);
+      setFormKey((k) => k + 1);
     } catch (err) {
       onDone(errorText(err));
     } finally {
@@ -149,21 +159,42 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
     }
   };
   return (
-    <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-label="Enroll from a file">
+    <form
+      className="card inline-form"
+      onSubmit={(e) => void submit(e)}
+      aria-label="Enroll from a file"
+      data-testid="enroll-form"
+    >
       <strong>Enroll from a file</strong>
-      <NameConsentFields name={name} consent={consent} onName={setName} onConsent={setConsent} />
+      <NameConsentFields
+        name={name}
+        consent={consent}
+        agreed={agreed}
+        onName={setName}
+        onConsent={setConsent}
+        onAgreed={setAgreed}
+      />
       <input
+        key={formKey}
         required
         type="file"
         accept="audio/*"
         aria-label="Recording of this one speaker"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
       />
-      <button className="primary" type="submit" disabled={busy}>
+      <button className="primary" type="submit" disabled={busy || !agreed}>
         {busy ? 'Enrolling…' : 'Enroll'}
       </button>
     </form>
   );
+}
+
+/** The voice model of an embedding in the user's words (the id stays in the tooltip). */
+export function voiceModelName(modelId: string): string {
+  if (modelId === 'fbank-stats') return 'basic (built in)';
+  if (modelId.startsWith('callscope_spk_encoder')) return 'Callscope voice model';
+  if (modelId.includes('resnet') || modelId.includes('campplus')) return 'large voice model';
+  return modelId;
 }
 
 export function LibraryView(): React.JSX.Element {
@@ -171,6 +202,7 @@ export function LibraryView(): React.JSX.Element {
   const [list, setList] = useState<Voiceprint[]>([]);
   const [q, setQ] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
+  const [confirmExport, setConfirmExport] = useState(false);
   const importInput = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void conn?.library
@@ -225,10 +257,39 @@ export function LibraryView(): React.JSX.Element {
           hidden
           onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])}
         />
-        <button onClick={() => void exportAll()} disabled={!list.length}>
-          Export library
+        <button onClick={() => setConfirmExport(true)} disabled={!list.length || confirmExport}>
+          Export library…
         </button>
       </div>
+      {confirmExport && (
+        <div
+          className="banner error"
+          role="alertdialog"
+          aria-label="Export voiceprints?"
+          data-testid="export-confirm"
+        >
+          <p>
+            <strong>This file contains voiceprints (biometric data)</strong> of {list.length}{' '}
+            {list.length === 1 ? 'person' : 'people'}. Anyone who has it can recognise their voices in other
+            recordings. Share it only with people allowed to process this data, and keep it safe.
+          </p>
+          <div className="row">
+            <button
+              className="primary"
+              autoFocus
+              onClick={() => {
+                setConfirmExport(false);
+                void exportAll();
+              }}
+            >
+              Export voiceprints
+            </button>
+            <button className="ghost" onClick={() => setConfirmExport(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {msg && (
         <div className="banner" role="status">
           {msg}
@@ -239,8 +300,8 @@ export function LibraryView(): React.JSX.Element {
         <thead>
           <tr>
             <th>Name</th>
-            <th>Embeddings · speech</th>
-            <th>Encoder</th>
+            <th>Voice samples</th>
+            <th>Voice model</th>
             <th>Consent</th>
             <th />
           </tr>

@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import type { LiveEvent } from '../../src-shared/contracts/live.ts';
 import { type BrowserCapture, startBrowserCapture } from '../capture/browser-capture.ts';
+import { attributesText } from '../attributes-text.ts';
 import { RememberVoice } from '../components/RememberVoice.tsx';
 import { TalkShare } from '../components/TalkShare.tsx';
 import { Timeline } from '../components/Timeline.tsx';
@@ -18,6 +19,17 @@ import { errorText, useApp } from '../state.ts';
 import { buildLanes, formatClock, talkTime } from '../timeline-model.ts';
 
 const WINDOW_S = 60;
+
+/**
+ * What the user reads when the PulseAudio device list fails: what is missing and what to do,
+ * instead of the raw `pactl` output (kept in the tooltip for support).
+ */
+export function pulseProblemText(raw: string): string {
+  const missing = /pa_context_connect|connection refused|no such file|enoent|not found|pactl/i.test(raw);
+  return missing
+    ? 'This computer’s sound server (PulseAudio, or PipeWire with its PulseAudio service) is not running or not installed, so the microphone and system output cannot be captured here. Start the sound server and reload this page, or use browser capture or a replay instead.'
+    : `The sound devices could not be listed: ${raw}`;
+}
 const pct = (dbfs: number): number => Math.max(0, Math.min(100, ((dbfs + 60) / 60) * 100));
 
 export function LiveView(): React.JSX.Element {
@@ -59,6 +71,7 @@ export function LiveView(): React.JSX.Element {
       void cap?.stop('session ended');
       setSession(null);
       model.current.state = 'stopped';
+      model.current.warnings.clear();
       if (e.error) setError(e.error);
       redraw();
     });
@@ -140,8 +153,9 @@ export function LiveView(): React.JSX.Element {
   const talk = talkTime(turns);
   const toS = Math.max(WINDOW_S, m.nowS + 2);
   const running = session !== null;
-  const canStart = conn && !running && (kind !== 'replay' || file);
-  const remoteCount = speakers.filter((s) => s.channel === 'system').length;
+  const pulseMissing = kind === 'pulse' && devError !== null;
+  const canStart = conn && !running && (kind !== 'replay' || file) && !pulseMissing;
+  const remoteCount = lanes.filter((l) => m.speakers.get(l.speakerId)?.channel === 'system').length;
 
   return (
     <div className="view">
@@ -228,7 +242,6 @@ export function LiveView(): React.JSX.Element {
                   <option key={d.name}>{d.name}</option>
                 ))}
             </select>
-            {devError && <span className="error-text small-text">{devError}</span>}
           </>
         )}
         {running ? (
@@ -245,6 +258,11 @@ export function LiveView(): React.JSX.Element {
           {formatClock(m.nowS)}
         </span>
       </div>
+      {pulseMissing && (
+        <div className="banner error" role="alert" data-testid="pulse-problem" title={devError ?? ''}>
+          {pulseProblemText(devError ?? '')}
+        </div>
+      )}
       {error && (
         <div className="banner error" role="alert">
           {error}
@@ -255,8 +273,8 @@ export function LiveView(): React.JSX.Element {
           ⚠ {notices.join(' ')}
         </div>
       )}
-      {[...m.warnings.values()].map((w) => (
-        <div key={w} className="banner" role="status">
+      {[...m.warnings].map(([key, w]) => (
+        <div key={key} className="banner warn" role="status" data-testid="live-warning">
           ⚠ {w}
         </div>
       ))}
@@ -300,12 +318,10 @@ export function LiveView(): React.JSX.Element {
               return (
                 <div key={l.speakerId} className="speaker-card" data-testid={`live-speaker-${l.speakerId}`}>
                   <div>
-                    <span className="swatch" style={{ background: l.color }} /> <strong>{s.label}</strong>
+                    <span className="swatch" style={{ background: l.color }} /> <strong>{l.label}</strong>
                   </div>
-                  <div className="muted small-text">
-                    {a?.status === 'estimated'
-                      ? `${a.gender?.label ?? ''} ${a.age ? `· ${a.age.bracket}` : ''} · ${Math.round(100 * (a.confidence ?? 0))}% conf.`
-                      : 'age/gender: gathering evidence'}
+                  <div className="muted small-text" data-testid="attributes">
+                    {attributesText(a)}
                   </div>
                   <div>{formatClock(talk.get(l.speakerId) ?? 0)}</div>
                   {s.status === 'known' ? (
@@ -315,7 +331,7 @@ export function LiveView(): React.JSX.Element {
                       <RememberVoice
                         key={`${lastSession}:${s.id}`}
                         speakerId={s.id}
-                        speakerLabel={s.label}
+                        speakerLabel={l.label}
                         speechS={s.cleanSpeechS ?? 0}
                         save={(name, consent) =>
                           conn!.live.rememberVoice({ sessionId: lastSession, speaker: s.id, name, consent })

@@ -10,7 +10,15 @@ import { ProvidersPanel } from '../components/ProvidersPanel.tsx';
 import { errorText, useApp } from '../state.ts';
 
 export function SettingsView(): React.JSX.Element {
-  const { conn, theme, setTheme, analyzeOptions: opts, setAnalyzeOptions } = useApp();
+  const {
+    conn,
+    theme,
+    setTheme,
+    analyzeOptions: opts,
+    setAnalyzeOptions,
+    keepAudio,
+    setKeepAudio,
+  } = useApp();
   const num = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v));
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -40,14 +48,21 @@ export function SettingsView(): React.JSX.Element {
             ))}
           </div>
         </div>
-        <div className="card" data-testid="execution-provider">
-          <h3>Execution provider</h3>
-          {info && (
-            <p>
-              <strong>{info.executionProvider.name.toUpperCase()}</strong> —{' '}
-              <span className="muted">{info.executionProvider.reason}</span>
-            </p>
-          )}
+        <div className="card">
+          <h3>Privacy</h3>
+          <label className="consent-check">
+            <input
+              type="checkbox"
+              checked={keepAudio}
+              onChange={(e) => setKeepAudio(e.target.checked)}
+              data-testid="keep-audio"
+            />
+            Keep call audio so History can play back who spoke
+          </label>
+          <p className="muted small-text">
+            Off: recordings are deleted right after analysis and only results are kept. On: a copy of each
+            recording analysed from now on stays in the data folder until you delete the call.
+          </p>
         </div>
       </div>
       <div className="card">
@@ -99,7 +114,7 @@ export function SettingsView(): React.JSX.Element {
         <p className="muted small-text">Applies to recordings added from now on.</p>
       </div>
       <ModelsPanel />
-      <ProvidersPanel />
+      <ProvidersPanel summary={info?.executionProvider ?? null} />
       {info && (
         <div className="grid2">
           <div className="card">

@@ -48,9 +48,30 @@ export interface StoredCall {
 }
 
 /** Service interface (engine side implements it; CLI and UI call it). */
+/**
+ * A stretch of a call's kept audio for playback: 16 kHz mono 16-bit PCM WAV, base64-encoded.
+ * `startS`/`endS` are the seconds of the call it covers (clamped to the call).
+ */
+export interface AudioClip {
+  mime: 'audio/wav';
+  base64: string;
+  startS: number;
+  endS: number;
+}
+
+/** Longest clip {@link HistoryService.audioClip} returns, seconds (≈ 1 MB of WAV). */
+export const MAX_AUDIO_CLIP_S = 30;
+
 export interface HistoryService {
   list(q: HistoryQuery): Promise<HistoryPage>;
   open(id: number): Promise<StoredCall>;
   delete(id: number): Promise<void>;
   export(id: number, format: ExportFormat): Promise<string>;
+  /**
+   * Plays back who spoke: the call's audio from `startS` to `endS` (seconds, at most
+   * {@link MAX_AUDIO_CLIP_S}), only for calls analysed while "Keep call audio" was on.
+   * @throws Error with code `not_kept` when the call's audio was not kept (the default), and
+   *   `bad_request` for an empty or reversed range.
+   */
+  audioClip(id: number, startS: number, endS: number): Promise<AudioClip>;
 }

@@ -68,7 +68,12 @@ export interface AnalyzedCall {
 
 /** File analysis: a queue processed one job at a time. Events: {@link AnalysisEvents}. */
 export interface AnalysisService {
-  enqueue(req: { file: FileRef; options?: AnalyzeOptions }): Promise<JobInfo>;
+  /**
+   * Queues a file. `keepAudio` (the user's opt-in, default false) keeps a copy of the recording in
+   * the data folder so History can play it back (`history.audioClip`); otherwise an upload is
+   * deleted right after analysis.
+   */
+  enqueue(req: { file: FileRef; options?: AnalyzeOptions; keepAudio?: boolean }): Promise<JobInfo>;
   cancel(jobId: string): Promise<void>;
   jobs(): Promise<JobInfo[]>;
   /** The result of a done job. @throws when the job is not done. */
@@ -349,7 +354,13 @@ const jobId = z.string().regex(/^[a-z0-9-]{1,64}$/);
 
 /** Argument tuples of {@link AnalysisService}. */
 export const AnalysisArgs = {
-  enqueue: z.tuple([z.object({ file: FileRefSchema, options: AnalyzeOptionsSchema.optional() })]),
+  enqueue: z.tuple([
+    z.object({
+      file: FileRefSchema,
+      options: AnalyzeOptionsSchema.optional(),
+      keepAudio: z.boolean().optional(),
+    }),
+  ]),
   cancel: z.tuple([jobId]),
   jobs: z.tuple([]),
   result: z.tuple([jobId]),
@@ -388,6 +399,7 @@ export const HistoryArgs = {
   open: z.tuple([id]),
   delete: z.tuple([id]),
   export: z.tuple([id, z.enum(['json', 'rttm', 'csv'])]),
+  audioClip: z.tuple([id, z.number().min(0).max(1e7), z.number().positive().max(1e7)]),
 } satisfies ServiceContract<HistoryService>;
 
 /** Argument tuples of {@link LiveControlService}. */

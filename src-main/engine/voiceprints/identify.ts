@@ -378,7 +378,7 @@ export function linksOf(ids: Map<string, Identification>): Map<string, Voiceprin
       status: id.status,
       // a known speaker's name is resolved at read time; the stored label is the fallback shown
       // if the voiceprint is deleted, so it must not repeat the name
-      label: id.status === 'known' ? 'Unknown' : id.label,
+      label: sid === 'you' ? 'You' : id.status === 'known' ? 'Unknown' : id.label,
       similarity: id.best?.similarity ?? null,
     });
   }
