@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   createTmpDir,
+  decodeDevMono,
   encodeWav,
   REPO_ROOT,
   SHARED_MODELS_DIR,
@@ -50,8 +51,18 @@ function callscope(args: string[], env: Record<string, string> = {}): Run {
 }
 
 /** A 16 kHz mono 16-bit WAV of `seconds` of a tone whose data-length field is replaced by `dataLen`. */
+/** Real speech (6.5–10 s of a dev recording, speech from 6.69 s), so the analysis has a speaker. */
+let speech: Float32Array;
+beforeAll(async () => {
+  speech = (await decodeDevMono('diarization/pyannote_sample.wav', 10)).subarray(6.5 * 16_000);
+});
+
+/**
+ * A WAV of `seconds` of real speech whose data chunk claims `dataLen` bytes. A sine is not used:
+ * the engine rightly finds no speaker in a tone (VAD-silent windows are not segmented).
+ */
 function wavWithDataLength(seconds: number, dataLen: number): Buffer {
-  const wav = encodeWav([sine(220, 0.3, seconds)], 16_000);
+  const wav = encodeWav([speech.subarray(0, seconds * 16_000)], 16_000);
   const at = wav.indexOf('data');
   wav.writeUInt32LE(dataLen, at + 4);
   return wav;

@@ -72,7 +72,11 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
   const kj = JSON.parse(k.out) as { id: number; embeddings: { modelId: string; speechS: number }[] };
   expect(kj.embeddings[0].speechS).toBeGreaterThan(8);
   // the project encoder identifies; enrollment keeps every available encoder's embedding
-  expect(kj.embeddings.map((e) => e.modelId)).toEqual(['callscope_spk_encoder_v1', 'fbank-stats']);
+  expect(kj.embeddings.map((e) => e.modelId)).toEqual([
+    'callscope_spk_encoder_v1',
+    'fbank-stats',
+    'callscope_spk_encoder_v2',
+  ]);
   expect(
     (await cli('voiceprints', 'enroll', '--db', db, '--name', 'Steve', '--consent', 'public sample', steve))
       .code,
@@ -141,7 +145,8 @@ it('enroll (refusing too little speech), list, rename, export/import, delete, an
   await writeFile(oldFile, JSON.stringify(exported));
   const stale = join(tmp.path, 'stale.db');
   expect(
-    (await cli('voiceprints', 'import', '--db', stale, '--embedding', 'fbank-stats', oldFile)).code,
+    (await cli('voiceprints', 'import', '--db', stale, '--create', '--embedding', 'fbank-stats', oldFile))
+      .code,
   ).toBe(0);
   const staleList = await cli('voiceprints', 'list', '--db', stale);
   expect(staleList.out).toMatch(

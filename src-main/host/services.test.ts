@@ -118,10 +118,14 @@ describe('engine services over the in-memory transport (real models, real record
       file: { kind: 'path', path: SAMPLE() },
     });
     // each enrollment keeps the voiceprint encoder's embedding and every other available one's
-    expect(a.embeddings.map((e) => e.modelId)).toEqual(['callscope_spk_encoder_v1', 'fbank-stats']);
+    expect(a.embeddings.map((e) => e.modelId)).toEqual([
+      'callscope_spk_encoder_v1',
+      'fbank-stats',
+      'callscope_spk_encoder_v2',
+    ]);
     expect((await library.list()).map((v) => v.needsReenrollment ?? null)).toEqual([null, null]);
     const merged = await library.merge(a.id, b.id);
-    expect(merged.embeddings).toHaveLength(4);
+    expect(merged.embeddings).toHaveLength(6);
     const text = await library.exportLibrary();
     expect(JSON.parse(text)).toMatchObject({ format: 'callscope-voiceprints', voiceprints: [{ name: 'A' }] });
     await library.delete(a.id);
