@@ -99,8 +99,10 @@ test('point 5: attributes are estimated and never shown as fact at low confidenc
   const job = await analyse(SAMPLE);
   await expect(job).toHaveAttribute('data-status', 'done');
   await job.getByRole('button').first().click();
-  const attrs = await page.getByTestId('result').getByTestId('attributes').allTextContents();
-  expect(attrs.length).toBe(2);
+  // wait for the result panel to render both speakers' cards (no fixed delay: a loaded machine renders later)
+  const cards = page.getByTestId('result').getByTestId('attributes');
+  await expect(cards).toHaveCount(2);
+  const attrs = await cards.allTextContents();
   for (const a of attrs) {
     expect(a).not.toContain('not estimated');
     // a bare label ("child", "male 49%") without a calibrated answer is never shown
@@ -115,6 +117,7 @@ test('point 5: attributes are estimated and never shown as fact at low confidenc
 test('point 12: the timeline has a tooltip per turn, keyboard access, and plays turns and speakers', async () => {
   const result = page.getByTestId('result');
   const timeline = result.getByTestId('timeline');
+  await expect(result.getByTestId('speaker-S1')).toBeVisible();
   // lane labels in lane order (a voice left in the library by another spec may name one)
   const [first, second] = await result.getByTestId('speakers').locator('.speaker-label').allTextContents();
   const s1 = await result.getByTestId('speaker-S1').locator('.speaker-label').textContent();
