@@ -7,6 +7,8 @@
 import type { BrowserWindowConstructorOptions, CustomScheme } from 'electron';
 import { extname, join, normalize, sep } from 'node:path';
 
+import { rendererMimeType } from '../../src-shared/formats/mime.ts';
+
 /** The app's own scheme: the renderer is served from `app://callscope/…`, never from file://. */
 export const APP_SCHEME = 'app';
 /** Host of every app URL (a standard scheme needs one; it makes the origin `app://callscope`). */
@@ -24,19 +26,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: APP_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true },
-};
-
-/** Content types of the renderer's files. */
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
 };
 
 /**
@@ -59,7 +48,7 @@ export function resolveAppRequest(url: string, rendererDir: string): { file: str
   const root = normalize(rendererDir);
   const file = normalize(join(root, rel));
   if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
-  return { file, type: MIME[extname(file)] ?? 'application/octet-stream' };
+  return { file, type: rendererMimeType(extname(file)) };
 }
 
 /** The renderer's Content-Security-Policy: nothing but the app's own files. */

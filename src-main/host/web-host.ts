@@ -27,6 +27,7 @@ import {
 } from '../../src-shared/contracts/transport.ts';
 import type { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import type { RendererCaptureSource } from '../capture/renderer-source.ts';
+import { rendererMimeType } from '../../src-shared/formats/mime.ts';
 
 /** Largest accepted upload, bytes (4 GiB: a long call as WAV). */
 export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
@@ -37,17 +38,6 @@ export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
 export const MAX_WS_MESSAGE_BYTES = 33 * 1024 ** 2;
 /** Largest accepted capture message, bytes (a 1 s two-channel frame is 128 kB). */
 export const MAX_CAPTURE_MESSAGE_BYTES = 256 * 1024;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Options of {@link startWebHost}. */
 export interface WebHostOptions {
@@ -185,7 +175,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return send(res, 404, 'not found');
     const body = await readFile(file);
     res.writeHead(200, {
-      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Type': rendererMimeType(extname(file)),
       'Content-Security-Policy': webCsp(port),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
