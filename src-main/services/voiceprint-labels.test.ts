@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifySpeakers, linksOf } from '../engine/voiceprints/identify.ts';
 import { getCall, listCalls, saveCall } from '../store/calls.ts';
 import { openDb } from '../store/db.ts';
-import { fakeResult } from '../store/fixtures.ts';
+import { emb, fakeResult, TEST_MODEL as MODEL, vec } from '../store/fixtures.ts';
 import {
   createVoiceprint,
   deleteVoiceprint,
@@ -22,18 +22,6 @@ import {
 } from '../store/voiceprints.ts';
 import { createTmpDir, type TmpDir } from '../test-support.ts';
 import { labelResult, loadVoiceprintIndex } from './voiceprint-labels.ts';
-
-const MODEL = { id: 'test-enc', version: '1' };
-
-const vec = (...v: number[]): Float32Array => Float32Array.from(v);
-const emb = (v: Float32Array, speechS = 10) => ({
-  modelId: MODEL.id,
-  modelVersion: MODEL.version,
-  vector: v,
-  source: 'test',
-  speechS,
-  snrDb: 20,
-});
 
 let tmp: TmpDir;
 beforeAll(async () => {

@@ -1,7 +1,26 @@
 /** Test fixtures of the store tests (also imported by the crash-test child process). */
 import type { AnalysisResult } from '../../src-shared/contracts/analysis.ts';
 
-const MODEL = { id: 'test-enc', version: '1' };
+/** The embedding model every fixture embedding and result names: id `test-enc`, version `1`. */
+export const TEST_MODEL = { id: 'test-enc', version: '1' } as const;
+const MODEL = TEST_MODEL;
+
+/** A Float32Array of the given values (test embeddings are 2–4 dimensional). */
+export const vec = (...v: number[]): Float32Array => Float32Array.from(v);
+
+/**
+ * One enrollment embedding of the test model, as `createVoiceprint`/`addEmbeddings` take it.
+ * @param v the vector (any dimension).
+ * @param speechS seconds of speech behind it (default 10); SNR is fixed at 20 dB, source `test`.
+ */
+export const emb = (v: Float32Array, speechS = 10) => ({
+  modelId: MODEL.id,
+  modelVersion: MODEL.version,
+  vector: v,
+  source: 'test',
+  speechS,
+  snrDb: 20,
+});
 
 /** A small 2-speaker result with `turns` alternating turns, embedding model `test-enc` 1. */
 export function fakeResult(file = 'call.wav', turns = 4): AnalysisResult {

@@ -14,7 +14,7 @@ import { createTmpDir, type TmpDir } from '../test-support.ts';
 import { deleteCall, exportCall, getCall, listCalls, saveCall } from './calls.ts';
 import { openDb, schemaVersion, StoreError, toStoreError } from './db.ts';
 import { exportLibrary, importLibrary } from './exchange.ts';
-import { fakeResult } from './fixtures.ts';
+import { emb, fakeResult, TEST_MODEL as MODEL, vec } from './fixtures.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import {
   addEmbeddings,
@@ -25,18 +25,6 @@ import {
   splitEmbedding,
   voiceprintIdByName,
 } from './voiceprints.ts';
-
-const MODEL = { id: 'test-enc', version: '1' };
-
-const vec = (...v: number[]): Float32Array => Float32Array.from(v);
-const emb = (v: Float32Array, speechS = 10) => ({
-  modelId: MODEL.id,
-  modelVersion: MODEL.version,
-  vector: v,
-  source: 'test',
-  speechS,
-  snrDb: 20,
-});
 
 let tmp: TmpDir;
 beforeAll(async () => {
