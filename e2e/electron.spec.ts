@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { _electron as electron, expect, test } from '@playwright/test';
+import { _electron as electron, type ElectronApplication, expect, type Page, test } from '@playwright/test';
 
 import { DEV, ROOT, SCREENSHOTS } from './helpers.ts';
 
@@ -27,7 +27,15 @@ if (!binary)
     'electron.spec: SKIPPED — the Electron binary is not installed on this machine; the desktop shell was not launched.',
   );
 
-test('Electron app: start, drop a recording, results, library', async () => {
+/**
+ * Skips the calling test where the Electron binary or the built app is missing, else launches the
+ * built app with its own database in the e2e folder and waits until the renderer reports the
+ * engine connected.
+ * @param db the database file name inside `CALLSCOPE_E2E_DIR`.
+ * @param flags Chromium switches put before the app's entry script.
+ * @returns the app and its first window.
+ */
+async function launchApp(db: string, flags: string[] = []): Promise<{ app: ElectronApplication; win: Page }> {
   test.skip(
     !binary,
     'SKIPPED: the Electron binary is not installed on this machine (it cannot be downloaded here)',
@@ -35,11 +43,16 @@ test('Electron app: start, drop a recording, results, library', async () => {
   test.skip(!built, 'SKIPPED: dist/app is not built; run `npm run build` first');
   const app = await electron.launch({
     executablePath: binary!,
-    args: [join(ROOT, 'dist', 'app', 'main.js')],
-    env: { ...process.env, CALLSCOPE_DB: join(process.env.CALLSCOPE_E2E_DIR!, 'electron.db') },
+    args: [...flags, join(ROOT, 'dist', 'app', 'main.js')],
+    env: { ...process.env, CALLSCOPE_DB: join(process.env.CALLSCOPE_E2E_DIR!, db) },
   });
   const win = await app.firstWindow();
   await expect(win.getByText('engine connected (electron)')).toBeVisible({ timeout: 60_000 });
+  return { app, win };
+}
+
+test('Electron app: start, drop a recording, results, library', async () => {
+  const { app, win } = await launchApp('electron.db');
   await win.getByTestId('file-input').setInputFiles(join(DEV, 'diarization', 'pyannote_sample.wav'));
   await expect(win.getByTestId('job').first()).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(win.getByTestId('speaker-count')).toHaveText('2');
@@ -50,22 +63,10 @@ test('Electron app: start, drop a recording, results, library', async () => {
 });
 
 test('Electron app: Live browser capture (fake devices) reaches the engine over the MessagePort', async () => {
-  test.skip(
-    !binary,
-    'SKIPPED: the Electron binary is not installed on this machine (it cannot be downloaded here)',
-  );
-  test.skip(!built, 'SKIPPED: dist/app is not built; run `npm run build` first');
-  const app = await electron.launch({
-    executablePath: binary!,
-    args: [
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      join(ROOT, 'dist', 'app', 'main.js'),
-    ],
-    env: { ...process.env, CALLSCOPE_DB: join(process.env.CALLSCOPE_E2E_DIR!, 'electron-live.db') },
-  });
-  const win = await app.firstWindow();
-  await expect(win.getByText('engine connected (electron)')).toBeVisible({ timeout: 60_000 });
+  const { app, win } = await launchApp('electron-live.db', [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+  ]);
   await win.getByRole('button', { name: 'Live', exact: true }).click();
   await win.getByLabel('This computer (browser capture)').check();
   await win.getByRole('button', { name: 'Start' }).click();
@@ -85,18 +86,7 @@ test('Electron app: Live browser capture (fake devices) reaches the engine over 
 });
 
 test('Electron app: app:// origin, no navigation or new windows, path refs only for picked files (issue 12)', async () => {
-  test.skip(
-    !binary,
-    'SKIPPED: the Electron binary is not installed on this machine (it cannot be downloaded here)',
-  );
-  test.skip(!built, 'SKIPPED: dist/app is not built; run `npm run build` first');
-  const app = await electron.launch({
-    executablePath: binary!,
-    args: [join(ROOT, 'dist', 'app', 'main.js')],
-    env: { ...process.env, CALLSCOPE_DB: join(process.env.CALLSCOPE_E2E_DIR!, 'electron-sec.db') },
-  });
-  const win = await app.firstWindow();
-  await expect(win.getByText('engine connected (electron)')).toBeVisible({ timeout: 60_000 });
+  const { app, win } = await launchApp('electron-sec.db');
   // served from the privileged app:// scheme, never file://
   expect(win.url()).toBe('app://callscope/index.html');
   // navigation and new windows are denied
