@@ -32,15 +32,18 @@ import argparse
 import csv
 import json
 import os
+import sys
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-SHARED = os.environ.get("CALLSCOPE_SHARED", "/work/shared")
-EXCLUDED_CORPORA = {"vcc2016", "voxceleb1"}  # as training/common.py: licence not confirmed
-PITCH = ["f0_median_st", "f0_p10_st", "f0_p90_st", "voiced_ratio", "cmnd_voiced_mean"]
-SHAPE = [f"shape_{i}" for i in range(7)]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attr_data as D  # noqa: E402
+
+SHARED = D.SHARED
+PITCH = D.PITCH_NAMES
+SHAPE = D.SHAPE_NAMES
 # variants tried (--gender-feats / --child-feats, out-of-fold dev, models/MODEL_CARD.md): F0 percentiles in the gender
 # head change nothing; the spectral shape in the gender head (answered accuracy 79 %) and F0 / age / shape in the child
 # head (11 dev adults argmax "child") learn corpus and channel cues of the training set, so both heads stay minimal
@@ -67,33 +70,19 @@ def logit(p):
 
 
 def read_feats(path):
-    out = {}
-    for r in csv.DictReader(open(path)):
-        v = {k: float(x) for k, x in r.items() if k != "key"}
+    """Feature CSV of attribute_features.ts -> {key: {column: float}} plus the derived child_logit and male_logit."""
+    out = D.read_rows(path)
+    for v in out.values():
         v["child_logit"] = float(logit(v["p_child"]))
         v["male_logit"] = float(np.log(max(v["p_male"], EPS) / max(v["p_female"], EPS)))
-        out[r["key"]] = v
     return out
 
 
-def cls_of(gender, age, bracket=""):
-    """0 female, 1 male, 2 child (< 13 y), -1 unlabelled (as training/heads.py)."""
-    if (age is not None and age < 13) or bracket == "child":
-        return 2
-    return {"female": 0, "male": 1}.get(gender, -1)
+cls_of = D.cls_of
 
 
 def train_items(feats):
-    items = []
-    for r in csv.DictReader(open(os.path.join(SHARED, "data", "train", "manifest.csv"))):
-        if r["corpus"] in EXCLUDED_CORPORA or r["path"] not in feats:
-            continue
-        age = float(r["age"]) if r["age"] else None
-        c = cls_of(r["gender"], age, r["age_bracket"])
-        if c < 0:
-            continue
-        items.append(dict(key=r["path"], cls=c, speaker=r["speaker"], corpus=r["corpus"], age=age, f=feats[r["path"]]))
-    return items
+    return [dict(it, f=feats[it["key"]]) for it in D.labelled_train(feats)]
 
 
 def dev_items(feats):
@@ -123,13 +112,7 @@ def matrix(items, names):
 
 def corpus_weights(y, corpus, power=0.5):
     """Classes weigh the same in total; within a class an item of a corpus with n items weighs n^-power."""
-    n = {}
-    for k, c in zip(y, corpus):
-        n[(k, c)] = n.get((k, c), 0) + 1
-    w = np.array([float(n[(k, c)]) ** -power for k, c in zip(y, corpus)])
-    for k in set(y.tolist()):
-        w[y == k] /= w[y == k].sum()
-    return w * len(y) / w.sum()
+    return D.class_corpus_weights(y, corpus, power)
 
 
 def fit_head(X, y, groups, w, name):
