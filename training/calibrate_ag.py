@@ -44,6 +44,7 @@ import os
 import sys
 
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
@@ -61,6 +62,8 @@ GENDER_C = 0.1  # L2 strength of the male/female head (train CV of the F0 + shap
 # "child" needs strong evidence: P(child) of adults' 3-s crops reaches 0.7 (a 69-year-old woman) while the whole
 # clips of the fitting folds would allow 0.5; the floor keeps the previous session's 0.91-level answer threshold
 CHILD_MIN_THRESHOLD = 0.9
+GENDER_CALIBRATION = "platt"  # or "isotonic" (--gender-calibration)
+ISO_CLIP = 0.01  # isotonic probabilities are kept in [ISO_CLIP, 1 - ISO_CLIP]
 DEV_SHARE = 0.3  # weight of the fitting folds' dev speakers in the male/female head (train: 1 - DEV_SHARE)
 CHILD_FEATS = ["child_logit"]
 ENVELOPE_FEATS = SHAPE
@@ -277,14 +280,19 @@ class Calibrator:
         _, c, e = self.raw(items)
         ad = np.array([it["cls"] in (0, 1) for it in items])
         yg = np.array([it["cls"] for it in items])[ad]
-        self.pg = platt(g[ad], yg, speaker_class_weights([it for it, a in zip(items, ad) if a], yg))
+        wg = speaker_class_weights([it for it, a in zip(items, ad) if a], yg)
+        self.pg = platt(g[ad], yg, wg)
+        self.iso = None
+        if GENDER_CALIBRATION == "isotonic":
+            iso = IsotonicRegression(y_min=ISO_CLIP, y_max=1 - ISO_CLIP, out_of_bounds="clip").fit(g[ad], yg, sample_weight=wg)
+            self.iso = (iso.X_thresholds_.astype(float), iso.y_thresholds_.astype(float))
         yc = np.array([it["cls"] == 2 for it in items], int)
         # the child prior is kept (children are rare in calls): speaker weights only
         self.pc = platt(c, yc, speaker_class_weights(items, yc, balance=False))
         probs = self.probs(items, raw=(g, c, e))
         cls = np.array([it["cls"] for it in items])
         wspk = spk_weights(items)
-        pm = sigmoid(self.pg[0] * g + self.pg[1])
+        pm = self.p_male(g)
         # child threshold: the smallest calibrated P(child) >= CHILD_MIN_THRESHOLD at which the answered "child"
         # items of these folds are children (>= ACC_GOAL) and no adult is among them
         said_child = [i for i, it in enumerate(items) if probs[i].argmax() == 2 and e[i] > 0]
@@ -333,9 +341,15 @@ class Calibrator:
 
     def probs(self, items, raw=None):
         g, c, e = raw if raw is not None else self.raw(items)
-        pm = sigmoid(self.pg[0] * g + self.pg[1])
+        pm = self.p_male(g)
         pc = sigmoid(self.pc[0] * c + self.pc[1])
         return np.stack([(1 - pc) * (1 - pm), (1 - pc) * pm, pc], 1)
+
+    def p_male(self, g):
+        """Calibrated P(male | 13+) of male/female log-odds g: Platt, or isotonic (linear between breakpoints)."""
+        if self.iso is not None:
+            return np.interp(g, self.iso[0], self.iso[1])
+        return sigmoid(self.pg[0] * g + self.pg[1])
 
     def answered(self, probs, env_logit):
         """Answer rule of calibration.ts: "child" when P(child) >= tau_child and the envelope is child-like;
@@ -439,7 +453,7 @@ def evaluate(items, probs, answered, intervals):
 
 
 def main():
-    global GENDER_FEATS, CHILD_FEATS, DEV_SHARE, GENDER_C
+    global GENDER_FEATS, CHILD_FEATS, DEV_SHARE, GENDER_C, GENDER_CALIBRATION
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
@@ -451,9 +465,10 @@ def main():
     ap.add_argument("--crops", help="features of dev crops (key '<dev key>@<seconds>'): answer rate/accuracy by duration")
     ap.add_argument("--dev-share", type=float, default=DEV_SHARE, help="dev weight in the male/female head (0: train only)")
     ap.add_argument("--gender-c", type=float, default=GENDER_C)
+    ap.add_argument("--gender-calibration", choices=["platt", "isotonic"], default=GENDER_CALIBRATION)
     ap.add_argument("--bench", help="write the out-of-fold summary with machine and load (bench/results/*.json)")
     args = ap.parse_args()
-    DEV_SHARE, GENDER_C = args.dev_share, args.gender_c
+    DEV_SHARE, GENDER_C, GENDER_CALIBRATION = args.dev_share, args.gender_c, args.gender_calibration
     if args.gender_feats:
         GENDER_FEATS = args.gender_feats.split(",")
     if args.child_feats:
