@@ -5,18 +5,27 @@ Inputs: per-file features written by training/attribute_features.ts (the engine'
 statistics, voiced-frame spectral envelope "shape" and the raw model outputs) for the licence-confirmed train
 files (up to 3 per labelled speaker, LibriSpeech's 251 new speakers included) and for every dev clip.
 
-1. Heads refitted on train only (speaker-grouped 5-fold CV chooses the L2 strength):
-   - male vs female (speakers 13 y and older): logistic regression on F0 statistics + spectral shape, classes
-     balanced, corpora weighted by 1/sqrt(items) within a class;
-   - child (< 13 y) vs 13+: logistic regression on the frame network's child log-odds, its age, F0 and shape;
+1. Heads (speaker-grouped 5-fold CV on train chooses the L2 strength of the train-only heads):
+   - male vs female (speakers 13 y and older): logistic regression on the median F0 + the spectral shape, fitted on
+     the train speakers (classes balanced, corpora weighted by 1/sqrt(items) within a class) AND the dev speakers of
+     the fitting folds (each speaker one vote, classes balanced; dev weighs DEV_SHARE of the total). Train-only
+     versions were tried: F0 alone answers 42 % of dev adult speakers at 86 % out of fold, F0 + shape 84 % at 95.2 %;
+     with the dev folds 85 % at 95.3 %;
+   - child (< 13 y) vs 13+: logistic regression on the frame network's child log-odds (train only);
    - "adult envelope": logistic regression child vs 13+ on the spectral shape alone (a vocal-tract-length proxy:
      children's formants lie higher); a child answer needs this to agree (F0 alone never makes a child).
-2. Calibration on dev, by speaker-grouped K-fold: Platt scaling (a z + b) of each head's log-odds, the answer
-   threshold on the top calibrated probability (the smallest one whose answered adults reach the accuracy goal on
-   the fitting folds), and the age interval: band-conditional split-conformal residual bounds (the worst age band's
-   10 % / 90 % finite-sample quantiles), pooled over groups (MIN_GROUP: dev is too small for per-group quantiles),
-   the upper end opened to 80 y when it passes the oldest training age (43 y).
-   Every number reported is measured on the fold that was not fitted on; the shipped values are fitted on all dev.
+2. Calibration, by speaker-grouped K-fold over dev (speaker-disjoint: a dev speaker is never in the head, Platt
+   scaling or threshold that scores it): inside the fitting folds an inner speaker-grouped CV gives each fitting
+   speaker a male/female log-odds from a head that did not see them; Platt scaling (a z + b) of those and of the
+   child log-odds; the selective-prediction threshold on the calibrated male/female confidence max(Pm, 1 - Pm)
+   (choose_threshold: the smallest one whose answered adults, one vote per speaker, reach ACC_GOAL; when none does,
+   the most accurate one that still answers ANSWER_MIN_FRACTION); the "child" threshold on the calibrated P(child)
+   (>= CHILD_MIN_THRESHOLD, no adult of the fitting folds answered "child"); and the age interval: band-conditional
+   split-conformal residual bounds (the worst age band's 10 % / 90 % finite-sample quantiles), pooled over groups
+   (MIN_GROUP: dev is too small for per-group quantiles), the upper end opened to 80 y when it passes the oldest
+   training age (43 y). Every number reported is measured on the fold that was not fitted on (`out_of_fold`, with
+   the accuracy-coverage curve); the shipped values are fitted on all dev (head on train + all dev, Platt and
+   thresholds on the inner out-of-fold scores).
 
 Lists for attribute_features.ts (`key<TAB>path[<TAB>start_s<TAB>dur_s]`): train = the first 3 manifest rows of every
 speaker with a gender, age or age bracket outside EXCLUDED_CORPORA (key = manifest path); dev = every file of
@@ -32,19 +41,30 @@ import argparse
 import csv
 import json
 import os
+import sys
 
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-SHARED = os.environ.get("CALLSCOPE_SHARED", "/work/shared")
-EXCLUDED_CORPORA = {"vcc2016", "voxceleb1"}  # as training/common.py: licence not confirmed
-PITCH = ["f0_median_st", "f0_p10_st", "f0_p90_st", "voiced_ratio", "cmnd_voiced_mean"]
-SHAPE = [f"shape_{i}" for i in range(7)]
-# variants tried (--gender-feats / --child-feats, out-of-fold dev, models/MODEL_CARD.md): F0 percentiles in the gender
-# head change nothing; the spectral shape in the gender head (answered accuracy 79 %) and F0 / age / shape in the child
-# head (11 dev adults argmax "child") learn corpus and channel cues of the training set, so both heads stay minimal
-GENDER_FEATS = ["f0_median_st"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attr_data as D  # noqa: E402
+
+SHARED = D.SHARED
+PITCH = D.PITCH_NAMES
+SHAPE = D.SHAPE_NAMES
+# variants tried (--gender-feats / --child-feats / --dev-share, out-of-fold dev, models/MODEL_CARD.md): F0 percentiles
+# in the gender head lose (57 % answered at 89 % with the dev folds); F0 / age / shape in the child head (11 dev adults
+# argmax "child") learn corpus and channel cues of the training set, so the child head stays minimal
+GENDER_FEATS = ["f0_median_st"] + SHAPE
+GENDER_C = 0.1  # L2 strength of the male/female head (train CV of the F0 + shape head: C 0.1 and 1 within 0.3 %)
+# "child" needs strong evidence: P(child) of adults' 3-s crops reaches 0.7 (a 69-year-old woman) while the whole
+# clips of the fitting folds would allow 0.5; the floor keeps the previous session's 0.91-level answer threshold
+CHILD_MIN_THRESHOLD = 0.9
+GENDER_CALIBRATION = "platt"  # or "isotonic" (--gender-calibration)
+ISO_CLIP = 0.01  # isotonic probabilities are kept in [ISO_CLIP, 1 - ISO_CLIP]
+DEV_SHARE = 0.3  # weight of the fitting folds' dev speakers in the male/female head (train: 1 - DEV_SHARE)
 CHILD_FEATS = ["child_logit"]
 ENVELOPE_FEATS = SHAPE
 TRAIN_MAX_AGE = 43.0  # oldest labelled training speaker (speechocean762)
@@ -67,33 +87,19 @@ def logit(p):
 
 
 def read_feats(path):
-    out = {}
-    for r in csv.DictReader(open(path)):
-        v = {k: float(x) for k, x in r.items() if k != "key"}
+    """Feature CSV of attribute_features.ts -> {key: {column: float}} plus the derived child_logit and male_logit."""
+    out = D.read_rows(path)
+    for v in out.values():
         v["child_logit"] = float(logit(v["p_child"]))
         v["male_logit"] = float(np.log(max(v["p_male"], EPS) / max(v["p_female"], EPS)))
-        out[r["key"]] = v
     return out
 
 
-def cls_of(gender, age, bracket=""):
-    """0 female, 1 male, 2 child (< 13 y), -1 unlabelled (as training/heads.py)."""
-    if (age is not None and age < 13) or bracket == "child":
-        return 2
-    return {"female": 0, "male": 1}.get(gender, -1)
+cls_of = D.cls_of
 
 
 def train_items(feats):
-    items = []
-    for r in csv.DictReader(open(os.path.join(SHARED, "data", "train", "manifest.csv"))):
-        if r["corpus"] in EXCLUDED_CORPORA or r["path"] not in feats:
-            continue
-        age = float(r["age"]) if r["age"] else None
-        c = cls_of(r["gender"], age, r["age_bracket"])
-        if c < 0:
-            continue
-        items.append(dict(key=r["path"], cls=c, speaker=r["speaker"], corpus=r["corpus"], age=age, f=feats[r["path"]]))
-    return items
+    return [dict(it, f=feats[it["key"]]) for it in D.labelled_train(feats)]
 
 
 def dev_items(feats):
@@ -123,13 +129,7 @@ def matrix(items, names):
 
 def corpus_weights(y, corpus, power=0.5):
     """Classes weigh the same in total; within a class an item of a corpus with n items weighs n^-power."""
-    n = {}
-    for k, c in zip(y, corpus):
-        n[(k, c)] = n.get((k, c), 0) + 1
-    w = np.array([float(n[(k, c)]) ** -power for k, c in zip(y, corpus)])
-    for k in set(y.tolist()):
-        w[y == k] /= w[y == k].sum()
-    return w * len(y) / w.sum()
+    return D.class_corpus_weights(y, corpus, power)
 
 
 def fit_head(X, y, groups, w, name):
@@ -201,11 +201,63 @@ def band_of(age):
     return -1
 
 
-class Calibrator:
-    """Everything fitted on dev (Platt, thresholds, age quantiles); heads come from train."""
+def gender_fit_set(train_g, dev_fit):
+    """Items and weights of a male/female head: the train items (corpus-balanced, classes balanced) and the dev items
+    of the fitting folds with a male/female class (each speaker one vote, classes balanced), the dev part weighing
+    DEV_SHARE of the total."""
+    dev_g = [it for it in dev_fit if it["cls"] in (0, 1)]
+    y_tr = np.array([it["cls"] for it in train_g])
+    w_tr = corpus_weights(y_tr, np.array([it["corpus"] for it in train_g]))
+    if not dev_g:
+        return train_g, w_tr
+    y_dev = np.array([it["cls"] for it in dev_g])
+    w_dev = speaker_class_weights(dev_g, y_dev)
+    w = np.concatenate([w_tr / w_tr.sum() * (1 - DEV_SHARE), w_dev / w_dev.sum() * DEV_SHARE])
+    return train_g + dev_g, w * len(w) / w.sum()
 
-    def __init__(self, heads):
-        self.h = heads
+
+def fit_lr(items, w, feats, c):
+    """Standardised binary LR (label: cls == 1) -> (coef, bias) on the raw features."""
+    X = matrix(items, feats)
+    y = np.array([it["cls"] for it in items]) == 1
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    lr = LogisticRegression(C=c, max_iter=3000).fit((X - mu) / sd, y, sample_weight=w)
+    coef = lr.coef_[0] / sd
+    return coef, float(lr.intercept_[0] - coef @ mu)
+
+
+def spk_weights(items):
+    """1 / (items of the same speaker): each speaker one vote."""
+    n = {}
+    for it in items:
+        n[it["speaker"]] = n.get(it["speaker"], 0) + 1
+    return np.array([1.0 / n[it["speaker"]] for it in items])
+
+
+def choose_threshold(conf, ok, w, grid, goal=ACC_GOAL, min_fraction=ANSWER_MIN_FRACTION):
+    """Selective-prediction threshold on one set: the smallest t in grid whose answered items (conf >= t) reach
+    `goal` speaker-weighted accuracy; when none does, the t with the highest answered accuracy among those answering
+    at least `min_fraction` (speaker-weighted) of the items (ties: the smallest t). Returns (t, reached_goal)."""
+    best = None
+    for t in grid:
+        a = conf >= t
+        if not a.any():
+            continue
+        acc = float(np.average(ok[a], weights=w[a]))
+        if acc >= goal:
+            return float(t), True
+        if w[a].sum() >= min_fraction * w.sum() and (best is None or acc > best[1] + 1e-9):
+            best = (float(t), acc)
+    return (best[0] if best else float(grid[-1])), False
+
+
+class Calibrator:
+    """A male/female head fitted on train + the dev items it is given, Platt scalings, answer thresholds and age
+    quantiles fitted on those dev items (the gender Platt and threshold on inner out-of-fold head scores)."""
+
+    def __init__(self, heads, train_g):
+        self.h = dict(heads)
+        self.train_g = train_g
 
     def raw(self, items):
         g = matrix(items, GENDER_FEATS) @ self.h["gender"][0] + self.h["gender"][1]
@@ -213,29 +265,56 @@ class Calibrator:
         e = matrix(items, ENVELOPE_FEATS) @ self.h["envelope"][0] + self.h["envelope"][1]
         return g, c, e
 
-    def fit(self, items):
-        g, c, e = self.raw(items)
+    def fit(self, items, inner_folds=5):
+        fs, w = gender_fit_set(self.train_g, items)
+        self.h["gender"] = fit_lr(fs, w, GENDER_FEATS, GENDER_C)
+        # gender log-odds of these dev items from heads that did not see their speaker (inner speaker-grouped CV),
+        # so the Platt scaling and the threshold see the scores an unseen speaker gets
+        spk = np.array([it["speaker"] for it in items])
+        g = np.zeros(len(items))
+        k = min(inner_folds, len(set(spk.tolist())))
+        for fi, te in GroupKFold(k).split(items, groups=spk):
+            fs_i, w_i = gender_fit_set(self.train_g, [items[i] for i in fi])
+            wg_i, bg_i = fit_lr(fs_i, w_i, GENDER_FEATS, GENDER_C)
+            g[te] = matrix([items[i] for i in te], GENDER_FEATS) @ wg_i + bg_i
+        _, c, e = self.raw(items)
         ad = np.array([it["cls"] in (0, 1) for it in items])
         yg = np.array([it["cls"] for it in items])[ad]
-        self.pg = platt(g[ad], yg, speaker_class_weights([it for it, a in zip(items, ad) if a], yg))
+        wg = speaker_class_weights([it for it, a in zip(items, ad) if a], yg)
+        self.pg = platt(g[ad], yg, wg)
+        self.iso = None
+        if GENDER_CALIBRATION == "isotonic":
+            iso = IsotonicRegression(y_min=ISO_CLIP, y_max=1 - ISO_CLIP, out_of_bounds="clip").fit(g[ad], yg, sample_weight=wg)
+            self.iso = (iso.X_thresholds_.astype(float), iso.y_thresholds_.astype(float))
         yc = np.array([it["cls"] == 2 for it in items], int)
         # the child prior is kept (children are rare in calls): speaker weights only
         self.pc = platt(c, yc, speaker_class_weights(items, yc, balance=False))
         probs = self.probs(items, raw=(g, c, e))
-        # answer threshold: the smallest top probability at which the answered adults of these folds reach the goal
-        adult = [i for i, it in enumerate(items) if it["adult"]]
-        top = probs.max(1)
-        ok = probs.argmax(1) == np.array([it["cls"] for it in items])
-        self.tau = 0.99
-        nspk = {}
-        for it in items:
-            nspk[it["speaker"]] = nspk.get(it["speaker"], 0) + 1
-        wspk = np.array([1.0 / nspk[it["speaker"]] for it in items])
-        for t in np.arange(0.50, 0.991, 0.01):
-            ans = [i for i in adult if top[i] >= t and self.answerable(probs[i], e[i])]
-            if ans and np.average(ok[ans], weights=wspk[ans]) >= ACC_GOAL:
-                self.tau = float(t)
+        cls = np.array([it["cls"] for it in items])
+        wspk = spk_weights(items)
+        pm = self.p_male(g)
+        # child threshold: the smallest calibrated P(child) >= CHILD_MIN_THRESHOLD at which the answered "child"
+        # items of these folds are children (>= ACC_GOAL) and no adult is among them
+        said_child = [i for i, it in enumerate(items) if probs[i].argmax() == 2 and e[i] > 0]
+        self.tau_child = 0.99
+        for t in np.arange(CHILD_MIN_THRESHOLD, 0.991, 0.01):
+            ans = [i for i in said_child if probs[i, 2] >= t]
+            if not ans or any(items[i]["adult"] for i in ans):
+                continue
+            if np.average(cls[ans] == 2, weights=wspk[ans]) >= ACC_GOAL:
+                self.tau_child = float(t)
                 break
+        # gender threshold on the calibrated male/female confidence max(Pm, 1 - Pm) of the adults whose argmax is
+        # female or male (a child-like speaker is never answered female/male: argmax child)
+        adult = np.array([it["adult"] and probs[i].argmax() != 2 for i, it in enumerate(items)])
+        all_adult = np.array([it["adult"] for it in items])
+        conf = np.maximum(pm, 1 - pm)
+        ok = probs.argmax(1) == cls
+        # coverage is over all adults (one vote per speaker), accuracy over the answered ones
+        conf_a = np.where(adult, conf, -1.0)[all_adult]
+        self.tau, self.tau_reached = choose_threshold(conf_a, ok[all_adult], spk_weights([it for it in items if it["adult"]]),
+                                                      np.arange(0.50, 0.991, 0.01))
+        self.curve = selective_curve(conf_a, ok[all_adult], spk_weights([it for it in items if it["adult"]]))
         # age: band-balanced split-conformal residual quantiles per group
         a = np.array([it["f"]["age"] for it in items])
         grp = self.group(probs, a)
@@ -262,13 +341,27 @@ class Calibrator:
 
     def probs(self, items, raw=None):
         g, c, e = raw if raw is not None else self.raw(items)
-        pm = sigmoid(self.pg[0] * g + self.pg[1])
+        pm = self.p_male(g)
         pc = sigmoid(self.pc[0] * c + self.pc[1])
         return np.stack([(1 - pc) * (1 - pm), (1 - pc) * pm, pc], 1)
 
-    def answerable(self, p, env_logit):
-        """A child answer needs the spectral envelope to agree (child-like, not adult-range)."""
-        return int(np.argmax(p)) != 2 or env_logit > 0
+    def p_male(self, g):
+        """Calibrated P(male | 13+) of male/female log-odds g: Platt, or isotonic (linear between breakpoints)."""
+        if self.iso is not None:
+            return np.interp(g, self.iso[0], self.iso[1])
+        return sigmoid(self.pg[0] * g + self.pg[1])
+
+    def answered(self, probs, env_logit):
+        """Answer rule of calibration.ts: "child" when P(child) >= tau_child and the envelope is child-like;
+        female / male when that is the argmax and max(P(male | 13+), P(female | 13+)) >= tau."""
+        out = []
+        for p, e in zip(probs, env_logit):
+            if int(np.argmax(p)) == 2:
+                out.append(bool(p[2] >= self.tau_child and e > 0))
+            else:
+                pm = p[1] / max(p[0] + p[1], EPS)
+                out.append(bool(max(pm, 1 - pm) >= self.tau))
+        return np.array(out)
 
     @staticmethod
     def group(probs, age_point):
@@ -287,15 +380,27 @@ class Calibrator:
         return np.array(out)
 
     def params(self):
-        return dict(gender_platt=self.pg, child_platt=self.pc, answer_threshold=self.tau,
+        return dict(gender_head=[self.h["gender"][0].tolist(), self.h["gender"][1]], gender_platt=self.pg,
+                    child_platt=self.pc, gender_answer_threshold=self.tau, gender_goal_reached_on_fit=self.tau_reached,
+                    child_answer_threshold=self.tau_child,
                     age_residual_quantiles={GROUPS[k]: v for k, v in self.q.items()})
 
 
-def evaluate(items, probs, env, answered_tau, intervals, calib=None):
-    """Metrics on items whose probs/intervals came from folds not fitted on them."""
+def selective_curve(conf, ok, w, grid=(0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)):
+    """Accuracy-coverage curve (speaker-weighted): per threshold t the answered fraction and accuracy of conf >= t
+    (conf < 0: never answered)."""
+    out = []
+    for t in grid:
+        a = conf >= t
+        out.append(dict(threshold=float(t), answered=float(w[a].sum() / w.sum()),
+                        accuracy=float(np.average(ok[a], weights=w[a])) if a.any() else None))
+    return out
+
+
+def evaluate(items, probs, answered, intervals):
+    """Metrics on items whose probs / answers / intervals came from folds not fitted on them."""
     cls = np.array([it["cls"] for it in items])
-    top, arg = probs.max(1), probs.argmax(1)
-    answered = np.array([top[i] >= answered_tau[i] and (arg[i] != 2 or env[i] > 0) for i in range(len(items))])
+    arg = probs.argmax(1)
     res = {}
     for name, sel in [("adults_all", lambda it: it["adult"]), ("adults_agegender", lambda it: it["adult"] and it["role"] == "agegender"),
                       ("adults_voiceprint", lambda it: it["role"] == "voiceprint")]:
@@ -316,6 +421,8 @@ def evaluate(items, probs, env, answered_tau, intervals, calib=None):
     # per speaker (voiceprint speakers have 10 clips: one vote each, majority of answered clips)
     over25 = [it for i, it in enumerate(items) if it["age_lo"] > 25 and arg[i] == 2 and answered[i]]
     res["adults_over_25_called_child"] = len(over25)
+    res["children_answered_female_or_male"] = int(sum(1 for i, it in enumerate(items) if it["cls"] == 2
+                                                      and arg[i] != 2 and answered[i]))
     res["adults_called_child_any"] = int(sum(1 for i, it in enumerate(items) if it["adult"] and arg[i] == 2 and answered[i]))
     ch = [i for i, it in enumerate(items) if it["cls"] == 2]
     said = [i for i in range(len(items)) if arg[i] == 2 and answered[i]]
@@ -342,10 +449,11 @@ def evaluate(items, probs, env, answered_tau, intervals, calib=None):
     res["age_bands"] = bands
     aged = [i for i, it in enumerate(items) if it["age"] is not None]
     res["age_coverage_all"] = float(np.mean([(intervals[i, 0] <= items[i]["age"] <= intervals[i, 1]) for i in aged]))
-    return res, answered
+    return res
 
 
 def main():
+    global GENDER_FEATS, CHILD_FEATS, DEV_SHARE, GENDER_C, GENDER_CALIBRATION
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
@@ -355,8 +463,12 @@ def main():
     ap.add_argument("--gender-feats", help="comma-separated feature names of the male/female head (default GENDER_FEATS)")
     ap.add_argument("--child-feats", help="comma-separated feature names of the child head (default CHILD_FEATS)")
     ap.add_argument("--crops", help="features of dev crops (key '<dev key>@<seconds>'): answer rate/accuracy by duration")
+    ap.add_argument("--dev-share", type=float, default=DEV_SHARE, help="dev weight in the male/female head (0: train only)")
+    ap.add_argument("--gender-c", type=float, default=GENDER_C)
+    ap.add_argument("--gender-calibration", choices=["platt", "isotonic"], default=GENDER_CALIBRATION)
+    ap.add_argument("--bench", help="write the out-of-fold summary with machine and load (bench/results/*.json)")
     args = ap.parse_args()
-    global GENDER_FEATS, CHILD_FEATS
+    DEV_SHARE, GENDER_C, GENDER_CALIBRATION = args.dev_share, args.gender_c, args.gender_calibration
     if args.gender_feats:
         GENDER_FEATS = args.gender_feats.split(",")
     if args.child_feats:
@@ -370,9 +482,8 @@ def main():
           "librispeech", int(sum(c.startswith("librispeech") for c in corpus)), flush=True)
     ad = y < 2
     heads, head_info = {}, {}
-    wg, bg, head_info["gender"] = fit_head(matrix([t for t, a in zip(tr, ad) if a], GENDER_FEATS), y[ad], groups[ad],
-                                           corpus_weights(y[ad], corpus[ad]), "male vs female")
-    heads["gender"] = (wg, bg)
+    _, _, head_info["gender_train_only"] = fit_head(matrix([t for t, a in zip(tr, ad) if a], GENDER_FEATS), y[ad],
+                                                    groups[ad], corpus_weights(y[ad], corpus[ad]), "male vs female")
     yc = (y == 2).astype(int)
     wc, bc, head_info["child"] = fit_head(matrix(tr, CHILD_FEATS), yc, groups, corpus_weights(yc, corpus, 0.0),
                                           "child vs 13+")
@@ -380,32 +491,40 @@ def main():
     we, be, head_info["envelope"] = fit_head(matrix(tr, ENVELOPE_FEATS), yc, groups, corpus_weights(yc, corpus, 0.0),
                                              "child vs 13+, spectral shape only")
     heads["envelope"] = (we, be)
-    if GENDER_FEATS == ["f0_median_st"]:
-        head_info["gender"]["boundary_hz"] = float(100 * 2 ** (-bg / wg[0] / 12))
-    for k, f in (("gender", GENDER_FEATS), ("child", CHILD_FEATS), ("envelope", ENVELOPE_FEATS)):
+    for k, f in (("gender_train_only", GENDER_FEATS), ("child", CHILD_FEATS), ("envelope", ENVELOPE_FEATS)):
         head_info[k]["features"] = f
+    head_info["gender"] = dict(features=GENDER_FEATS, C=GENDER_C, dev_share=DEV_SHARE,
+                               fitted_on="train speakers >= 13 y + the dev speakers of the fitting folds")
+    train_g = [t for t, a in zip(tr, ad) if a]
 
     dev = dev_items(read_feats(args.dev))
-    spk = np.array([it["speaker"] for it in dev])
-    # out-of-fold calibration
+    spk = np.array([it["speaker"] or it["key"] for it in dev])
+    for it, s in zip(dev, spk):
+        it["speaker"] = s  # CommonPhone clips have no speaker id: each clip is its own speaker
+    # out-of-fold: every dev speaker is scored by a head, Platt scaling, thresholds and age quantiles fitted without it
     probs = np.zeros((len(dev), 3))
-    tau = np.zeros(len(dev))
+    answered = np.zeros(len(dev), bool)
+    conf = np.zeros(len(dev))
     iv = np.zeros((len(dev), 2))
-    env = np.zeros(len(dev))
     fold_params = []
     fold_cal = {}
     for k, (fit_idx, test_idx) in enumerate(GroupKFold(args.folds).split(dev, groups=spk)):
-        cal = Calibrator(heads).fit([dev[i] for i in fit_idx])
+        cal = Calibrator(heads, train_g).fit([dev[i] for i in fit_idx])
         test = [dev[i] for i in test_idx]
         p = cal.probs(test)
         probs[test_idx] = p
-        tau[test_idx] = cal.tau
+        answered[test_idx] = cal.answered(p, cal.raw(test)[2])
+        pm = p[:, 1] / np.maximum(p[:, 0] + p[:, 1], EPS)
+        conf[test_idx] = np.where(p.argmax(1) != 2, np.maximum(pm, 1 - pm), -1.0)
         iv[test_idx] = cal.interval(p, np.array([it["f"]["age"] for it in test]))
-        env[test_idx] = cal.raw(test)[2]
         fold_params.append(cal.params())
         for i in test_idx:
             fold_cal[dev[i]["key"]] = cal
-    oof, answered = evaluate(dev, probs, env, tau, iv)
+    oof = evaluate(dev, probs, answered, iv)
+    adults = [i for i, it in enumerate(dev) if it["adult"]]
+    cls = np.array([it["cls"] for it in dev])
+    oof["gender_curve_adults_speaker_weighted"] = selective_curve(
+        conf[adults], (probs.argmax(1) == cls)[adults], spk_weights([dev[i] for i in adults]))
     print("out-of-fold dev:", json.dumps(oof, indent=1), flush=True)
     for it, p, a, i in zip(dev, probs, answered, iv):
         print(f"{it['key'][:44]:44s} {it['gender'][:1]} {str(it['age'] or it['age_lo']):>5s} F{p[0]:.2f} M{p[1]:.2f} "
@@ -420,29 +539,64 @@ def main():
                    and k.rsplit("@", 1)[0] in by_key]
             cals = [fold_cal[it["key"]] for it in its]
             p = np.array([c.probs([it])[0] for c, it in zip(cals, its)])
-            e = np.array([c.raw([it])[2][0] for c, it in zip(cals, its)])
+            ans = np.array([c.answered(p[i:i + 1], c.raw([it])[2])[0] for i, (c, it) in enumerate(zip(cals, its))])
             ivs = np.array([c.interval(p[i:i + 1], np.array([its[i]["f"]["age"]]))[0] for i, c in enumerate(cals)])
-            r, _ = evaluate(its, p, e, np.array([c.tau for c in cals]), ivs)
+            r = evaluate(its, p, ans, ivs)
             crops[dur + " s"] = r
             print(f"crops {dur} s:", json.dumps({k: r[k] for k in ("adults_all", "adults_called_child_any", "child")}),
                   flush=True)
 
-    final = Calibrator(heads).fit(dev)
+    final = Calibrator(heads, train_g).fit(dev)
     fin_probs = final.probs(dev)
-    fin_env = final.raw(dev)[2]
-    fitted, _ = evaluate(dev, fin_probs, fin_env, np.full(len(dev), final.tau),
-                         final.interval(fin_probs, np.array([it["f"]["age"] for it in dev])))
-    res = dict(heads=head_info, folds=args.folds, out_of_fold=oof, crops_out_of_fold=crops, fold_params=fold_params, shipped=final.params(),
-               fitted_on_all_dev_not_a_test=fitted)
+    fitted = evaluate(dev, fin_probs, final.answered(fin_probs, final.raw(dev)[2]),
+                      final.interval(fin_probs, np.array([it["f"]["age"] for it in dev])))
+    res = dict(heads=head_info, folds=args.folds, out_of_fold=oof, crops_out_of_fold=crops, fold_params=fold_params,
+               shipped=final.params(), shipped_inner_oof_curve=final.curve, fitted_on_all_dev_not_a_test=fitted)
     if args.out:
         json.dump(res, open(args.out, "w"), indent=1)
     if args.ts:
-        write_ts(args.ts, heads, final, head_info, oof)
+        write_ts(args.ts, final, oof)
+    if args.bench:
+        write_bench(args.bench, res, args)
 
 
-def write_ts(path, heads, cal, head_info, oof):
+def write_bench(path, res, args):
+    """Out-of-fold summary (gender answered / accuracy, children, age bands, curve) with machine and load."""
+    import datetime
+    import platform
+    import sklearn
+
+    def short(r):
+        return {k: r[k] for k in ("n", "speakers", "answered", "answered_fraction", "accuracy_answered",
+                                  "speaker_weighted_answered_fraction", "speaker_weighted_accuracy_answered")}
+    oof = res["out_of_fold"]
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    out = dict(
+        what="calibrated, abstaining age/gender (callscope_agegender_v1 1.1.0 + agegender-calibration.generated.ts), "
+             "dev, speaker-disjoint out-of-fold (training/calibrate_ag.py)",
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        machine=dict(cpu=cpu, cores=os.cpu_count(), python=platform.python_version(), sklearn=sklearn.__version__,
+                     load_average=os.getloadavg()),
+        inputs=dict(train=args.train, dev=args.dev, crops=args.crops, folds=args.folds),
+        goal=dict(gender="dev adults: accuracy >= 97 % on the speakers answered while answering >= 75 % of them; "
+                         "0 adults over 25 called child", age="80 % interval holds the true age for >= 75 % per band"),
+        gender_adults={k: short(oof[k]) for k in ("adults_all", "adults_agegender", "adults_voiceprint")},
+        gender_curve_adults_speaker_weighted=oof["gender_curve_adults_speaker_weighted"],
+        adults_over_25_called_child=oof["adults_over_25_called_child"],
+        adults_called_child_any=oof["adults_called_child_any"], child=oof["child"],
+        children_answered_female_or_male=oof["children_answered_female_or_male"],
+        age_bands=oof["age_bands"], age_coverage_all=oof["age_coverage_all"],
+        crops={d: dict(adults=short(r["adults_all"]), adults_called_child_any=r["adults_called_child_any"],
+                       child=r["child"]) for d, r in res["crops_out_of_fold"].items()},
+        shipped=dict(gender_answer_threshold=res["shipped"]["gender_answer_threshold"],
+                     child_answer_threshold=res["shipped"]["child_answer_threshold"]))
+    json.dump(out, open(path, "w"), indent=1)
+    print("wrote", path, flush=True)
+
+
+def write_ts(path, cal, oof):
     def lin(name, feats):
-        w, b = heads[name]
+        w, b = cal.h[name]
         return dict(features=feats, weights=[round(float(v), 6) for v in w], bias=round(float(b), 6))
 
     params = dict(
@@ -450,7 +604,7 @@ def write_ts(path, heads, cal, head_info, oof):
         genderHead=lin("gender", GENDER_FEATS), childHead=lin("child", CHILD_FEATS),
         envelopeHead=lin("envelope", ENVELOPE_FEATS),
         genderPlatt=[round(v, 6) for v in cal.pg], childPlatt=[round(v, 6) for v in cal.pc],
-        answerThreshold=round(cal.tau, 3),
+        answerThreshold=round(cal.tau, 3), childAnswerThreshold=round(cal.tau_child, 3),
         ageResidualQuantiles={GROUPS[k]: [round(v, 3) for v in cal.q[k]] for k in GROUPS}, adultLikeChildProb=ADULT_LIKE_PC,
         coverage=COVERAGE, trainMaxAge=TRAIN_MAX_AGE, ageCap=AGE_CAP, ageFloor=AGE_FLOOR,
     )

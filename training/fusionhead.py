@@ -14,7 +14,6 @@ Run (after pitch_lists.py + pitch_features.ts, see README):
         --out training/results/fusionhead_p1.json --export models/callscope_agegender_v1.onnx
 """
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -26,15 +25,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attr_data as D  # noqa: E402
 import common as C  # noqa: E402
 import evaluate  # noqa: E402
 import package  # noqa: E402
-from heads import cls_of  # noqa: E402
 from model import PitchFusedAgeGender  # noqa: E402
 
 PITCH = os.path.join(C.CACHE, "pitch")
-NAMES = ["f0_median_st", "f0_p10_st", "f0_p90_st", "voiced_ratio", "cmnd_voiced_mean"]
-LABELS = ["female", "male", "child"]
+NAMES = D.PITCH_NAMES
+LABELS = D.LABELS
 # the male/female head uses the F0 level only: the 10/90 % percentiles carry octave errors of the tracker and
 # voicing/breathiness depend on the recording; they gain < 0.5 % in train CV and mislead on dev/AMI. All five
 # statistics feed the child head
@@ -47,40 +46,30 @@ GRID_K = [0.0, 0.5, 1.0]
 
 
 def read_csv(path):
-    return {r["key"]: np.array([float(r[n]) for n in NAMES], dtype=np.float64) for r in csv.DictReader(open(path))}
+    return D.read_vectors(path, NAMES)
 
 
 def train_set(min_s=1.0):
-    rows = {r["path"]: r for r in C.load_manifest()}
+    """Labelled licence-confirmed train files (clean and their GSM / Opus 8 kb/s copies) of at least min_s seconds:
+    X [N, 5] pitch statistics, y classes, g speakers, corpus."""
     X, y, g, corpus = [], [], [], []
     for variant in ("clean", "gsm", "opus8k"):
         p = os.path.join(PITCH, f"train_{variant}.csv")
         if not os.path.exists(p):
             print("missing", p, flush=True)
             continue
-        durations = {r["key"]: float(r["seconds"]) for r in csv.DictReader(open(p))}
-        for key, z in read_csv(p).items():
-            r = rows[key]
-            c = cls_of(r["gender"], float(r["age"]) if r["age"] else None, r["age_bracket"])
-            if c < 0 or durations[key] < min_s:
+        rows = D.read_rows(p)
+        for it in D.labelled_train(rows):
+            if rows[it["key"]]["seconds"] < min_s:
                 continue
-            X.append(z)
-            y.append(c)
-            g.append(r["speaker"])
-            corpus.append(r["corpus"])
+            X.append(np.array([rows[it["key"]][n] for n in NAMES]))
+            y.append(it["cls"])
+            g.append(it["speaker"])
+            corpus.append(it["corpus"])
     return np.array(X), np.array(y), np.array(g), np.array(corpus)
 
 
-def sample_weights(y, corpus, power):
-    """Each class gets the same total weight; within a class, an item of a corpus with n items of that class
-    weighs n^-power (0: items equal, 0.5: corpora by sqrt of their size, 1: corpora equal). Mean weight 1."""
-    n = {}
-    for k, c in zip(y, corpus):
-        n[(k, c)] = n.get((k, c), 0) + 1
-    w = np.array([float(n[(k, c)]) ** -power for k, c in zip(y, corpus)])
-    for k in set(y.tolist()):
-        w[y == k] /= w[y == k].sum()
-    return w * len(y) / w.sum()
+sample_weights = D.class_corpus_weights
 
 
 def fit_lr(X, y, c, w):

@@ -6,16 +6,21 @@ import type { AgeGenderCalibration } from './calibration.ts';
 export const AGEGENDER_CALIBRATION: AgeGenderCalibration = {
   model: 'callscope_agegender_v1',
   modelVersion: '1.1.0',
-  genderHead: { features: ['f0_median_st'], weights: [-0.693988], bias: 5.737791 },
+  genderHead: {
+    features: ['f0_median_st', 'shape_0', 'shape_1', 'shape_2', 'shape_3', 'shape_4', 'shape_5', 'shape_6'],
+    weights: [-0.458456, 0.074929, -0.007406, -0.763294, 0.803935, -0.547789, 0.512232, -0.005358],
+    bias: 3.768793,
+  },
   childHead: { features: ['child_logit'], weights: [2.110782], bias: 0.74447 },
   envelopeHead: {
     features: ['shape_0', 'shape_1', 'shape_2', 'shape_3', 'shape_4', 'shape_5', 'shape_6'],
     weights: [-0.995703, 1.41179, -0.514053, 0.493146, -0.16765, -0.362053, 0.749001],
     bias: -0.743047,
   },
-  genderPlatt: [0.974264, 0.037097],
-  childPlatt: [1.151632, -0.732568],
-  answerThreshold: 0.91,
+  genderPlatt: [1.303131, -0.039688],
+  childPlatt: [1.121193, -0.925374],
+  answerThreshold: 0.75,
+  childAnswerThreshold: 0.9,
   ageResidualQuantiles: {
     childLike: [-8.353, 59.557],
     unclear: [-8.353, 59.557],

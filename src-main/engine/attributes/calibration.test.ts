@@ -72,20 +72,62 @@ describe('age/gender calibration', () => {
     expect(c.age.bracket).toMatch(/–80$/);
   });
 
-  it('abstains (answered false) when the calibrated top probability is below the threshold', () => {
-    // dev voiceprint/librispeech_1688/1688-142285-0004 (man, F0 165 Hz, between the sexes)
+  it('abstains (answered false) when the male/female confidence is below the threshold', () => {
+    // dev voiceprint/librispeech_1688/1688-142285-0004.flac (man, median F0 165 Hz, between the
+    // sexes); attribute_features.ts values
     const c = calibrateAttributes(
       {
-        probs: { female: 0.33, male: 0.43, child: 0.25 },
-        ageYears: 18.6,
-        pitch: Float32Array.from([st(165), st(130), st(200), 0.5, 0.1]),
-        shape: Float32Array.from([1.52, 1.36, -0.47, -0.43, -0.57, -0.8, -0.61]),
+        probs: { female: 0.32845, male: 0.425363, child: 0.246187 },
+        ageYears: 18.649,
+        pitch: Float32Array.from([8.68501, 6.72097, 18.50786, 0.45024, 0.10579]),
+        shape: Float32Array.from([1.5219, 1.3633, -0.4662, -0.433, -0.5744, -0.8002, -0.6113]),
       },
       CAL,
     );
-    const top = Math.max(c.gender.probs.female, c.gender.probs.male, c.gender.probs.child);
-    expect(c.gender.answered).toBe(top >= CAL.answerThreshold);
-    expect(top).toBeLessThan(CAL.answerThreshold);
+    expect(c.gender.label).not.toBe('child');
+    const pm = c.gender.probs.male / (c.gender.probs.male + c.gender.probs.female);
+    expect(Math.max(pm, 1 - pm)).toBeLessThan(CAL.answerThreshold);
+    expect(c.gender.answered).toBe(false);
+  });
+
+  it('answers a clearly female adult voice although the child head gives her P(child) ≈ 0.24', () => {
+    // dev voiceprint/azure_katie/enrollment_audio_katie.wav (woman, median F0 180 Hz): the model's
+    // child probability 0.39 used to dilute the top probability below the answer threshold
+    const c = calibrateAttributes(
+      {
+        probs: { female: 0.404175, male: 0.204175, child: 0.39165 },
+        ageYears: 16.618,
+        pitch: Float32Array.from([10.19019, 4.28166, 20.60414, 0.6382, 0.13205]),
+        shape: Float32Array.from([2.7577, 0.6719, -0.7489, -1.7531, 0.1076, -0.6301, -0.4051]),
+      },
+      CAL,
+    );
+    expect(c.gender.label).toBe('female');
+    expect(c.gender.probs.child).toBeGreaterThan(0.15);
+    expect(Math.max(c.gender.probs.female, c.gender.probs.male)).toBeLessThan(CAL.answerThreshold);
+    expect(c.gender.answered).toBe(true);
+  });
+
+  it('answers "child" only at strong evidence: P(child) at the child threshold and a child-like envelope', () => {
+    expect(CAL.childAnswerThreshold).toBeGreaterThanOrEqual(0.9);
+    // dev agegender/so762_spk1044_010440099.wav (girl, 7 y); attribute_features.ts values
+    const girl: CalibrationInput = {
+      probs: { female: 0.182295, male: 0.00698, child: 0.810725 },
+      ageYears: 11.072,
+      pitch: Float32Array.from([14.31467, 12.2414, 17.44206, 0.52586, 0.10009]),
+      shape: Float32Array.from([-1.0432, 1.4793, 1.9926, 1.9555, -1.3786, -2.1493, -0.8563]),
+    };
+    const f = calibrationFeatures(girl);
+    expect(linearScore(CAL.envelopeHead, f), 'precondition: child-like envelope').toBeGreaterThan(0);
+    const c = calibrateAttributes(girl, CAL);
+    expect(c.gender.label).toBe('child');
+    expect(c.gender.probs.child).toBeGreaterThanOrEqual(CAL.childAnswerThreshold);
+    expect(c.gender.answered).toBe(true);
+    // the same voice with a weaker child output (calibrated P(child) below the child threshold)
+    const weak = calibrateAttributes({ ...girl, probs: { female: 0.39, male: 0.01, child: 0.6 } }, CAL);
+    expect(weak.gender.label).toBe('child');
+    expect(weak.gender.probs.child).toBeLessThan(CAL.childAnswerThreshold);
+    expect(weak.gender.answered).toBe(false);
   });
 
   it('shows the point age only for intervals narrower than 20 years', () => {
