@@ -239,10 +239,13 @@ function diarCvSection(file: string, j: Json): Section {
       [2, 3],
     );
   const perSource = at(j, 'current.perSource') as Json[] | undefined;
-  if (perSource) {
+  const callOnly = file.includes('-call');
+  if (callOnly)
+    body += '\n\nPer source with the current parameters: as in `diar-cv.json` (same cache, same parameters).';
+  else if (perSource) {
     body +=
-      `\n\nPer source with the current parameters (dev pooled: ${pct(num(j, 'current.devPooledDer'))}; ` +
-      `split: one-remote calls whose system channel got more than one speaker):\n\n` +
+      `\n\nPer source with the current parameters (all dev diarization and stereo files pooled: ` +
+      `${pct(num(j, 'current.devPooledDer'))}; split: one-remote calls whose system channel got more than one speaker):\n\n` +
       table(
         ['source', 'files', 'DER', 'miss', 'FA', 'conf', 'one-remote calls split'],
         perSource.map((r) => [
@@ -257,7 +260,7 @@ function diarCvSection(file: string, j: Json): Section {
         [1, 2, 3, 4, 5, 6],
       );
   } else body += '\n\n(This result file predates the per-source figures; see the `.md` beside it.)';
-  const grid = file.includes('-call') ? ' (call rule only)' : '';
+  const grid = callOnly ? ' (call rule only)' : '';
   return { title: `Clustering, leave-one-source-out CV${grid} (\`bench/diar-cv.ts\`)`, body };
 }
 
