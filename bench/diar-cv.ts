@@ -13,12 +13,16 @@
  *    scored on the held-out source. A parameter is worth changing only if the held-out scores
  *    improve.
  *
- * Report: `bench/results/diar-cv.md` and `.json`. Run: `node --import tsx bench/diar-cv.ts`.
+ * Report: `bench/results/diar-cv.md` and `.json` (folds, per-source and per-file DER of the current
+ * and the chosen parameters, and the run record: machine, load average, date, commit; read by
+ * `bench/report.ts`). Run: `node --import tsx bench/diar-cv.ts` (the committed results:
+ * `DIAR_CV_SIM_MAX=8`).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseRttm, type SpeakerSegment } from '../src-shared/formats/rttm.ts';
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
 import {
   clusterSnapshot,
@@ -196,6 +200,7 @@ function hypothesis(
 }
 
 function main(): Promise<void> {
+  const run = startRunRecord(import.meta.dirname);
   return buildCache().then((cache) => {
     const snaps = cache.map((c) => c.channels.map(toSnapshot));
     const refs = cache.map((c) => refOf(c.subset, c.name));
@@ -319,7 +324,41 @@ function main(): Promise<void> {
       '\n';
     const suffix = process.env.DIAR_CV_GRID ? `-${process.env.DIAR_CV_GRID}` : '';
     writeFileSync(join(OUT, `diar-cv${suffix}.md`), md);
-    writeFileSync(join(OUT, `diar-cv${suffix}.json`), JSON.stringify({ folds, chosenOnAll: all.p }, null, 2));
+    // per-source pooled rates (fractions of scored reference speech) for bench/report.ts
+    const sourceRows = (s: Score[]) =>
+      allSources.map((source) => {
+        const x = perSource(s).get(source)!;
+        return {
+          source,
+          files: cache.filter((c) => c.source === source).length,
+          der: der(x),
+          missed: x.missed / x.total,
+          falseAlarm: x.falseAlarm / x.total,
+          confusion: x.confusion / x.total,
+          oneRemoteSplit: splitRate(s, source),
+        };
+      });
+    const json = {
+      run: run.finish(),
+      files: cache.length,
+      gridSize: grid.length,
+      folds,
+      chosenOnAll: all.p,
+      current: {
+        params: current,
+        perSource: sourceRows(baseline),
+        devPooledDer: der(pooled(baseline, (i) => !cache[i].subset.startsWith('sim-'))),
+      },
+      chosen: { params: all.p, perSource: sourceRows(all.s) },
+      perFile: cache.map((c, i) => ({
+        file: c.name,
+        source: c.source,
+        pipelineDer: c.pipelineDer,
+        currentDer: der(baseline[i]),
+        chosenDer: der(all.s[i]),
+      })),
+    };
+    writeFileSync(join(OUT, `diar-cv${suffix}.json`), JSON.stringify(json, null, 2) + '\n');
     console.log(md);
   });
 }

@@ -21,6 +21,7 @@ import { basename, join } from 'node:path';
 import type { Turn } from '../src-shared/contracts/analysis.ts';
 import type { LiveEvent } from '../src-shared/contracts/live.ts';
 import { parseRttm, type SpeakerSegment } from '../src-shared/formats/rttm.ts';
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { ReplaySource } from '../src-main/capture/replay.ts';
 import { diarizationErrorRate } from '../src-main/engine/eval/der.ts';
 import {
@@ -208,6 +209,7 @@ async function simFirstLabels(models: EngineModels, file: string, ref: SpeakerSe
   };
 }
 
+const run = startRunRecord(import.meta.dirname);
 const models = await loadEngineModels();
 const report: Record<string, unknown> = {
   date: new Date().toISOString(),
@@ -389,6 +391,7 @@ if (ONLY.includes('sim')) {
   md += `- live DER of the streaming diarizer on these files (collar 0, whole file as one channel): ${(100 * (errS / refS)).toFixed(1)} %\n\n`;
 }
 
+report.run = run.finish();
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'live.json'), JSON.stringify(report, null, 2));
 writeFileSync(join(import.meta.dirname, 'results', 'live.md'), md);

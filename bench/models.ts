@@ -19,6 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { applyCmn, computeFbank } from '../src-main/engine/audio/fbank.ts';
 import { decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
 import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
@@ -102,6 +103,7 @@ async function timeStages(stages: Stage<any>[]): Promise<Record<string, UnitCost
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0];
+  const run = startRunRecord(import.meta.dirname);
   const audio = await devAudio();
   const seg3 = 3 * SR;
   const segments: Float32Array[] = [];
@@ -184,6 +186,7 @@ async function main(): Promise<void> {
       (m) => `${m.role}: ${m.id} ${m.version} on ${m.provider?.name ?? 'no provider (model-free)'}`,
     ),
     results,
+    run: run.finish(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'models.json'), JSON.stringify(report, null, 2) + '\n');

@@ -31,6 +31,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
+import { startRunRecord, type RunRecord } from '../src-main/cli/run-record.ts';
 import { outputBaseName } from '../src-main/cli/analyze.ts';
 import { computeFbank } from '../src-main/engine/audio/fbank.ts';
 import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
@@ -321,6 +322,8 @@ interface PeerReport {
   systems: SystemReport[];
   /** `<sherpa id>/<callscope id>.{wall,cpu}` → sherpa RTF / Callscope RTF (> 1: Callscope faster). */
   ratios: Record<string, number>;
+  /** Machine, load average, date and commit (`src-main/cli/run-record.ts`). */
+  run: RunRecord;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
@@ -484,6 +487,7 @@ async function main(): Promise<void> {
     throw new Error(`PEER_THRESHOLD must be a positive number, got ${fixed}`);
   const refDir = referenceDir(dir, files);
   const loadStart = loadavg()[0];
+  const run = startRunRecord(import.meta.dirname);
 
   const audio = await decodeAll(dir, files);
   const { setups, diarizers } = await setUpSherpa(sherpa, dir, refDir, audio, fixed);
@@ -553,6 +557,7 @@ async function main(): Promise<void> {
     files: files.length,
     systems: reports,
     ratios,
+    run: run.finish(),
   };
   const md = mdSetup(report) + mdTables(report);
   if (only.length === 0) {

@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { resolveFfmpeg } from '../src-main/engine/audio/ffmpeg.ts';
 import { analyzeFile, loadEngineModels } from '../src-main/engine/index.ts';
 import type { StageTimings } from '../src-shared/contracts/analysis.ts';
@@ -82,6 +83,7 @@ function buildLongFile(minutes: number): string {
 async function main(): Promise<void> {
   if (process.argv[2] === '--child') return child(process.argv[3]);
   mkdirSync(outDir, { recursive: true });
+  const run = startRunRecord(root);
   const models = await loadEngineModels();
   const dir = join(devDataRoot(), 'diarization');
   const perFile: {
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       perFile,
     },
     long,
+    run: run.finish(),
   };
   writeFileSync(
     join(outDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`),

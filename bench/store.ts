@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { loadEngineModels } from '../src-main/engine/index.ts';
 import { listCalls, saveCall } from '../src-main/store/calls.ts';
 import { runProtocol } from '../src-main/engine/voiceprints/protocol.ts';
@@ -22,6 +23,7 @@ import { createVoiceprint, embeddingsOfModel } from '../src-main/store/voiceprin
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const dir = join(tmpdir(), `callscope-bench-store-${process.pid}`);
 mkdirSync(dir, { recursive: true });
+const run = startRunRecord(import.meta.dirname);
 const report: Record<string, unknown> = {};
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -109,6 +111,7 @@ for (const id of ['fbank-stats', 'callscope_spk_encoder_v1']) {
   protocol[id] = rest;
 }
 report.protocol = protocol;
+report.run = run.finish();
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'store.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify(report, null, 2));

@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { AnalysisResult } from '../src-shared/contracts/analysis.ts';
+import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../src-main/engine/diarization/embedding.ts';
 import { analyzeFile, loadEngineModels, speakerEmbeddingSetsOf } from '../src-main/engine/index.ts';
 import {
@@ -409,7 +410,9 @@ async function katieSteve(id: string, table: Record<string, number[]>): Promise<
   return out;
 }
 
+// encoder id → its results; `run`: machine, load average, date and commit
 const report: Record<string, unknown> = {};
+const run = startRunRecord(import.meta.dirname);
 const base = await loadEngineModels({ ageGender: null, segmentationThread: 'main' });
 const backends: EmbeddingBackend[] = [];
 for (const id of ENCODERS) backends.push(await createEmbeddingBackend(id));
@@ -454,6 +457,7 @@ for (const b of backends) {
   };
 }
 
+report.run = run.finish();
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(
   join(import.meta.dirname, 'results', 'voiceprint-eval.json'),

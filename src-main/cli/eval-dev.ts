@@ -12,6 +12,7 @@ import { analyzeFile, DEFAULT_PARAMS, type EngineModels, type PipelineParams } f
 import { evaluateRttmDirs, formatEvalTable, type EvalReport } from '../engine/eval/eval-dirs.ts';
 import { APP_ROOT } from '../engine/inference/registry.ts';
 import { outputBaseName } from './analyze.ts';
+import { startRunRecord, type RunRecord } from './run-record.ts';
 
 /** Dev data root: env `CALLSCOPE_DEV_DATA`, else `../shared/data/dev` beside the repository. */
 export function devDataRoot(): string {
@@ -55,20 +56,35 @@ export async function evaluateSubset(
   return { subset, report, rtf: audio ? proc / 1000 / audio : 0 };
 }
 
-/** Runs both subsets, prints tables, writes `<outDir>/eval-dev.md`. @returns exit code. */
+/** Contents of `eval-dev.json`, the machine-readable twin of `eval-dev.md` (read by `bench/report.ts`). */
+export interface EvalDevJson {
+  /** Machine, load average, date and commit of the run. */
+  run: RunRecord;
+  /** Embedding id used for clustering, e.g. "fbank-stats". */
+  embedding: string;
+  /** One entry per dev subset, in the order run ("diarization", then "stereo"). */
+  subsets: DevEval[];
+}
+
+/** Runs both subsets, prints tables, writes `<outDir>/eval-dev.md` and `eval-dev.json`. @returns exit code. */
 export async function runEvalDev(
   models: EngineModels,
   outDir: string,
   opts: AnalyzeOptions,
   out: (s: string) => void,
 ): Promise<number> {
+  const run = startRunRecord(APP_ROOT);
   let md = `# Dev evaluation (${new Date().toISOString()})\n\nEmbedding: ${models.embedder.id}\n\n`;
+  const subsets: DevEval[] = [];
   for (const subset of ['diarization', 'stereo'] as const) {
-    const { report, rtf } = await evaluateSubset(subset, models, outDir, opts);
-    const text = `## ${subset} (RTF ${rtf.toFixed(4)})\n\n${formatEvalTable(report)}\n`;
+    const ev = await evaluateSubset(subset, models, outDir, opts);
+    subsets.push(ev);
+    const text = `## ${subset} (RTF ${ev.rtf.toFixed(4)})\n\n${formatEvalTable(ev.report)}\n`;
     out(text);
     md += text;
   }
   await writeFile(join(outDir, 'eval-dev.md'), md);
+  const json: EvalDevJson = { run: run.finish(), embedding: models.embedder.id, subsets };
+  await writeFile(join(outDir, 'eval-dev.json'), JSON.stringify(json, null, 2) + '\n');
   return 0;
 }
