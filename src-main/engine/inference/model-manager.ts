@@ -48,6 +48,7 @@ import {
   readInstallRecords,
   userModelDir,
 } from './registry.ts';
+import { modelActions } from '../models/model-actions.ts';
 import { runtimeBackends } from './onnx.ts';
 import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
 
@@ -165,16 +166,17 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
   };
   const active = activeOf(e);
   if (!e.file) {
-    return {
+    const st = {
       ...base,
       active,
-      state: 'bundled',
+      state: 'bundled' as const,
       path: null,
-      origin: 'model-free',
+      origin: 'model-free' as const,
       error: null,
       partialBytes: 0,
       trust: null,
     };
+    return { ...st, actions: modelActions(st) };
   }
   const part = partPath(e);
   const partialBytes = existsSync(part) ? statSync(part).size : 0;
@@ -201,7 +203,8 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
   }
   const trust = found && found === userPath(e) ? (rec?.trust ?? (e.sha256 ? 'manifest' : null)) : null;
   const origin = found ? modelOrigin(e.file, found) : null;
-  return { ...base, active, state, path: found, origin, error, partialBytes, trust };
+  const st = { ...base, active, state, path: found, origin, error, partialBytes, trust };
+  return { ...st, actions: modelActions(st) };
 }
 
 /** Every manifest model with its state, grouped by role (vad, segmentation, embedding, agegender). */
