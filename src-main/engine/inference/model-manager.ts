@@ -48,7 +48,7 @@ import {
   readInstallRecords,
   userModelDir,
 } from './registry.ts';
-import { modelActions } from '../models/model-actions.ts';
+import { modelActions, present, removable } from '../models/model-actions.ts';
 import { runtimeBackends } from './onnx.ts';
 import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
 
@@ -583,7 +583,7 @@ const causeOf = (err: unknown): string => {
  */
 export async function removeModel(id: string): Promise<ModelStatus> {
   const e = modelEntry(id);
-  if (!e.file || isDefault(e) || !isOptional(e)) {
+  if (!removable({ file: e.file, isDefault: isDefault(e), optional: isOptional(e) })) {
     throw new ModelManagerError(
       'bundled',
       `model ${id} is ${isDefault(e) ? `the default ${e.role} model` : 'bundled with the app'}; it cannot be removed`,
@@ -655,7 +655,7 @@ export async function saveProviderSettings(settings: ProviderSettings | null): P
 export async function useModel(id: string): Promise<ModelStatus> {
   const e = modelEntry(id);
   const st = await modelStatus(id);
-  if (st.state !== 'bundled' && st.state !== 'installed' && st.state !== 'external') {
+  if (!present(st.state)) {
     const why =
       st.state === 'available'
         ? `it is not installed (callscope models install ${id} [--from <file>])`

@@ -1,8 +1,9 @@
 /**
  * Which actions the model manager allows on a model in a given state: the rule behind the buttons
- * of Settings > Models, computed here (main side, next to the manager's own refusals in
- * `model-manager.ts`: `useModel`, `removeModel`, `preflight`) and carried to the renderer in
- * `ModelStatus.actions`, so the UI never restates it.
+ * of Settings > Models, computed here (main side; `model-manager.ts` builds each status with it,
+ * and its refusals in `useModel` and `removeModel` use the same {@link present} and
+ * {@link removable}) and carried to the renderer in `ModelStatus.actions`, so the UI never
+ * restates it.
  */
 import type { ModelAction, ModelState, ModelStatus } from '../../../src-shared/contracts/services.ts';
 
@@ -23,11 +24,27 @@ export type ModelActionFacts = Pick<
 >;
 
 /**
+ * Whether the state means a present, verified file (or a model-free backend): `bundled`,
+ * `installed`, `external`. `useModel` refuses any other state.
+ */
+export function present(state: ModelState): boolean {
+  return PRESENT.has(state);
+}
+
+/**
+ * Whether `removeModel` may delete the model's copy in the user folder: it has a file, is an
+ * optional candidate of its role and is not the role's default.
+ */
+export function removable(m: Pick<ModelStatus, 'file' | 'isDefault' | 'optional'>): boolean {
+  return m.file !== null && m.optional && !m.isDefault;
+}
+
+/**
  * Whether `useModel` would accept the model: its file is present and verified (`bundled`,
  * `installed`, `external`) and a license that needs acceptance was accepted at install.
  */
 export function usable(m: ModelActionFacts): boolean {
-  return PRESENT.has(m.state) && (!m.requiresLicenseAcceptance || m.licenseAcceptedAt !== null);
+  return present(m.state) && (!m.requiresLicenseAcceptance || m.licenseAcceptedAt !== null);
 }
 
 /**
@@ -43,9 +60,9 @@ export function usable(m: ModelActionFacts): boolean {
 export function modelActions(m: ModelActionFacts): ModelAction[] {
   const out: ModelAction[] = [];
   if (!m.active && usable(m)) out.push('use');
-  const installable = m.file !== null && !PRESENT.has(m.state);
+  const installable = m.file !== null && !present(m.state);
   if (installable) out.push('install');
   if (installable && m.downloadable) out.push('download');
-  if (m.file !== null && m.optional && !m.isDefault && m.state === 'installed') out.push('remove');
+  if (removable(m) && m.state === 'installed') out.push('remove');
   return out;
 }
