@@ -28,6 +28,7 @@ import type {
   ModelVerifyResult,
   ProviderStatus,
 } from '../../../src-shared/contracts/services.ts';
+import { modelActions, present, removable } from '../models/model-actions.ts';
 import {
   candidatePaths,
   clearModelCache,
@@ -48,7 +49,6 @@ import {
   readInstallRecords,
   userModelDir,
 } from './registry.ts';
-import { modelActions, present, removable } from '../models/model-actions.ts';
 import { runtimeBackends } from './onnx.ts';
 import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
 
