@@ -109,14 +109,4 @@ export const useApp = create<AppState>((set, get) => ({
   bumpLibrary: () => set((s) => ({ libraryVersion: s.libraryVersion + 1 })),
 }));
 
-/**
- * Text with the web host's temporary upload paths (`…/callscope-uploads-<pid>/<hex id>`, which
- * mean nothing to a user) replaced by "an uploaded recording". The engine already names files by
- * their own name; this also covers history titles stored before it did.
- */
-export function hideUploadPaths(text: string): string {
-  return text.replace(/\S*callscope-uploads-[^\s:]*/g, 'an uploaded recording');
-}
-
-/** Human message of an error from a remote call (upload paths hidden). */
-export const errorText = (e: unknown): string => hideUploadPaths(e instanceof Error ? e.message : String(e));
+export { errorText, hideUploadPaths } from './error-text.ts';

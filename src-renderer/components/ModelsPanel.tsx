@@ -2,8 +2,9 @@
  * Settings > Models: every model of the manifest by role with its state (bundled, installed,
  * available, missing, verify failed), license and size; install from a file (uploaded to the
  * engine) or, on an explicit click, download with progress; verify all; remove an installed
- * optional model. Non-commercial licenses and files without a known sha256 need an explicit
- * confirmation before either install button is enabled. Nothing starts by itself.
+ * optional model. Which of these a row offers comes from the model manager (`ModelStatus.actions`),
+ * never from rules restated here. Non-commercial licenses and files without a known sha256 need an
+ * explicit confirmation before either install button is enabled. Nothing starts by itself.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 
@@ -14,6 +15,7 @@ import type {
   ModelVerifyResult,
 } from '../../src-shared/contracts/services.ts';
 import { errorText, useApp } from '../state.ts';
+import { useAsyncAction } from '../use-async-action.ts';
 
 const size = (b: number | null): string =>
   b === null
@@ -45,8 +47,7 @@ function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): Rea
   const conn = useApp((s) => s.conn)!;
   const [license, setLicense] = useState(false);
   const [trust, setTrust] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
+  const { busy, error: err, run } = useAsyncAction();
   const [progress, setProgress] = useState<ModelsEvents['progress'] | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const ready = (!m.requiresLicenseAcceptance || license) && (m.sha256 !== null || trust);
@@ -55,24 +56,18 @@ function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): Rea
     ...(m.sha256 === null ? { acceptUnverified: trust } : {}),
   };
   useEffect(() => conn.onModels('progress', (p) => p.id === m.id && setProgress(p)), [conn, m.id]);
-  const run = async (what: string, f: () => Promise<unknown>): Promise<void> => {
-    setBusy(what);
-    setErr(null);
-    try {
-      await f();
-      onDone();
-    } catch (e) {
-      setErr(errorText(e));
-    } finally {
-      setBusy(null);
-    }
-  };
   const fromFile = (file: File | undefined): void => {
     if (!file) return;
-    void run('Installing…', async () =>
-      conn.models.installFromFile({ id: m.id, file: await conn.fileRef(file), ...flags }),
-    );
+    void run(async () => {
+      await conn.models.installFromFile({ id: m.id, file: await conn.fileRef(file), ...flags });
+      onDone();
+    }, 'Installing…');
   };
+  const download = (): void =>
+    void run(async () => {
+      await conn.models.download({ id: m.id, ...flags });
+      onDone();
+    }, 'Downloading…');
   const pct = progress?.totalBytes ? Math.round((100 * progress.receivedBytes) / progress.totalBytes) : null;
   return (
     <div data-testid="model-install" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
@@ -120,12 +115,8 @@ function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): Rea
         >
           Install from file…
         </button>
-        {m.downloadable && (
-          <button
-            className="small"
-            disabled={!ready || busy !== null}
-            onClick={() => void run('Downloading…', () => conn.models.download({ id: m.id, ...flags }))}
-          >
+        {m.actions.includes('download') && (
+          <button className="small" disabled={!ready || busy !== null} onClick={download}>
             {m.partialBytes ? 'Resume download' : 'Download'} ({size(m.bytes)})
           </button>
         )}
@@ -155,32 +146,21 @@ function InstallForm({ m, onDone }: { m: ModelStatus; onDone: () => void }): Rea
 function Row({ m, reload }: { m: ModelStatus; reload: () => void }): React.JSX.Element {
   const conn = useApp((s) => s.conn)!;
   const [mode, setMode] = useState<'view' | 'install' | 'remove'>('view');
-  const [err, setErr] = useState<string | null>(null);
-  const canInstall =
-    m.file !== null && m.state !== 'installed' && m.state !== 'bundled' && m.state !== 'external';
-  const canRemove = m.optional && m.state === 'installed';
-  const canUse =
-    !m.active &&
-    (m.state === 'installed' || m.state === 'bundled' || m.state === 'external') &&
-    (!m.requiresLicenseAcceptance || m.licenseAcceptedAt !== null);
-  const use = async (): Promise<void> => {
-    try {
-      setErr(null);
+  const { error: err, run } = useAsyncAction();
+  const canInstall = m.actions.includes('install');
+  const canRemove = m.actions.includes('remove');
+  const canUse = m.actions.includes('use');
+  const use = (): Promise<unknown> =>
+    run(async () => {
       await conn.models.use(m.id);
       reload();
-    } catch (e) {
-      setErr(errorText(e));
-    }
-  };
-  const remove = async (): Promise<void> => {
-    try {
+    });
+  const remove = (): Promise<unknown> =>
+    run(async () => {
       await conn.models.remove(m.id);
       setMode('view');
       reload();
-    } catch (e) {
-      setErr(errorText(e));
-    }
-  };
+    });
   return (
     <>
       <tr
@@ -278,35 +258,29 @@ export function ModelsPanel(): React.JSX.Element {
   const conn = useApp((s) => s.conn);
   const [models, setModels] = useState<ModelStatus[] | null>(null);
   const [verify, setVerify] = useState<ModelVerifyResult[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
+  const { busy, error: err, run, setError } = useAsyncAction();
   const reload = useCallback(() => {
     void conn?.models
       .list()
       .then(setModels)
-      .catch((e: unknown) => setErr(errorText(e)));
-  }, [conn]);
+      .catch((e: unknown) => setError(errorText(e)));
+  }, [conn, setError]);
   useEffect(reload, [reload]);
   useEffect(() => conn?.onModels('changed', reload), [conn, reload]);
   const runVerify = async (): Promise<void> => {
     if (!conn) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       setVerify(await conn.models.verify());
       reload();
-    } catch (e) {
-      setErr(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    }, 'Verifying…');
   };
   const failed = verify?.filter((r) => !r.ok) ?? [];
   return (
     <div className="card" data-testid="models-panel">
       <div className="row toolbar">
         <h3>Models</h3>
-        <button className="small" disabled={busy || !conn} onClick={() => void runVerify()}>
-          {busy ? 'Verifying…' : 'Verify all'}
+        <button className="small" disabled={busy !== null || !conn} onClick={() => void runVerify()}>
+          {busy ?? 'Verify all'}
         </button>
       </div>
       <p className="muted small-text">

@@ -14,6 +14,7 @@ import type {
 import { MODEL_ROLES } from '../../src-shared/contracts/analysis.ts';
 import type { ProviderStatus } from '../../src-shared/contracts/services.ts';
 import { errorText, useApp } from '../state.ts';
+import { useAsyncAction } from '../use-async-action.ts';
 
 /** A role's choice: nothing saved (environment / CPU), or one provider tried before CPU. */
 type Choice = 'auto' | ExecutionProviderName;
@@ -33,14 +34,13 @@ export function ProvidersPanel({
 }): React.JSX.Element {
   const conn = useApp((s) => s.conn);
   const [st, setSt] = useState<ProviderStatus | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: err, run, setError } = useAsyncAction();
   const reload = useCallback(() => {
     void conn?.models
       .providers()
       .then(setSt)
-      .catch((e: unknown) => setErr(errorText(e)));
-  }, [conn]);
+      .catch((e: unknown) => setError(errorText(e)));
+  }, [conn, setError]);
   useEffect(reload, [reload]);
   const save = async (role: ModelRole, choice: Choice): Promise<void> => {
     if (!conn || !st) return;
@@ -49,15 +49,7 @@ export function ProvidersPanel({
       const c = r === role ? choice : choiceOf(st.saved, r);
       if (c !== 'auto') next[r] = c === 'cpu' ? ['cpu'] : [c, 'cpu'];
     }
-    setBusy(true);
-    setErr(null);
-    try {
-      setSt(await conn.models.setProviders(Object.keys(next).length ? next : null));
-    } catch (e) {
-      setErr(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setSt(await conn.models.setProviders(Object.keys(next).length ? next : null)));
   };
   return (
     <div className="card" data-testid="providers-panel">
@@ -93,7 +85,7 @@ export function ProvidersPanel({
                   <select
                     aria-label={`Execution provider for ${role}`}
                     value={st ? choiceOf(st.saved, role) : 'auto'}
-                    disabled={!st || busy}
+                    disabled={!st || busy !== null}
                     onChange={(e) => void save(role, e.target.value as Choice)}
                   >
                     <option value="auto">

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 
 import { MIN_ENROLL_SPEECH_S, type Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
-import { errorText } from '../state.ts';
+import { useAsyncAction } from '../use-async-action.ts';
 import { NameConsentFields } from './NameConsentFields.tsx';
 
 export function RememberVoice({
@@ -28,7 +28,7 @@ export function RememberVoice({
   const [name, setName] = useState('');
   const [consent, setConsent] = useState('');
   const [agreed, setAgreed] = useState(false);
-  const [msg, setMsg] = useState<string | null>(null);
+  const { error: msg, run } = useAsyncAction();
   const [saved, setSaved] = useState<string | null>(null);
   if (saved) return <span className="tag ok">saved as {saved}</span>;
   const tooShort = speechS !== undefined && speechS < MIN_ENROLL_SPEECH_S;
@@ -50,13 +50,11 @@ export function RememberVoice({
     );
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
-    try {
+    await run(async () => {
       const v = await save(name, consent);
       setSaved(v.name);
       setOpen(false);
-    } catch (err) {
-      setMsg(errorText(err));
-    }
+    });
   };
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label={`Remember ${speakerLabel}`}>

@@ -7,22 +7,20 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Voiceprint } from '../../src-shared/contracts/voiceprints.ts';
 import { NameConsentFields } from '../components/NameConsentFields.tsx';
 import { errorText, useApp } from '../state.ts';
+import { useAsyncAction } from '../use-async-action.ts';
 
 function Row({ v, others }: { v: Voiceprint; others: Voiceprint[] }): React.JSX.Element {
   const conn = useApp((s) => s.conn)!;
   const [mode, setMode] = useState<'view' | 'rename' | 'delete' | 'merge'>('view');
   const [name, setName] = useState(v.name);
   const [mergeId, setMergeId] = useState<number | ''>('');
-  const [err, setErr] = useState<string | null>(null);
-  const run = async (f: () => Promise<unknown>): Promise<void> => {
-    try {
+  const action = useAsyncAction();
+  const err = action.error;
+  const run = (f: () => Promise<unknown>): Promise<unknown> =>
+    action.run(async () => {
       await f();
       setMode('view');
-      setErr(null);
-    } catch (e) {
-      setErr(errorText(e));
-    }
-  };
+    });
   const speech = v.embeddings.reduce((s, e) => s + e.speechS, 0);
   return (
     <tr data-testid="voiceprint" data-name={v.name}>
@@ -138,12 +136,11 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
   const [file, setFile] = useState<File | null>(null);
   /** Bumped after an enrollment: remounts the file picker, the only way to empty it. */
   const [formKey, setFormKey] = useState(0);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAsyncAction();
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     if (!file || !agreed) return;
-    setBusy(true);
-    try {
+    const outcome = await run(async () => {
       const v = await conn.library.enrollFromFile({ name, consent, file: await conn.fileRef(file) });
       onDone(`Enrolled ${v.name}`);
       // a finished enrollment leaves an empty form, so the next person's data starts clean
@@ -152,11 +149,9 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
       setAgreed(false);
       setFile(null);
       setFormKey((k) => k + 1);
-    } catch (err) {
-      onDone(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    }, 'Enrolling…');
+    // the Library's message line shows the failure, as it shows the success
+    if (!outcome.ok) onDone(outcome.error);
   };
   return (
     <form
@@ -182,8 +177,8 @@ function EnrollForm({ onDone }: { onDone: (msg: string) => void }): React.JSX.El
         aria-label="Recording of this one speaker"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
       />
-      <button className="primary" type="submit" disabled={busy || !agreed}>
-        {busy ? 'Enrolling…' : 'Enroll'}
+      <button className="primary" type="submit" disabled={busy !== null || !agreed}>
+        {busy ?? 'Enroll'}
       </button>
     </form>
   );

@@ -163,6 +163,14 @@ export type ModelState = 'bundled' | 'installed' | 'external' | 'available' | 'm
  */
 export type ModelOrigin = 'app' | 'user' | 'models-dir' | 'npm' | 'model-free';
 
+/**
+ * What the user may do with a model now, as the model manager decides it (Settings shows exactly
+ * these buttons): `use` (make it the role's model), `install` (from a file the user picks),
+ * `download` (fetch it from the manifest's URL; always together with `install`), `remove` (delete
+ * the copy in the user's model folder).
+ */
+export type ModelAction = 'use' | 'install' | 'download' | 'remove';
+
 /** One manifest model and its state, as the model manager (CLI `models list`, Settings) shows it. */
 export interface ModelStatus {
   id: string;
@@ -201,6 +209,11 @@ export interface ModelStatus {
   trust: 'manifest' | 'user-accepted' | null;
   source: string;
   notes: string | null;
+  /**
+   * The actions the model manager allows in this state, in the order Settings shows them
+   * (`src-main/engine/models/model-actions.ts: modelActions` holds the rule); empty when none.
+   */
+  actions: ModelAction[];
 }
 
 /** The result of re-hashing one model file. */

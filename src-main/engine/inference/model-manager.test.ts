@@ -156,8 +156,12 @@ describe('verify and start-up integrity', () => {
 
 describe('remove', () => {
   it('removes an installed optional model and refuses bundled defaults', async () => {
-    await installFromFile('silero-vad-v5', V5());
+    const installed = await installFromFile('silero-vad-v5', V5());
+    // the actions Settings shows come from the manager's status: an installed candidate is removable
+    expect(installed.actions).toEqual(['use', 'remove']);
+    expect((await modelStatus('silero-vad-v6')).actions).toEqual([]); // the active default
     const s = await removeModel('silero-vad-v5');
+    expect(s.actions).toEqual(['use']); // the shared copy in CALLSCOPE_MODELS_DIR: usable, not removable
     expect(existsSync(join(userDir, 'silero_vad_v5.onnx'))).toBe(false);
     expect(readInstallRecords()).toEqual({});
     expect(s).toMatchObject({ state: 'external', origin: 'models-dir' }); // the shared copy again

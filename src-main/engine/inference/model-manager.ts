@@ -28,6 +28,7 @@ import type {
   ModelVerifyResult,
   ProviderStatus,
 } from '../../../src-shared/contracts/services.ts';
+import { modelActions, present, removable } from '../models/model-actions.ts';
 import {
   candidatePaths,
   clearModelCache,
@@ -165,16 +166,17 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
   };
   const active = activeOf(e);
   if (!e.file) {
-    return {
+    const st = {
       ...base,
       active,
-      state: 'bundled',
+      state: 'bundled' as const,
       path: null,
-      origin: 'model-free',
+      origin: 'model-free' as const,
       error: null,
       partialBytes: 0,
       trust: null,
     };
+    return { ...st, actions: modelActions(st) };
   }
   const part = partPath(e);
   const partialBytes = existsSync(part) ? statSync(part).size : 0;
@@ -201,7 +203,8 @@ export async function modelStatus(id: string): Promise<ModelStatus> {
   }
   const trust = found && found === userPath(e) ? (rec?.trust ?? (e.sha256 ? 'manifest' : null)) : null;
   const origin = found ? modelOrigin(e.file, found) : null;
-  return { ...base, active, state, path: found, origin, error, partialBytes, trust };
+  const st = { ...base, active, state, path: found, origin, error, partialBytes, trust };
+  return { ...st, actions: modelActions(st) };
 }
 
 /** Every manifest model with its state, grouped by role (vad, segmentation, embedding, agegender). */
@@ -580,7 +583,7 @@ const causeOf = (err: unknown): string => {
  */
 export async function removeModel(id: string): Promise<ModelStatus> {
   const e = modelEntry(id);
-  if (!e.file || isDefault(e) || !isOptional(e)) {
+  if (!removable({ file: e.file, isDefault: isDefault(e), optional: isOptional(e) })) {
     throw new ModelManagerError(
       'bundled',
       `model ${id} is ${isDefault(e) ? `the default ${e.role} model` : 'bundled with the app'}; it cannot be removed`,
@@ -652,7 +655,7 @@ export async function saveProviderSettings(settings: ProviderSettings | null): P
 export async function useModel(id: string): Promise<ModelStatus> {
   const e = modelEntry(id);
   const st = await modelStatus(id);
-  if (st.state !== 'bundled' && st.state !== 'installed' && st.state !== 'external') {
+  if (!present(st.state)) {
     const why =
       st.state === 'available'
         ? `it is not installed (callscope models install ${id} [--from <file>])`
