@@ -19,7 +19,7 @@ import {
 } from './analysis.ts';
 import type { HistoryService } from './history.ts';
 import type { ServiceContract } from './transport.ts';
-import type { LiveEvent, LiveSessionSummary } from './live.ts';
+import { type LiveEvent, type LiveSessionSummary, LiveSpeakerKeySchema } from './live.ts';
 import type { Voiceprint, VoiceprintsService } from './voiceprints.ts';
 
 /** Service names on the wire. */
@@ -301,13 +301,15 @@ export interface LiveControlService {
   /** Stops the session and waits for its summary (open turns closed, call saved). */
   stop(sessionId: string): Promise<LiveSessionSummary>;
   /**
-   * "Remember this voice" for a speaker of the running or the most recent session (`you`, `S1`,
-   * …): a new voiceprint from the clean speech heard so far, with the consent given; the library
-   * emits `changed`. @throws when the session is gone, the speaker unknown, or there is too
-   * little of their speech.
+   * "Remember this voice" for a speaker of the running or the most recent session (a speaker key
+   * of the grammar in live.ts `LiveSpeakerKey`: `you`, `S1`, …, or `L1`, … when the mic is
+   * diarized): a new voiceprint from the clean speech heard so far, with the consent given; the
+   * library emits `changed`. @throws when the session is gone, the speaker unknown, or there is
+   * too little of their speech.
    */
   rememberVoice(req: {
     sessionId: string;
+    /** A live speaker key (live.ts `LiveSpeakerKey`); anything else is a `ValidationError`. */
     speaker: string;
     name: string;
     consent: string;
@@ -429,7 +431,7 @@ export const LiveArgs = {
   rememberVoice: z.tuple([
     z.object({
       sessionId: jobId,
-      speaker: z.string().regex(/^(you|S[1-9][0-9]{0,3})$/),
+      speaker: LiveSpeakerKeySchema,
       name: text(200),
       consent: text(1000),
     }),

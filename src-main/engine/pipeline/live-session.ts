@@ -15,6 +15,8 @@ import type {
 import {
   LIVE_MAX_SUMMARY_HZ,
   type LiveChannel,
+  liveSpeakerKey,
+  parseLiveSpeakerKey,
   type LiveEvent,
   type LiveQualityFlag,
   type LiveSessionSummary,
@@ -231,8 +233,7 @@ export class LiveSession {
 
   /** A streaming diarizer of one channel whose speakers are `S<k>` (system) or `L<k>` (mic). */
   private channelDiarizer(channel: LiveChannel, options: LiveDiarizerOptions): LiveDiarizer {
-    const prefix = channel === 'system' ? 'S' : 'L';
-    const keyOf = (k: number): string => `${prefix}${k + 1}`;
+    const keyOf = (k: number): string => liveSpeakerKey(channel, k);
     const history = channel === 'system' ? this.sysAudio : this.micAudio;
     return new LiveDiarizer(
       this.models.segmenter,
@@ -808,7 +809,7 @@ class RollingLevels {
 /** The label of a speaker key before any voiceprint names it: You, Speaker N (system), Local N (mic). */
 function defaultLabel(key: string): string {
   if (key === 'you') return 'You';
-  return `${key.startsWith('L') ? 'Local' : 'Speaker'} ${key.slice(1)}`;
+  return `${parseLiveSpeakerKey(key)?.channel === 'mic' ? 'Local' : 'Speaker'} ${key.slice(1)}`;
 }
 
 /** Hysteresis of a VAD state (onset 0.5, offset 0.35, as the regions). */
