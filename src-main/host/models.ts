@@ -1,6 +1,6 @@
 /**
  * The models service behind Settings > Models (src-shared/contracts/services.ts `ModelsService`):
- * the engine's model manager (src-main/engine/inference/model-manager.ts) with uploads resolved,
+ * the engine's model manager (src-main/engine/models/model-manager.ts) with uploads resolved,
  * download progress as `progress` events (≤ 10 Hz per model) and `changed` after every install or
  * removal. A download starts only when the UI calls `download` (an explicit user action).
  */
@@ -27,7 +27,7 @@ import {
   saveProviderSettings,
   useModel,
   verifyModels,
-} from '../engine/inference/model-manager.ts';
+} from '../engine/models/model-manager.ts';
 import { loadEngineModels } from '../engine/index.ts';
 import { type EngineServiceDeps, resolveFileRef } from './services.ts';
 

@@ -51,7 +51,7 @@ import {
 } from '../inference/registry.ts';
 import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
 import { createMultiChannelVad } from '../vad/multi.ts';
-import { selfVadProbabilities } from './self-vad.ts';
+import { selfVadProbabilities } from '../vad/self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
 import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
 import { voiceprintModelId } from '../voiceprints/models.ts';

@@ -39,14 +39,18 @@ import { SileroVad } from '../vad/silero.ts';
 import { speechRegionsFromProbs } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
 import { FB_DIM, FB_HOP, FB_WIN } from '../diarization/speaker-frames.ts';
-import { DEFAULT_LIVE_DIARIZER, LiveDiarizer, type LiveDiarizerOptions } from './live-diarizer.ts';
+import {
+  DEFAULT_LIVE_DIARIZER,
+  LiveDiarizer,
+  type LiveDiarizerOptions,
+} from '../diarization/live-diarizer.ts';
 import {
   DEFAULT_SELF_VAD,
   meanSquare,
   StreamingRegions,
   StreamingSelfVad,
   type StreamingSelfVadOptions,
-} from './live-self-vad.ts';
+} from '../vad/live-self-vad.ts';
 
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */

@@ -10,7 +10,7 @@
  * speech skip the models (no speaker can be active there), which keeps idle channels cheap.
  */
 import { FbankStream } from '../audio/fbank.ts';
-import type { EmbeddingBackend } from '../diarization/embedding.ts';
+import type { EmbeddingBackend } from './embedding.ts';
 import {
   SEG_FRAMES,
   SEG_FRAME_STEP,
@@ -18,7 +18,7 @@ import {
   SEG_SPEAKERS,
   SEG_WINDOW,
   type Segmenter,
-} from '../diarization/segmentation.ts';
+} from './segmentation.ts';
 import {
   activeFrameCount,
   FB_DIM,
@@ -27,7 +27,7 @@ import {
   gatherRows,
   segFrameOf,
   speakerFrames,
-} from '../diarization/speaker-frames.ts';
+} from './speaker-frames.ts';
 import { type LocalSpeaker, OnlineClustering, type OnlineClusteringOptions } from './live-clustering.ts';
 
 const SR = 16_000;

@@ -33,7 +33,7 @@ import {
   ModelNotFoundError,
   readInstallRecords,
   resolveModel,
-} from './registry.ts';
+} from '../inference/registry.ts';
 
 let shared: string;
 let tmp: TmpDir;
@@ -342,7 +342,7 @@ describe('download hops and size (issue 12, finding 7)', () => {
   });
 
   it('lists the hosts of every manifest URL in downloadHosts', async () => {
-    const { loadManifest } = await import('./registry.ts');
+    const { loadManifest } = await import('../inference/registry.ts');
     const m = loadManifest();
     for (const e of m.models)
       if (e.url) expect(hostAllowed(new URL(e.url).hostname, m.downloadHosts), e.url).toBe(true);

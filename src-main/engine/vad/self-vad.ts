@@ -11,7 +11,7 @@
  * detector (Duttweiler, "A twelve-channel digital echo canceler", IEEE Trans. Comm. 1978).
  */
 import { QUALITY_FRAME, type QualityAccumulator, dbfs } from '../audio/quality.ts';
-import { SILERO_FRAME } from '../vad/silero.ts';
+import { SILERO_FRAME } from './silero.ts';
 
 /** System-channel probability below which the system counts as silent. */
 const SYSTEM_SILENT = 0.35;

@@ -12,7 +12,7 @@
  * double-talk detector in the spirit of Geigel (Duttweiler, IEEE Trans. Comm. 1978).
  */
 import { dbfs } from '../audio/quality.ts';
-import { DEFAULT_HYSTERESIS, type HysteresisOptions, type Interval } from '../vad/regions.ts';
+import { DEFAULT_HYSTERESIS, type HysteresisOptions, type Interval } from './regions.ts';
 
 /** System probability below which the system channel counts as silent (file pipeline: 0.35). */
 const SYSTEM_SILENT = 0.35;

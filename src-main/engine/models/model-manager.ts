@@ -47,9 +47,9 @@ import {
   modelOrigin,
   readInstallRecords,
   userModelDir,
-} from './registry.ts';
-import { runtimeBackends } from './onnx.ts';
-import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
+} from '../inference/registry.ts';
+import { runtimeBackends } from '../inference/onnx.ts';
+import { providerOrderFor, providerPrecheck, validateProviderSettings } from '../inference/providers.ts';
 
 /** Why an install or removal was refused; `code` is stable for callers and tests. */
 export type ModelManagerErrorCode =

@@ -14,7 +14,7 @@
  * Embedding normalisation (`center`): a running mean of every embedding seen is subtracted
  * before scoring — the causal analogue of the file pipeline's centring on the file mean.
  */
-import type { EmbeddingNormalization } from '../diarization/clustering.ts';
+import type { EmbeddingNormalization } from './clustering.ts';
 
 /** Options of {@link OnlineClustering}. */
 export interface OnlineClusteringOptions {
