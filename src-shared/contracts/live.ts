@@ -94,15 +94,28 @@ export interface LevelsEvent {
   bleed_db: number | null;
 }
 
-/** VAD state of both channels; emitted when any of them changes (and with each levels event). */
+/**
+ * VAD state of both channels. Emitted only when one of the three states changes (never on a timer:
+ * a silent session sends none). VAD and levels events share one budget of at most
+ * {@link LIVE_MAX_SUMMARY_HZ} per second (bursts of 2), VAD first; a change that finds the budget
+ * spent goes out with a later frame, carrying the state at that frame (changes in between
+ * coalesce).
+ */
 export interface VadEvent {
   type: 'vad';
+  /** Session time at the end of the 32 ms frame the state belongs to, seconds. */
   t_s: number;
-  /** Speech on the mic channel (any speech, including bleed). */
+  /**
+   * Speech on the mic channel (any speech, including bleed): the frame's Silero probability with
+   * hysteresis, on at ≥ 0.5, off below 0.35.
+   */
   mic: boolean;
-  /** Speech on the system channel. */
+  /** Speech on the system channel (same hysteresis). */
   system: boolean;
-  /** Local-user speech after self-VAD (mic speech that is not bleed). */
+  /**
+   * Local-user speech after self-VAD (mic speech that is not bleed): the self-VAD's local-speech
+   * probability with the same hysteresis (on at ≥ 0.5, off below 0.35), and above 0 in this frame.
+   */
   local: boolean;
 }
 

@@ -51,8 +51,10 @@ const DCT = (() => {
 /**
  * Model-free baseline: per speaker, the mean and standard deviation over frames of the MFCCs
  * c1..c24 (DCT-II of the 80 log-mel energies; c0 dropped so loudness does not count), i.e. a
- * 48-dim "MFCC statistics" vector. The clustering centres embeddings on the file mean before
- * cosine scoring, which turns these statistics into a usable (if weak) speaker signature.
+ * 48-dim "MFCC statistics" vector, a weak speaker signature. The vectors are clustered as they are
+ * (`clusteringDefaults.normalization` is `none`: no centring on the file mean, only the
+ * L2-normalisation every mode applies) with a small cosine threshold; centring and z-scoring were
+ * swept and scored worse (bench/README.md "What limits it").
  */
 export class FbankStatsEmbedding implements EmbeddingBackend {
   readonly id = 'fbank-stats';

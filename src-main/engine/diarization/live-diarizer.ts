@@ -35,10 +35,12 @@ const SR = 16_000;
 /** Options of {@link LiveDiarizer}. */
 export interface LiveDiarizerOptions {
   /**
-   * Step between windows, samples (8000 = 500 ms). Measured on the dev diarization set in
-   * simulated real time (bench/README.md "Live monitoring"): 250 ms brought the first-label p95
-   * from 2.0 to 1.39 s at twice the CPU; an extra step 0.5 s after each VAD onset gave 1.53 s at
-   * +1 % CPU but raised live DER on dev stereo from 28.7 to 30.1 %. Neither was kept.
+   * Step between windows, samples (8000 = 500 ms). Tried in session 4 with the int8 segmentation
+   * graph, on the dev diarization set in simulated real time (bench/README.md "Live monitoring"):
+   * 250 ms brought the any-label first-label p95 to 1.39 s at twice the CPU; an extra step 0.5 s
+   * after each VAD onset gave 1.53 s at +1 % CPU but raised live DER on dev stereo from 28.7 to
+   * 30.1 % (int8 baseline). Neither was kept, nor re-measured with today's float graph (500 ms:
+   * p95 2.04 s, live DER 31.4 %, bench/results/live.md).
    */
   stepSamples: number;
   /** Output delay behind the newest sample, seconds (0 = lowest latency). */
@@ -54,8 +56,9 @@ export interface LiveDiarizerOptions {
    * sees an onset only once it has some right context, so the frames just before the step that a
    * later window marks as the same speaker's speech are given to the new turn (its start is
    * back-dated; the event still goes out when the step is processed). Off by default: on the dev
-   * stereo set live DER went 28.7 → 29.4 → 30.2 % for 0 / 0.5 / 1 s (more false alarm on the
-   * two-room-mic file), and it does not make the first label earlier.
+   * stereo set live DER went 28.7 → 29.4 → 30.2 % for 0 / 0.5 / 1 s (measured with the int8
+   * segmentation graph, not re-measured with the float one; more false alarm on the two-room-mic
+   * file), and it does not make the first label earlier.
    */
   backfillS: number;
   /** Steps queued before `pushFrame` callers are asked to wait (back-pressure). */

@@ -594,9 +594,10 @@ export class LiveSession {
   }
 
   /**
-   * System-channel samples behind fbank rows (ascending global indices; row j covers samples
-   * [j × FB_HOP, j × FB_HOP + FB_WIN)), runs of consecutive rows joined; rows no longer in the
-   * history are left out.
+   * Samples of one diarized channel's history (system, or mic with `diarizeMic`) behind fbank rows
+   * (ascending global indices; row j covers samples [j × FB_HOP, j × FB_HOP + FB_WIN)): each run of
+   * consecutive rows becomes one span, spans concatenated; a run whose span is no longer (or not
+   * yet) wholly in the history is left out.
    */
   private rowsAudio(history: SampleHistory, rows: readonly number[]): Float32Array {
     const parts: Float32Array[] = [];
@@ -758,7 +759,11 @@ export class LiveSession {
     for (const l of this.listeners) l(e);
   }
 
-  /** The session's turns and speakers as an analysis-result-like view (for scoring). */
+  /**
+   * The finalised turns so far, of one channel or of both, in the order they closed (open turns
+   * are not included); a merged speaker's turns carry the key it was merged into. Used to score a
+   * live session (DER) like a file result.
+   */
   turnsOf(channel?: LiveChannel): Turn[] {
     return this.turns.filter((t) => !channel || t.channel === channel);
   }
