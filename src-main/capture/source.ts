@@ -4,12 +4,13 @@
  * frame) with timestamps, plus device events. Channel 0 is the microphone (local user),
  * channel 1 the system output (remote party).
  */
+import { ENGINE_SAMPLE_RATE } from '../../src-shared/contracts/audio.ts';
 import type { LiveChannel } from '../../src-shared/contracts/live.ts';
 
 /** Samples per capture frame at 16 kHz (32 ms; equal to the Silero VAD frame). */
 export const FRAME_SAMPLES = 512;
-/** Capture sample rate, Hz. */
-export const CAPTURE_RATE = 16_000;
+/** Capture sample rate, Hz: the engine's. */
+export const CAPTURE_RATE = ENGINE_SAMPLE_RATE;
 /** Frame duration, seconds. */
 export const FRAME_S = FRAME_SAMPLES / CAPTURE_RATE;
 

@@ -16,13 +16,14 @@ import type {
   ProviderSettings,
   SpeakerAttributes,
 } from '../../../src-shared/contracts/analysis.ts';
-import { applyCmn } from '../audio/fbank.ts';
+import { applyCmn, FB_DIM } from '../audio/fbank.ts';
 import { PITCH_STATS_DIM, pitchStats, trackPitch } from '../audio/pitch.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { activeModelId } from '../inference/registry.ts';
 import { AGEGENDER_CALIBRATION } from './agegender-calibration.generated.ts';
 import { type AgeGenderCalibration, calibrateAttributes, voicedSpectralShape } from './calibration.ts';
 import { Wav2vec2AgeGender } from './wav2vec2-age-gender.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /** Minimum clean speech for an estimate, seconds. */
 export const MIN_ATTRIBUTE_SPEECH_S = 3;
@@ -130,7 +131,7 @@ export class OnnxAgeGender implements AgeGenderEstimator {
         `age/gender model ${this.use.id} needs the speaker's 16 kHz samples for its pitch_stats input; none were given`,
       );
     }
-    const frames = feats.length / 80;
+    const frames = feats.length / FB_DIM;
     if (speechS < MIN_ATTRIBUTE_SPEECH_S || frames < 50) {
       return {
         status: 'undetermined',
@@ -141,7 +142,7 @@ export class OnnxAgeGender implements AgeGenderEstimator {
     const track = this.needsPitch ? trackPitch(audio!) : null;
     const shape = track && this.calibration ? voicedSpectralShape(feats, track) : null;
     applyCmn(feats);
-    const inputs: Parameters<OnnxModel['run']>[0] = { feats: { data: feats, dims: [1, frames, 80] } };
+    const inputs: Parameters<OnnxModel['run']>[0] = { feats: { data: feats, dims: [1, frames, FB_DIM] } };
     const pitch = track ? pitchStats(track) : null;
     if (pitch) inputs.pitch_stats = { data: pitch, dims: [1, PITCH_STATS_DIM] };
     const out = await this.model.run(inputs);
@@ -189,8 +190,6 @@ export function calibrationFor(id: string, version: string): AgeGenderCalibratio
   const c = AGEGENDER_CALIBRATION;
   return c.model === id && c.modelVersion === version ? c : null;
 }
-
-const round = (v: number, d: number): number => Number(v.toFixed(d));
 
 /**
  * The age/gender estimator for a manifest id (default: the role's default), or null when the role

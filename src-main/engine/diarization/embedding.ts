@@ -5,13 +5,13 @@
  *    project-trained encoder (`feats`, CMN), and sherpa-onnx exports of 3D-Speaker CAM++ (`x`) and
  *    WeSpeaker ResNet34 (`feats`) configured from their ONNX metadata like sherpa-onnx does.
  */
-import { applyCmn, FBANK_CONFIG } from '../audio/fbank.ts';
+import { applyCmn, FB_DIM, FBANK_CONFIG } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { activeModelId, resolveModel } from '../inference/registry.ts';
 import type { ModelUse, ProviderSettings } from '../../../src-shared/contracts/analysis.ts';
 import type { EmbeddingNormalization } from './clustering.ts';
 
-const DIM = 80;
+const DIM = FB_DIM;
 
 /** Computes one embedding from a set of fbank frames of one speaker. */
 export interface EmbeddingBackend {

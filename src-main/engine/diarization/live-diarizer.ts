@@ -29,8 +29,10 @@ import {
   speakerFrames,
 } from './speaker-frames.ts';
 import { type LocalSpeaker, OnlineClustering, type OnlineClusteringOptions } from './live-clustering.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+import { VAD_ONSET } from '../vad/regions.ts';
 
-const SR = 16_000;
+const SR = ENGINE_SAMPLE_RATE;
 
 /** Options of {@link LiveDiarizer}. */
 export interface LiveDiarizerOptions {
@@ -75,7 +77,7 @@ export interface LiveDiarizerOptions {
 export const DEFAULT_LIVE_DIARIZER: LiveDiarizerOptions = {
   stepSamples: 8000,
   lagS: 0,
-  speechProb: 0.5,
+  speechProb: VAD_ONSET,
   minGapS: 0.3,
   minTurnS: 0.1,
   backfillS: 0,

@@ -55,6 +55,8 @@ import { selfVadProbabilities } from '../vad/self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
 import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
 import { voiceprintModelId } from '../voiceprints/models.ts';
+import { FB_DIM } from '../audio/fbank.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /** Models loaded once and shared by every analysis of an engine instance. */
 export interface EngineModels {
@@ -468,7 +470,7 @@ export async function analyzeFile(
   const result: AnalysisResult = {
     schemaVersion: 1,
     file: basename(file),
-    durationS: Math.round(durationS * 1000) / 1000,
+    durationS: round(durationS, 3),
     sourceChannels: probe.channels,
     sourceSampleRate: probe.sampleRate,
     channels: roles,
@@ -560,7 +562,7 @@ async function speakerEvidence(
     const x = Float32Array.from(f.feats);
     for (const [i, enc] of encoders.entries()) {
       // a copy each: an ONNX encoder normalises its input in place (CMN)
-      if (f.feats.length / 80 >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
+      if (f.feats.length / FB_DIM >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
     }
     if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds, f.audio);
   }
@@ -604,7 +606,7 @@ function finalizeSpeakers(turns: Turn[], speakers: Speaker[]): void {
   }
 }
 
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+const round3 = (v: number): number => round(v, 3);
 
 /** Sets `overlap` on every turn that intersects a turn of another speaker. Turns must be sorted. */
 export function markOverlaps(turns: Turn[]): void {

@@ -31,12 +31,12 @@ import {
   type VoiceprintLink,
 } from '../voiceprints/identify.ts';
 import { liveAttributeGate, LIVE_ATTRIBUTE_EVIDENCE_S } from '../attributes/age-gender.ts';
-import { FbankStream } from '../audio/fbank.ts';
+import { FBANK_FRAMES_PER_S, FbankStream } from '../audio/fbank.ts';
 import { concatFloat32 } from '../audio/samples.ts';
 import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.ts';
 import { SampleHistory } from '../audio/sample-history.ts';
 import { SileroVad } from '../vad/silero.ts';
-import { speechRegionsFromProbs } from '../vad/regions.ts';
+import { speechRegionsFromProbs, VAD_OFFSET, VAD_ONSET } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
 import { FB_DIM, FB_HOP, FB_WIN } from '../diarization/speaker-frames.ts';
 import {
@@ -51,6 +51,8 @@ import {
   StreamingSelfVad,
   type StreamingSelfVadOptions,
 } from '../vad/live-self-vad.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+import { round } from '../../../src-shared/math.ts';
 
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
@@ -185,9 +187,9 @@ export class LiveSession {
   private readonly micRegions: StreamingRegions;
   private readonly micFbank = new FbankStream();
   /** Recent system-channel samples, to fetch the audio behind the diarizer's evidence rows. */
-  private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
+  private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE);
   /** Mic samples behind the mic diarizer's evidence rows (only with `diarizeMic`). */
-  private readonly micAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
+  private readonly micAudio = new SampleHistory(MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE);
   private readonly quality = { mic: new QualityAccumulator('mic'), system: new QualityAccumulator('system') };
   private readonly probs = { mic: [] as number[], system: [] as number[] };
   private readonly speakers = new Map<string, SpeakerState>();
@@ -361,7 +363,7 @@ export class LiveSession {
       // a copy each: an ONNX encoder normalises its input in place (CMN)
       embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x.slice()) });
     }
-    return { embeddings, seconds: r3(s.rows / 100), channel: s.channel };
+    return { embeddings, seconds: r3(s.rows / FBANK_FRAMES_PER_S), channel: s.channel };
   }
 
   /** Asks the source to stop; {@link run} then finishes the session. */
@@ -388,7 +390,7 @@ export class LiveSession {
     this.recent.system.push(f.system, sysPow, sysProb);
     // the user's clean speech: mic frames the self-VAD keeps, while the system is silent
     const rows = this.micFbank.push(f.mic);
-    if (!this.micDiarizer && local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows, f.mic);
+    if (!this.micDiarizer && local >= VAD_ONSET && sysProb < VAD_OFFSET) this.addEvidence('you', rows, f.mic);
     this.summaries(f, micProb, sysProb, local, micPow, sysPow);
     if (f.index % 16 === 15) this.checkQuality();
     this.sysAudio.push(f.system);
@@ -550,7 +552,7 @@ export class LiveSession {
       label: s.label,
       start_s: turn.startS,
       end_s: turn.endS,
-      clean_speech_s: r3(s.rows / 100),
+      clean_speech_s: r3(s.rows / FBANK_FRAMES_PER_S),
     });
   }
 
@@ -580,14 +582,14 @@ export class LiveSession {
 
   private pushFeats(s: SpeakerState, feats: Float32Array): void {
     const n = feats.length / FB_DIM;
-    if (s.rows + n <= MAX_EVIDENCE_S * 100) {
+    if (s.rows + n <= MAX_EVIDENCE_S * FBANK_FRAMES_PER_S) {
       s.feats.push(feats);
       s.rows += n;
     }
   }
 
   private pushAudio(s: SpeakerState, audio: Float32Array): void {
-    if (s.audioSamples + audio.length <= MAX_EVIDENCE_S * 16_000) {
+    if (s.audioSamples + audio.length <= MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE) {
       s.audio.push(audio);
       s.audioSamples += audio.length;
     }
@@ -617,7 +619,7 @@ export class LiveSession {
     if (!s) return;
     this.pushFeats(s, feats);
     if (audio.length) this.pushAudio(s, audio);
-    s.seconds += feats.length / FB_DIM / 100;
+    s.seconds += feats.length / FB_DIM / FBANK_FRAMES_PER_S;
     if (this.index && s.idStep < IDENTIFY_AT_S.length && s.seconds >= IDENTIFY_AT_S[s.idStep]) {
       s.idStep++;
       this.job(() => this.identify(s));
@@ -784,7 +786,7 @@ class RollingLevels {
       if (x[k] >= QUALITY_THRESHOLDS.clipLevel || x[k] <= -QUALITY_THRESHOLDS.clipLevel) c++;
     this.pow[this.i] = pow;
     this.clip[this.i] = c;
-    this.speech[this.i] = prob >= 0.5 ? 1 : 0;
+    this.speech[this.i] = prob >= VAD_ONSET ? 1 : 0;
     this.i = (this.i + 1) % this.n;
     this.frames = Math.min(this.frames + 1, this.n);
   }
@@ -822,6 +824,6 @@ function defaultLabel(key: string): string {
 }
 
 /** Hysteresis of a VAD state (onset 0.5, offset 0.35, as the regions). */
-const hyst = (on: boolean, p: number): boolean => (on ? p >= 0.35 : p >= 0.5);
-const r3 = (v: number): number => Math.round(v * 1000) / 1000;
-const r1 = (v: number): number => Math.round(v * 10) / 10;
+const hyst = (on: boolean, p: number): boolean => (on ? p >= VAD_OFFSET : p >= VAD_ONSET);
+const r3 = (v: number): number => round(v, 3);
+const r1 = (v: number): number => round(v, 1);
