@@ -463,7 +463,7 @@ export const ModelsArgs = {
 
 /**
  * Every service's contract by wire name: the RPC allow-list. The engine exposes exactly these
- * methods (src-main/host/services.ts); to add a method, declare it on the service interface above
+ * methods (src-main/services/index.ts); to add a method, declare it on the service interface above
  * and add its argument tuple to the service's `…Args` (typecheck fails until both exist).
  */
 export const CONTRACTS = {

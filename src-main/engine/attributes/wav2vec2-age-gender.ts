@@ -13,7 +13,7 @@
  */
 import type { ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
 import type { OnnxModel } from '../inference/onnx.ts';
-import { type AgeGenderEstimator, ageBracket, MIN_ATTRIBUTE_SPEECH_S } from './age-gender.ts';
+import { type AgeGenderEstimator, ageBracket, MIN_ATTRIBUTE_SPEECH_S } from './estimator.ts';
 import { round } from '../../../src-shared/math.ts';
 
 /** Sample rate the model expects, Hz. */

@@ -53,7 +53,8 @@ import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/reg
 import { createMultiChannelVad } from '../vad/multi.ts';
 import { selfVadProbabilities } from '../vad/self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
-import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
+import { createAgeGenderEstimator } from '../attributes/age-gender.ts';
+import type { AgeGenderEstimator } from '../attributes/estimator.ts';
 import { voiceprintModelId } from '../voiceprints/models.ts';
 import { FB_DIM } from '../audio/fbank.ts';
 import { round } from '../../../src-shared/math.ts';

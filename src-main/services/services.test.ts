@@ -23,8 +23,10 @@ import {
 import { loadEngineModels } from '../engine/index.ts';
 import { type Db, openDb } from '../store/db.ts';
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
-import { FileGrants, pathRefRefused } from '../app/file-grants.ts';
-import { overallProgress, exposeEngineServices } from './services.ts';
+import { FileGrants } from '../app/file-grants.ts';
+import { overallProgress } from './analysis.ts';
+import { pathRefRefused } from './deps.ts';
+import { exposeEngineServices } from './index.ts';
 
 let tmp: TmpDir;
 let db: Db;

@@ -20,14 +20,10 @@ import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-s
 import { ReplaySource } from '../capture/replay.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
-import { liveStoreOf } from '../services/live-store.ts';
-import {
-  type EngineServiceDeps,
-  fileRefName,
-  rememberEmbedding,
-  resolveFileRef,
-  withFileName,
-} from './services.ts';
+import { type EngineServiceDeps, fileRefName, resolveFileRef, withFileName } from './deps.ts';
+import { rememberEmbedding } from './library.ts';
+import { liveStoreOf } from './live-store.ts';
+import { FBANK_FRAMES_PER_S } from '../engine/audio/fbank.ts';
 
 interface Running {
   id: string;
@@ -62,7 +58,7 @@ export class LiveControl implements LiveControlService {
       throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
     const id = randomUUID();
     const { source, cleanup, hide = (m: string) => m } = await this.sourceFor(req.source, id);
-    const session = new LiveSession(this.deps.models, {
+    const session = new LiveSession(this.deps.models.get(), {
       store: this.deps.db ? liveStoreOf(this.deps.db) : null,
       // the file's own name, never the upload's temporary path
       title:
@@ -116,7 +112,10 @@ export class LiveControl implements LiveControlService {
       );
     const e = await s.session.speakerEmbedding(req.speaker);
     if (!e) {
-      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.voiceprintEmbedder.minFrames / 100);
+      const needS = Math.max(
+        MIN_ENROLL_SPEECH_S,
+        this.deps.models.get().voiceprintEmbedder.minFrames / FBANK_FRAMES_PER_S,
+      );
       throw Object.assign(
         new Error(
           `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
