@@ -19,6 +19,7 @@ import { analyzeFile, type SpeakerEmbeddingSet, speakerEmbeddingSetsOf } from '.
 import { type EngineServiceDeps, fileRefName, resolveFileRef, withFileName } from './deps.ts';
 import { keepCallAudio } from './history.ts';
 import { saveLabelledCall } from './voiceprint-labels.ts';
+import { AppError } from '../../src-shared/errors.ts';
 
 /** Share of a file analysis's run time per stage (measured on the dev set; drives one bar). */
 const STAGE_WEIGHT: Record<Stage, number> = {
@@ -91,7 +92,7 @@ export class AnalysisQueue implements AnalysisService {
 
   async cancel(jobId: string): Promise<void> {
     const job = this.jobsById.get(jobId);
-    if (!job) throw Object.assign(new Error(`no job ${jobId}`), { code: 'not_found' });
+    if (!job) throw new AppError('not_found', `no job ${jobId}`);
     if (job.info.status === 'queued') this.update(job, { status: 'cancelled' }, true);
     job.ctrl.abort();
   }
@@ -102,7 +103,7 @@ export class AnalysisQueue implements AnalysisService {
 
   async result(jobId: string): Promise<AnalyzedCall> {
     const job = this.jobsById.get(jobId);
-    if (!job?.result) throw Object.assign(new Error(`job ${jobId} has no result`), { code: 'not_found' });
+    if (!job?.result) throw new AppError('not_found', `job ${jobId} has no result`);
     return job.result;
   }
 

@@ -8,9 +8,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import type { AppInfo, FileRef } from '../../src-shared/contracts/services.ts';
+import type { AppInfo, EmitServiceEvent, FileRef } from '../../src-shared/contracts/services.ts';
 import type { EngineModels } from '../engine/index.ts';
 import type { Db } from '../store/db.ts';
+import { AppError } from '../../src-shared/errors.ts';
 
 /**
  * The engine models the services use, held in one place so that a reload (Settings > Models:
@@ -45,15 +46,15 @@ export interface EngineServiceDeps {
    */
   pathAllowed?: (path: string) => boolean;
   host: AppInfo['host'];
-  /** Emits an event to every connected UI. */
-  emit: (service: string, event: string, payload: unknown) => void;
+  /** Emits an event to every connected UI, its payload typed by the contract's `ServiceEvents`. */
+  emit: EmitServiceEvent;
 }
 
 /** The one error every refused path reference gets (same text whether or not the file exists). */
 export function pathRefRefused(): Error {
-  return Object.assign(
-    new Error('this file was not chosen in Callscope; drop it or pick it with "Add files" again'),
-    { code: 'not_allowed' },
+  return new AppError(
+    'not_allowed',
+    'this file was not chosen in Callscope; drop it or pick it with "Add files" again',
   );
 }
 
@@ -84,11 +85,10 @@ export function resolveFileRef(
   if (ref.kind === 'path') {
     if (!deps.pathAllowed?.(ref.path)) throw pathRefRefused();
     const path = resolve(ref.path);
-    if (!existsSync(path)) throw Object.assign(new Error(`${ref.path}: no such file`), { code: 'not_found' });
+    if (!existsSync(path)) throw new AppError('not_found', `${ref.path}: no such file`);
     return path;
   }
   const path = deps.uploadPath(ref.uploadId);
-  if (!path || !existsSync(path))
-    throw Object.assign(new Error(`upload ${ref.uploadId} not found`), { code: 'not_found' });
+  if (!path || !existsSync(path)) throw new AppError('not_found', `upload ${ref.uploadId} not found`);
   return path;
 }

@@ -20,6 +20,7 @@ import type { ExportFormat } from '../../src-shared/formats/exports.ts';
 import { ENGINE_SAMPLE_RATE, resolveFfmpeg } from '../engine/audio/ffmpeg.ts';
 import { deleteCall, exportCall, getCall, listCalls } from '../store/calls.ts';
 import type { Db } from '../store/db.ts';
+import { AppError } from '../../src-shared/errors.ts';
 
 /** Folder of the kept call audio: `audio/` beside the database. */
 export function callAudioDir(dbPath: string): string {
@@ -115,16 +116,12 @@ export class History implements HistoryService {
     const from = Math.max(0, Math.min(startS, call.result.durationS));
     const to = Math.min(endS, call.result.durationS, from + MAX_AUDIO_CLIP_S);
     if (!(to > from))
-      throw Object.assign(new Error(`no audio between ${startS} s and ${endS} s of this call`), {
-        code: 'bad_request',
-      });
+      throw new AppError('bad_request', `no audio between ${startS} s and ${endS} s of this call`);
     const file = this.dbPath ? keptAudioOf(this.dbPath, id) : null;
     if (!file)
-      throw Object.assign(
-        new Error(
-          'the audio of this call was not kept; turn on "Keep call audio" in Settings before analysing a call to play it back from History',
-        ),
-        { code: 'not_kept' },
+      throw new AppError(
+        'not_kept',
+        'the audio of this call was not kept; turn on "Keep call audio" in Settings before analysing a call to play it back from History',
       );
     const pcm = await decodeClip(file, from, to);
     return {

@@ -22,6 +22,7 @@ import {
 import type { AnalysisQueue } from './analysis.ts';
 import { type EngineServiceDeps, fileRefName, resolveFileRef, withFileName } from './deps.ts';
 import { voiceprintsWithStatus } from './voiceprint-labels.ts';
+import { AppError, errorCodeOf } from '../../src-shared/errors.ts';
 
 /** Tells every UI that the voiceprint library changed (the Library view refetches). */
 export function libraryChanged(deps: EngineServiceDeps): void {
@@ -47,19 +48,15 @@ export function rememberEmbedding(
   },
 ): Voiceprint {
   if (e.speechS < MIN_ENROLL_SPEECH_S)
-    throw Object.assign(
-      new Error(
-        `only ${e.speechS.toFixed(1)} s of clear speech from this speaker; at least ${MIN_ENROLL_SPEECH_S} s are needed to remember a voice reliably`,
-      ),
-      { code: 'not_enough_speech' },
+    throw new AppError(
+      'not_enough_speech',
+      `only ${e.speechS.toFixed(1)} s of clear speech from this speaker; at least ${MIN_ENROLL_SPEECH_S} s are needed to remember a voice reliably`,
     );
   const enc = deps.models.get().voiceprintEmbedder.use;
   if (!e.vectors.some((v) => v.modelId === enc.id && v.modelVersion === enc.version))
-    throw Object.assign(
-      new Error(
-        `no ${enc.id} embedding of this speaker (too little clear speech for the voiceprint encoder)`,
-      ),
-      { code: 'not_enough_speech' },
+    throw new AppError(
+      'not_enough_speech',
+      `no ${enc.id} embedding of this speaker (too little clear speech for the voiceprint encoder)`,
     );
   const { vectors, ...rest } = e;
   const id = createVoiceprint(
@@ -112,13 +109,9 @@ export class Library implements LibraryService {
       return vector ? [{ modelId: set.use.id, modelVersion: set.use.version, vector }] : [];
     });
     if (!speaker || !vectors.length) {
-      throw Object.assign(
-        new Error(
-          `no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`,
-        ),
-        {
-          code: 'not_found',
-        },
+      throw new AppError(
+        'not_found',
+        `no voice embedding for speaker ${req.speakerId} of call ${req.callId}; analyse the recording again to enroll from it`,
       );
     }
     const snr = call.result.quality.find((q) => q.channel === speaker.channel)?.snrDb ?? null;
@@ -141,7 +134,7 @@ export class Library implements LibraryService {
         err instanceof NotEnoughSpeechError
           ? `${name}: only ${err.speechS.toFixed(1)} s of clear speech, at least ${err.requiredS} s are needed to remember a voice; choose a longer recording of this one speaker`
           : withFileName(err instanceof Error ? err.message : String(err), path, name);
-      throw Object.assign(new Error(msg), { code: (err as { code?: string }).code ?? 'enroll_failed' });
+      throw new AppError(errorCodeOf(err) ?? 'enroll_failed', msg, { cause: err });
     });
     const label = req.file.kind === 'upload' ? `upload:${req.file.name}` : `file:${path}`;
     const id = createVoiceprint(

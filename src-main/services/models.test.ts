@@ -98,7 +98,7 @@ it('lists, installs an upload, refuses without license acceptance, verifies and 
     id: 'audeering-w2v2-large-robust-6-age-gender',
     file: { kind: 'upload', uploadId: UPLOAD_ID, name: 'model.onnx' },
   });
-  await expect(refused).rejects.toMatchObject({ name: 'ModelManagerError', code: 'license-not-accepted' });
+  await expect(refused).rejects.toMatchObject({ name: 'ModelManagerError', code: 'license_not_accepted' });
   expect(existsSync(upload)).toBe(false);
 
   const v = await models.verify();

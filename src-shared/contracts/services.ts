@@ -328,6 +328,27 @@ export interface LiveUiEvents {
   ended: { sessionId: string; summary: LiveSessionSummary | null; error: string | null };
 }
 
+/**
+ * Every service's events by wire name ({@link SERVICE}): what the engine emits and the UI
+ * subscribes to. Services without events (history, app) are absent.
+ */
+export interface ServiceEvents {
+  [SERVICE.analysis]: AnalysisEvents;
+  [SERVICE.library]: LibraryEvents;
+  [SERVICE.live]: LiveUiEvents;
+  [SERVICE.models]: ModelsEvents;
+}
+
+/**
+ * The engine side's typed emitter: `emit(SERVICE.live, 'ended', payload)` compiles only when
+ * `payload` is `LiveUiEvents['ended']` (the RPC server's own `emit` is generic plumbing).
+ */
+export type EmitServiceEvent = <S extends keyof ServiceEvents, E extends keyof ServiceEvents[S] & string>(
+  service: S,
+  event: E,
+  payload: ServiceEvents[S][E],
+) => void;
+
 /** Re-exported so UI code imports services from one place. */
 export type { HistoryService };
 

@@ -53,6 +53,7 @@ import {
 } from '../vad/live-self-vad.ts';
 import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 import { round } from '../../../src-shared/math.ts';
+import { AppError } from '../../../src-shared/errors.ts';
 
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
@@ -352,7 +353,7 @@ export class LiveSession {
     channel: LiveChannel;
   } | null> {
     const s = this.speakers.get(this.resolve(key));
-    if (!s) throw Object.assign(new Error(`no speaker ${key} in this live session`), { code: 'not_found' });
+    if (!s) throw new AppError('not_found', `no speaker ${key} in this live session`);
     const vp = this.models.voiceprintEmbedder;
     if (s.rows < vp.minFrames) return null;
     const x = this.evidence(s);
