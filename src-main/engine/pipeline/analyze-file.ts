@@ -466,8 +466,7 @@ export async function analyzeFile(
   const totalMs = performance.now() - tStart;
   timer.ms.total = totalMs;
   const provider = providerSummary(models.models);
-  for (const k of Object.keys(timer.ms) as (keyof StageTimings)[])
-    timer.ms[k] = Math.round(timer.ms[k]! * 10) / 10;
+  for (const k of Object.keys(timer.ms) as (keyof StageTimings)[]) timer.ms[k] = round(timer.ms[k]!, 1);
   const result: AnalysisResult = {
     schemaVersion: 1,
     file: basename(file),
@@ -581,8 +580,8 @@ function finalizeSpeakers(turns: Turn[], speakers: Speaker[]): void {
   const speech = new Map<string, number>();
   for (const t of turns) {
     if (t.speakerId !== 'you') t.speakerId = rename.get(t.speakerId)!;
-    t.startS = Math.round(t.startS * 1000) / 1000;
-    t.endS = Math.round(t.endS * 1000) / 1000;
+    t.startS = round(t.startS, 3);
+    t.endS = round(t.endS, 3);
     speech.set(t.speakerId, (speech.get(t.speakerId) ?? 0) + (t.endS - t.startS));
   }
   const notRun = { status: 'not_run' as const, speechUsedS: 0 };
