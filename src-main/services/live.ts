@@ -18,7 +18,7 @@ import {
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../capture/pulse.ts';
 import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-source.ts';
 import { ReplaySource } from '../capture/replay.ts';
-import type { CaptureSource } from '../capture/source.ts';
+import type { CaptureSource } from '../engine/audio/capture-frames.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { type EngineServiceDeps, fileRefName, resolveFileRef, withFileName } from './deps.ts';
 import { rememberEmbedding } from './library.ts';

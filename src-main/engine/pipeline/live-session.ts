@@ -22,7 +22,7 @@ import {
   type LiveSessionSummary,
 } from '../../../src-shared/contracts/live.ts';
 import type { Identification } from '../../../src-shared/contracts/voiceprints.ts';
-import type { CaptureFrame, CaptureSource } from '../../capture/source.ts';
+import type { CaptureFrame, CaptureSource } from '../audio/capture-frames.ts';
 import {
   identifySpeakers,
   linksOf,
