@@ -1,8 +1,13 @@
-// ESLint flat config. Layering rules (STYLE.md 5): src-shared is pure TypeScript (no node:*, no
-// electron, no DOM globals); src-renderer never imports src-main or Node/Electron; only
-// src-main/engine/inference imports onnxruntime-node; src-main/engine and src-main/store never
-// import each other. `src-main/lint-layering.test.ts` checks that each rule really fires.
+// ESLint flat config. Layering rules (STYLE.md 5, docs/ARCHITECTURE.md "Who may import whom"):
+// src-shared is pure TypeScript (no node:*, no electron, no DOM globals); src-renderer never
+// imports src-main or Node/Electron; only src-main/engine/inference imports onnxruntime-node;
+// inside src-main dependencies point down (app/host/cli -> services -> engine/store/capture):
+// the engine imports no store/capture/services/host/cli/app and, outside engine/models, no model
+// management; the store imports no engine; capture imports no store; services import no
+// app/host/cli; and there is no import cycle anywhere (import-x/no-cycle, type-only imports
+// excepted). `src-main/lint-layering.test.ts` checks that each rule really fires.
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -24,9 +29,43 @@ const onnxPath = {
   name: 'onnxruntime-node',
   message: 'Only src-main/engine/inference may import onnxruntime-node.',
 };
-/** Import specifiers that reach into src-main/store (resp. src-main/engine) from a sibling folder. */
-const storeImports = ['**/store/*', '../store/*', '../../store/*', '../../../store/*'];
+/**
+ * Import specifiers that reach into a sibling folder of src-main (`**` also matches the `../`
+ * steps of a relative specifier), one group per layer.
+ */
+const layer = (name) => [`**/${name}/*`, `../${name}/*`, `../../${name}/*`, `../../../${name}/*`];
+const storeImports = layer('store');
 const engineImports = ['**/engine/*', '../engine/*', '../engine/**', '../../engine/**'];
+/** Layers built on the engine (and on the store): neither may import them. */
+const upperLayers = ['capture', 'services', 'host', 'cli', 'app'];
+const upperImports = upperLayers.flatMap(layer);
+/** Model management (downloads, install records): engine/models, used by services and the CLI. */
+const modelManagementImports = ['../models/*', './models/*', '**/engine/models/*'];
+
+const engineLayerPatterns = [
+  { group: storeImports, message: 'src-main/engine never imports the store.' },
+  {
+    group: upperImports,
+    message: 'src-main/engine imports none of capture/, services/, host/, cli/, app/: they are built on it.',
+  },
+];
+const noModelManagement = {
+  group: modelManagementImports,
+  message:
+    'Inference and the pipeline do not depend on model management (src-main/engine/models): services and the CLI call it.',
+};
+
+/** Every linted source file: the no-cycle rule follows imports across all of them. */
+const sourceFiles = [
+  'src-main/**/*.ts',
+  'src-shared/**/*.ts',
+  'src-renderer/**/*.ts',
+  'src-renderer/**/*.tsx',
+  'bench/**/*.ts',
+  'e2e/**/*.ts',
+  'scripts/**/*.mjs',
+  'scripts/**/*.ts',
+];
 
 export default tseslint.config(
   {
@@ -71,19 +110,16 @@ export default tseslint.config(
       ],
     },
   },
-  // engine and store never import each other (ARCHITECTURE.md "Process model"): the engine
-  // persists through sink interfaces and src-main/services joins the two. Integration tests of the
-  // engine may wire a real store in.
+  // Dependencies point down (ARCHITECTURE.md "Process model"): the engine persists through sink
+  // interfaces and reads live input through its own CaptureSource interface; src-main/services
+  // joins engine, store and capture. Tests may wire real parts of other layers in.
   {
     files: ['src-main/engine/**/*.ts'],
-    ignores: ['src-main/engine/**/*.test.ts'],
+    ignores: ['src-main/engine/**/*.test.ts', 'src-main/engine/inference/**', 'src-main/engine/models/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: [onnxPath],
-          patterns: [{ group: storeImports, message: 'src-main/engine never imports the store.' }],
-        },
+        { paths: [onnxPath], patterns: [...engineLayerPatterns, noModelManagement] },
       ],
     },
   },
@@ -91,10 +127,14 @@ export default tseslint.config(
     files: ['src-main/engine/inference/**/*.ts'],
     ignores: ['src-main/engine/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: storeImports, message: 'src-main/engine never imports the store.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...engineLayerPatterns, noModelManagement] }],
+    },
+  },
+  {
+    files: ['src-main/engine/models/**/*.ts'],
+    ignores: ['src-main/engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [onnxPath], patterns: engineLayerPatterns }],
     },
   },
   {
@@ -109,9 +149,67 @@ export default tseslint.config(
               group: engineImports,
               message: 'src-main/store is persistence only: it imports nothing from the engine.',
             },
+            {
+              group: upperImports,
+              message: 'src-main/store imports none of capture/, services/, host/, cli/, app/.',
+            },
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['src-main/capture/**/*.ts'],
+    ignores: ['src-main/capture/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [onnxPath],
+          patterns: [
+            {
+              group: storeImports,
+              message: 'src-main/capture never imports the store: src-main/services joins them.',
+            },
+            {
+              group: ['services', 'host', 'cli', 'app'].flatMap(layer),
+              message: 'src-main/capture imports none of services/, host/, cli/, app/: they are built on it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/services/**/*.ts'],
+    ignores: ['src-main/services/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [onnxPath],
+          patterns: [
+            {
+              group: ['host', 'cli', 'app'].flatMap(layer),
+              message:
+                'src-main/services imports none of host/, cli/, app/: the transports are built on the services.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // no import cycles anywhere (type-only imports excepted: they vanish at run time)
+  {
+    files: sourceFiles,
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs'] })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

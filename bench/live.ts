@@ -30,7 +30,7 @@ import {
   loadEngineModels,
 } from '../src-main/engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../src-main/engine/pipeline/live-session.ts';
-import { LiveDiarizer } from '../src-main/engine/pipeline/live-diarizer.ts';
+import { LiveDiarizer } from '../src-main/engine/diarization/live-diarizer.ts';
 import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
 import { SileroVad } from '../src-main/engine/vad/silero.ts';
 

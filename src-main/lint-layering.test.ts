@@ -1,8 +1,11 @@
 /**
- * The layering rules of STYLE.md 5 are enforced by ESLint (eslint.config.js); these tests check
- * that each rule really fires on a violating snippet and stays quiet on a clean one.
+ * The layering rules of STYLE.md 5 and docs/ARCHITECTURE.md are enforced by ESLint
+ * (eslint.config.js); these tests check that each rule really fires on a violating snippet and
+ * stays quiet on a clean one, with the repository's real config.
  */
 import { ESLint } from 'eslint';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -65,6 +68,81 @@ describe('layering lint rules', () => {
     expect(
       await ruleIds("import { nowIso } from './db.ts';\nexport const n = nowIso;\n", 'src-main/store/x.ts'),
     ).toEqual([]);
+  });
+  it('src-main/engine may not import capture, services, host, cli or app', async () => {
+    const cases: [string, string][] = [
+      ["import { ReplaySource } from '../../capture/replay.ts';", 'ReplaySource'],
+      ["import { liveStoreOf } from '../../services/live-store.ts';", 'liveStoreOf'],
+      ["import { startWebHost } from '../../host/web-host.ts';", 'startWebHost'],
+      ["import { runCli } from '../../cli/in-process.ts';", 'runCli'],
+      ["import { FileGrants } from '../../app/file-grants.ts';", 'FileGrants'],
+    ];
+    for (const [imp, name] of cases) {
+      const code = `${imp}\nexport const x = ${name};\n`;
+      expect(await ruleIds(code, 'src-main/engine/pipeline/x.ts'), imp).toContain('no-restricted-imports');
+      expect(await ruleIds(code, 'src-main/engine/inference/x.ts'), imp).toContain('no-restricted-imports');
+      expect(await ruleIds(code, 'src-main/engine/models/x.ts'), imp).toContain('no-restricted-imports');
+    }
+    // the engine's own live input interface is fine
+    const own = "import { FRAME_S } from '../audio/capture-frames.ts';\nexport const f = FRAME_S;\n";
+    expect(await ruleIds(own, 'src-main/engine/pipeline/x.ts')).toEqual([]);
+  });
+  it('inference and the pipeline may not import model management (engine/models)', async () => {
+    const code = "import { listModels } from '../models/model-manager.ts';\nexport const l = listModels;\n";
+    expect(await ruleIds(code, 'src-main/engine/pipeline/x.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(code, 'src-main/engine/inference/x.ts')).toContain('no-restricted-imports');
+    const fromRoot = code.replace('../models/', './models/');
+    expect(await ruleIds(fromRoot, 'src-main/engine/x.ts')).toContain('no-restricted-imports');
+    // model management itself, and the services, may
+    expect(
+      await ruleIds(
+        code.replace('../models/model-manager.ts', './model-manager.ts'),
+        'src-main/engine/models/x.ts',
+      ),
+    ).toEqual([]);
+    expect(await ruleIds(code.replace('../models/', '../engine/models/'), 'src-main/services/x.ts')).toEqual(
+      [],
+    );
+  });
+  it('src-main/capture may not import the store or the layers above it', async () => {
+    const store = "import { openDb } from '../store/db.ts';\nexport const o = openDb;\n";
+    expect(await ruleIds(store, 'src-main/capture/x.ts')).toContain('no-restricted-imports');
+    const svc = "import { liveStoreOf } from '../services/live-store.ts';\nexport const l = liveStoreOf;\n";
+    expect(await ruleIds(svc, 'src-main/capture/x.ts')).toContain('no-restricted-imports');
+    // capture is built on the engine's audio code
+    const eng =
+      "import { resolveFfmpeg } from '../engine/audio/ffmpeg.ts';\nexport const r = resolveFfmpeg;\n";
+    expect(await ruleIds(eng, 'src-main/capture/x.ts')).toEqual([]);
+  });
+  it('src-main/services may import engine and store, but not app, host or cli', async () => {
+    const ok =
+      "import { openDb } from '../store/db.ts';\nimport { analyzeFile } from '../engine/index.ts';\nexport const o = [openDb, analyzeFile];\n";
+    expect(await ruleIds(ok, 'src-main/services/x.ts')).toEqual([]);
+    const app = "import { FileGrants } from '../app/file-grants.ts';\nexport const f = FileGrants;\n";
+    expect(await ruleIds(app, 'src-main/services/x.ts')).toContain('no-restricted-imports');
+    const host = "import { startWebHost } from '../host/web-host.ts';\nexport const s = startWebHost;\n";
+    expect(await ruleIds(host, 'src-main/services/x.ts')).toContain('no-restricted-imports');
+  });
+  it('no import cycles: two files importing each other are caught, a type-only cycle is not', async () => {
+    const dir = await mkdtemp(join(cwd, 'src-main', 'lint-cycle-'));
+    try {
+      const a = join(dir, 'a.ts');
+      const b = join(dir, 'b.ts');
+      const aCode = "import { b } from './b.ts';\nexport const a = (): number => b() + 1;\n";
+      await writeFile(a, aCode);
+      await writeFile(b, "import { a } from './a.ts';\nexport const b = (): number => a() - 1;\n");
+      const [res] = await eslint.lintFiles([relative(cwd, a)]);
+      expect(res.messages.map((m) => m.ruleId)).toContain('import-x/no-cycle');
+      // a type-only import on one side leaves no run-time cycle
+      await writeFile(
+        b,
+        "import type { a } from './a.ts';\nexport const b = (f: typeof a): number => f() - 1;\n",
+      );
+      const [typeOnly] = await eslint.lintFiles([relative(cwd, a)]);
+      expect(typeOnly.messages).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   it('clean code passes', async () => {
     expect(await ruleIds('export const x: number = 1;\n', 'src-shared/x.ts')).toEqual([]);

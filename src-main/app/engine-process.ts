@@ -11,7 +11,7 @@ import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { loadEngineModels } from '../engine/index.ts';
 import { openDb, resolveDbPath } from '../store/db.ts';
 import { feedFromPort } from '../capture/renderer-source.ts';
-import { exposeEngineServices } from '../host/services.ts';
+import { exposeEngineServices } from '../services/index.ts';
 import { type EngineMessage, EngineMessageSchema } from './engine-protocol.ts';
 import { FileGrants } from './file-grants.ts';
 

@@ -4,8 +4,9 @@
  * a picked/dropped `File` to its path with Electron's `webUtils.getPathForFile` (a page cannot
  * construct a `File` that has a path) and sends it on `FILE_GRANT_CHANNEL` (src-shared/contracts/channels.ts); main checks the
  * sender frame and forwards it to the engine, which records it here. A `{kind: 'path'}` reference
- * to anything else is refused with one generic error, before any file-system access, so a caller
- * cannot even learn whether the file exists. Pure: no Electron, no file-system access.
+ * to anything else is refused with one generic error (src-main/services/deps.ts `pathRefRefused`)
+ * before any file-system access, so a caller cannot even learn whether the file exists. Pure: no
+ * Electron, no file-system access.
  */
 import { isAbsolute, normalize } from 'node:path';
 
@@ -14,14 +15,6 @@ export const MAX_GRANT_PATH = 4096;
 
 /** Most paths remembered per session (oldest forgotten first); a user drops a few dozen files. */
 export const MAX_GRANTS = 10_000;
-
-/** The one error every refused path reference gets (same text whether or not the file exists). */
-export function pathRefRefused(): Error {
-  return Object.assign(
-    new Error('this file was not chosen in Callscope; drop it or pick it with "Add files" again'),
-    { code: 'not_allowed' },
-  );
-}
 
 /**
  * The set of paths the user granted in this session.

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import { captureArgs, deviceInputArgs, listDevicesArgs } from './ffmpeg-args.ts';
 import { choosePulseSources, parseInfoDefaults, parseShortSources, type PulseDevices } from './pulse.ts';
-import { FRAME_SAMPLES, FrameAssembler } from './source.ts';
+import { FRAME_SAMPLES } from '../engine/audio/capture-frames.ts';
+import { FrameAssembler } from './source.ts';
 
 const ramp = (n: number, from: number): Float32Array => Float32Array.from({ length: n }, (_, i) => from + i);
 

@@ -12,6 +12,7 @@
  *  - Windows `dshow`: `audio=<device name>`; system audio needs a loopback capture device
  *    ("Stereo Mix", virtual-audio-capturer) given as the system source.
  */
+import { ENGINE_SAMPLE_RATE } from '../../src-shared/contracts/audio.ts';
 
 /** A capture backend of ffmpeg. */
 export type FfmpegCaptureKind = 'pulse' | 'avfoundation' | 'dshow';
@@ -31,7 +32,7 @@ export function deviceInputArgs(kind: FfmpegCaptureKind, device: string): string
         '-fragment_size',
         '640',
         '-sample_rate',
-        '16000',
+        String(ENGINE_SAMPLE_RATE),
         '-channels',
         '1',
         '-i',
@@ -60,7 +61,7 @@ function channelOutput(input: number, fd: number): string[] {
     '-ac',
     '1',
     '-ar',
-    '16000',
+    String(ENGINE_SAMPLE_RATE),
     '-f',
     'f32le',
     '-flush_packets',

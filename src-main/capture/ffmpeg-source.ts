@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 
 import { resolveFfmpeg } from '../engine/audio/ffmpeg.ts';
 import { captureArgs, type FfmpegCaptureKind, MIC_FD, SYSTEM_FD } from './ffmpeg-args.ts';
-import { type CaptureItem, type CaptureSource, FrameAssembler, ItemQueue } from './source.ts';
+import type { CaptureItem, CaptureSource } from '../engine/audio/capture-frames.ts';
+import { FrameAssembler, ItemQueue } from './source.ts';
 
 /** Options of {@link FfmpegCaptureSource}. */
 export interface FfmpegCaptureOptions {

@@ -20,7 +20,7 @@ import { loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { createTmpDir, devFile, ffmpeg, REPO_ROOT, type TmpDir, useSharedModels } from '../test-support.ts';
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from './pulse.ts';
-import type { CaptureFrame, CaptureItem, CaptureSource } from './source.ts';
+import type { CaptureFrame, CaptureItem, CaptureSource } from '../engine/audio/capture-frames.ts';
 
 /**
  * Seconds of the call played. The live result depends on where the captured frames start relative

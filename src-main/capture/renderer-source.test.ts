@@ -22,7 +22,12 @@ import {
 } from '../../src-shared/contracts/capture.ts';
 import { TwoTrackFramer } from '../../src-renderer/capture/framer.ts';
 import { feedFromPort, RendererCaptureHub, RendererCaptureSource } from './renderer-source.ts';
-import { type CaptureDeviceEvent, type CaptureFrame, type CaptureItem, FRAME_SAMPLES } from './source.ts';
+import {
+  type CaptureDeviceEvent,
+  type CaptureFrame,
+  type CaptureItem,
+  FRAME_SAMPLES,
+} from '../engine/audio/capture-frames.ts';
 
 const STEREO = resolve(
   import.meta.dirname,

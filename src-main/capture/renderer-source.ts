@@ -22,7 +22,8 @@ import {
   decodeCaptureFrame,
   RENDERER_CAPTURE_RATE,
 } from '../../src-shared/contracts/capture.ts';
-import { type CaptureItem, type CaptureSource, FrameAssembler, ItemQueue } from './source.ts';
+import type { CaptureItem, CaptureSource } from '../engine/audio/capture-frames.ts';
+import { FrameAssembler, ItemQueue } from './source.ts';
 
 /** Control messages as validated on receipt (the type is defined once in the contract). */
 export const CaptureControlSchema = z.discriminatedUnion('type', [

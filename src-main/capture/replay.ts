@@ -6,7 +6,8 @@
  * first, its channel is reported `lost` and the other plays on; the source ends with `ended`.
  */
 import { type AudioProbe, AudioInputError, decodeStream, probeAudio } from '../engine/audio/ffmpeg.ts';
-import { type CaptureItem, type CaptureSource, FRAME_S, FrameAssembler } from './source.ts';
+import { type CaptureItem, type CaptureSource, FRAME_S } from '../engine/audio/capture-frames.ts';
+import { FrameAssembler } from './source.ts';
 
 /** Options of {@link ReplaySource}. */
 export interface ReplayOptions {

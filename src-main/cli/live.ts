@@ -9,7 +9,7 @@ import type { LiveEvent } from '../../src-shared/contracts/live.ts';
 import { FfmpegCaptureSource } from '../capture/ffmpeg-source.ts';
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../capture/pulse.ts';
 import { ReplaySource } from '../capture/replay.ts';
-import type { CaptureSource } from '../capture/source.ts';
+import type { CaptureSource } from '../engine/audio/capture-frames.ts';
 import { type EngineModels, loadEngineModels } from '../engine/pipeline/analyze-file.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
 import { liveStoreOf } from '../services/live-store.ts';

@@ -2,7 +2,7 @@
  * `callscope models list | install <id> [--from <file>] | install --defaults [--from <dir>] |
  * verify [ids...] | remove <id> |
  * use <id> | use --default <role>`: the model
- * manager on the command line (src-main/engine/inference/model-manager.ts). Every subcommand takes
+ * manager on the command line (src-main/engine/models/model-manager.ts). Every subcommand takes
  * `--json`. `install` downloads only when asked, with a progress bar (stderr, TTY only) and resume
  * of an interrupted download; `--from` installs offline from a local file. Refusals and failures
  * are one line `error: …` on stderr with exit code 1; `verify` exits 1 when any file fails.
@@ -26,7 +26,7 @@ import {
   useDefaultModel,
   useModel,
   verifyModels,
-} from '../engine/inference/model-manager.ts';
+} from '../engine/models/model-manager.ts';
 import { parseProviderSpec } from '../engine/inference/providers.ts';
 import { loadManifest, MODEL_ROLES, type ModelRole, userModelDir } from '../engine/inference/registry.ts';
 

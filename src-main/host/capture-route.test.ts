@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { encodeCaptureFrame } from '../../src-shared/contracts/capture.ts';
 import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-source.ts';
-import type { CaptureItem } from '../capture/source.ts';
+import type { CaptureItem } from '../engine/audio/capture-frames.ts';
 import { startWebHost, type WebHost } from './web-host.ts';
 
 let dir: string;

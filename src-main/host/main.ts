@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util';
 
 import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { loadEngineModels } from '../engine/index.ts';
-import { checkInstalledModels } from '../engine/inference/model-manager.ts';
+import { checkInstalledModels } from '../engine/models/model-manager.ts';
 import { APP_ROOT } from '../engine/inference/registry.ts';
 import { openDb, resolveDbPath } from '../store/db.ts';
-import { exposeEngineServices } from './services.ts';
+import { exposeEngineServices } from '../services/index.ts';
 import { startWebHost, type WebHost } from './web-host.ts';
 
 const { values } = parseArgs({

@@ -15,9 +15,13 @@ import { z } from 'zod';
 
 import { CONTRACTS, SERVICE } from '../../src-shared/contracts/services.ts';
 import { createMemoryTransportPair, RpcClient, RpcServer, exposeService } from '../../src-shared/ipc/rpc.ts';
-import { LiveControl } from '../host/live.ts';
-import { ModelManagerService } from '../host/models.ts';
-import { AnalysisQueue, App, type EngineServiceDeps, History, Library } from '../host/services.ts';
+import { AnalysisQueue } from '../services/analysis.ts';
+import { App } from '../services/app.ts';
+import type { EngineServiceDeps } from '../services/deps.ts';
+import { History } from '../services/history.ts';
+import { Library } from '../services/library.ts';
+import { LiveControl } from '../services/live.ts';
+import { ModelManagerService } from '../services/models.ts';
 import { REPO_ROOT } from '../test-support.ts';
 
 /** Wire name → the interface that declares the service (src-shared/contracts/services.ts). */

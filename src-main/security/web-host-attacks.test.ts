@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 
 import { RpcServer } from '../../src-shared/ipc/rpc.ts';
 import { loadEngineModels } from '../engine/index.ts';
-import { exposeEngineServices } from '../host/services.ts';
+import { exposeEngineServices } from '../services/index.ts';
 import { MAX_UPLOAD_BYTES, startWebHost, type WebHost } from '../host/web-host.ts';
 import { type Db, openDb } from '../store/db.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';

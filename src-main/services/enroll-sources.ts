@@ -11,12 +11,14 @@
 import { existsSync } from 'node:fs';
 
 import { MIN_ENROLL_SPEECH_S } from '../../src-shared/contracts/voiceprints.ts';
+import { FB_DIM, FBANK_FRAMES_PER_S } from '../engine/audio/fbank.ts';
 import { AudioInputError, probeAudio } from '../engine/audio/ffmpeg.ts';
 import type { EmbeddingBackend } from '../engine/diarization/embedding.ts';
 import { collectSpeakerFeatures, selectEvidenceSpans } from '../engine/pipeline/speaker-evidence.ts';
 import { getCall } from '../store/calls.ts';
 import { type Db, StoreError } from '../store/db.ts';
 import { NotEnoughSpeechError, type SpeechEmbedding } from '../engine/voiceprints/speech-embedding.ts';
+import { round } from '../../src-shared/math.ts';
 
 /** Seconds of a speaker's clean speech used at most for an enrollment from a call. */
 export const CALL_ENROLL_BUDGET_S = 120;
@@ -80,19 +82,19 @@ export async function embedCallSpeaker(
   const feats = (await collectSpeakerFeatures(file, probe, result.channels, spans)).get(speakerKey);
   const speechS = feats?.seconds ?? 0;
   const first = embedders[0];
-  if (!feats || speechS < minSpeechS || feats.feats.length / 80 < first.minFrames)
-    throw new NotEnoughSpeechError(speechS, Math.max(minSpeechS, first.minFrames / 100));
+  if (!feats || speechS < minSpeechS || feats.feats.length / FB_DIM < first.minFrames)
+    throw new NotEnoughSpeechError(speechS, Math.max(minSpeechS, first.minFrames / FBANK_FRAMES_PER_S));
   if (!feats.feats.every(Number.isFinite)) throw new AudioInputError(file, 'decoded audio is not finite');
   const q = result.quality.find((x) => x.channel === speaker.channel);
   const x = Float32Array.from(feats.feats);
   const out: (SpeechEmbedding & { source: string })[] = [];
   for (const e of embedders) {
-    if (x.length / 80 < e.minFrames) continue;
+    if (x.length / FB_DIM < e.minFrames) continue;
     out.push({
       vector: await e.embed(x.slice()), // a copy each: an ONNX encoder normalises its input in place
       modelId: e.use.id,
       modelVersion: e.use.version,
-      speechS: Math.round(speechS * 1000) / 1000,
+      speechS: round(speechS, 3),
       snrDb: q?.snrDb ?? null,
       source: `call:${callId}/${speakerKey}`,
     });

@@ -15,21 +15,20 @@ import Database from 'better-sqlite3';
 
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { enforceDbPermissions, prepareDbFiles } from './permissions.ts';
+import { AppError, type ErrorCode } from '../../src-shared/errors.ts';
 
 export type Db = Database.Database;
 
-/** Why a store operation failed; `message` is one line for the user. */
-export type StoreErrorCode =
-  'schema_too_new' | 'read_only' | 'disk_full' | 'cannot_open' | 'busy' | 'corrupt' | 'not_found' | 'invalid';
+/** Why a store operation failed (src-shared/errors.ts documents each code). */
+export type StoreErrorCode = Extract<
+  ErrorCode,
+  'schema_too_new' | 'read_only' | 'disk_full' | 'cannot_open' | 'busy' | 'corrupt' | 'not_found' | 'invalid'
+>;
 
 /** A store failure with a user-facing one-line message. */
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
+export class StoreError extends AppError<StoreErrorCode> {
+  constructor(code: StoreErrorCode, message: string) {
+    super(code, message, { name: 'StoreError' });
   }
 }
 

@@ -9,6 +9,8 @@ import type { ChannelQuality, ModelUse, SpeakerAttributes } from '../../src-shar
 import type { LiveChannel } from '../../src-shared/contracts/live.ts';
 import { insertCallModels, insertCallQuality, type SpeakerLink } from './calls.ts';
 import { type Db, nowIso } from './db.ts';
+import { ENGINE_SAMPLE_RATE } from '../../src-shared/contracts/audio.ts';
+import { round } from '../../src-shared/math.ts';
 
 /** Warning stored while the session runs; replaced on close (left there if the process died). */
 export const OPEN_CALL_WARNING =
@@ -37,10 +39,17 @@ export class LiveCallWriter {
           .prepare(
             `INSERT INTO calls (source, title, started_at, duration_s, source_channels, source_sample_rate, channels,
                execution_provider, execution_provider_reason, rtf, timings, warnings, created_at)
-             VALUES ('live', ?, ?, 0, 2, 16000, '["mic","system"]', ?, ?, 0, '{}', ?, ?)`,
+             VALUES ('live', ?, ?, 0, 2, ?, '["mic","system"]', ?, ?, 0, '{}', ?, ?)`,
           )
-          .run(title, now, provider.name, provider.reason, JSON.stringify([OPEN_CALL_WARNING]), now)
-          .lastInsertRowid,
+          .run(
+            title,
+            now,
+            ENGINE_SAMPLE_RATE,
+            provider.name,
+            provider.reason,
+            JSON.stringify([OPEN_CALL_WARNING]),
+            now,
+          ).lastInsertRowid,
       );
       insertCallModels(db, id, models);
       return id;
@@ -144,4 +153,4 @@ export class LiveCallWriter {
   }
 }
 
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+const round3 = (v: number): number => round(v, 3);

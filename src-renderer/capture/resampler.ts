@@ -10,6 +10,7 @@
  * computes no trigonometry per sample. Pure (no DOM, no Node): runs in the AudioWorklet scope and
  * in vitest.
  */
+import { RENDERER_CAPTURE_RATE } from '../../src-shared/contracts/capture.ts';
 
 /** Zero crossings of the sinc kernel on each side. */
 export const ZERO_CROSSINGS = 16;
@@ -66,12 +67,12 @@ export class StreamingResampler {
 
   /**
    * @param inRate input sample rate, Hz (8 000 … 384 000).
-   * @param outRate output sample rate, Hz (≤ inRate).
+   * @param outRate output sample rate, Hz (≤ inRate); default the engine's capture rate (16 kHz).
    * @throws RangeError for rates out of range or upsampling.
    */
   constructor(
     readonly inRate: number,
-    readonly outRate = 16_000,
+    readonly outRate = RENDERER_CAPTURE_RATE,
   ) {
     if (!(inRate >= 8000 && inRate <= 384_000)) throw new RangeError(`input rate ${inRate} Hz out of range`);
     if (!(outRate >= 8000 && outRate <= inRate))

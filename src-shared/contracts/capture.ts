@@ -21,16 +21,18 @@
  * | 32     | f32[n]  | microphone samples, [-1, 1]                                       |
  * | 32+4n  | f32[n]  | system samples, [-1, 1]                                           |
  */
+import { ENGINE_SAMPLE_RATE } from './audio.ts';
+
 /** "CSF1" as a little-endian u32. */
 export const FRAME_MAGIC = 0x31465343;
 /** Bytes before the samples. */
 export const FRAME_HEADER_BYTES = 32;
 /** The only accepted sample rate of renderer frames, Hz (the engine's capture rate). */
-export const RENDERER_CAPTURE_RATE = 16_000;
+export const RENDERER_CAPTURE_RATE = ENGINE_SAMPLE_RATE;
 /** Samples per channel the worklet puts in one frame (32 ms at 16 kHz; one Silero VAD frame). */
 export const RENDERER_FRAME_SAMPLES = 512;
 /** Largest accepted frame, samples per channel (1 s). */
-export const MAX_FRAME_SAMPLES = 16_000;
+export const MAX_FRAME_SAMPLES = ENGINE_SAMPLE_RATE;
 /** Flag bits of a frame. */
 export const FRAME_FLAG = { micLive: 1, systemLive: 2 } as const;
 

@@ -4,11 +4,65 @@
  * engine, CLI (`callscope live --format jsonl` prints one event per line), web host and renderer
  * all import it. Event fields are snake_case because they are also the JSONL wire format.
  */
+import { z } from 'zod';
+
 import type { SpeakerAttributes } from './analysis.ts';
 import type { IdentificationStatus } from './voiceprints.ts';
 
 /** The two channels of a live call: microphone (the local user) and system output (remote). */
 export type LiveChannel = 'mic' | 'system';
+
+/**
+ * A live speaker key, the `speaker` of every live event and of "remember this voice". The grammar,
+ * defined here once:
+ * - `you`: the local user, i.e. all mic speech after self-VAD (the default, one person at the mic);
+ * - `S<n>`: the n-th remote speaker found by the streaming diarizer of the system channel;
+ * - `L<n>`: the n-th local speaker found by the streaming diarizer of the mic channel, used instead
+ *   of `you` when several people share the microphone (`diarizeMic`).
+ *
+ * `n` counts from 1 in order of appearance, without leading zeros. A speaker merged into another
+ * keeps its key; it resolves to the one it was merged into.
+ */
+export type LiveSpeakerKey = 'you' | `S${number}` | `L${number}`;
+
+/** The key of the local user when the mic channel is not diarized. */
+export const LIVE_YOU = 'you' satisfies LiveSpeakerKey;
+
+/** Key prefix of the speakers of each diarized channel: `S` system (remote), `L` mic (local). */
+export const LIVE_KEY_PREFIX = { system: 'S', mic: 'L' } as const satisfies Record<LiveChannel, string>;
+
+/**
+ * Accepts exactly the {@link LiveSpeakerKey} grammar, with `n` ≤ 9999 (a bound far above any call,
+ * so a key stays short on the wire). Used by every schema and parser of a live speaker key.
+ */
+export const LIVE_SPEAKER_KEY_RE = /^(?:you|[SL][1-9][0-9]{0,3})$/;
+
+/** zod schema of a {@link LiveSpeakerKey} received over RPC (see {@link LIVE_SPEAKER_KEY_RE}). */
+export const LiveSpeakerKeySchema = z
+  .string()
+  .regex(LIVE_SPEAKER_KEY_RE, 'not a live speaker key (you, S1, S2, …, L1, L2, …)');
+
+/**
+ * The key of the `index`-th speaker (0-based, as the diarizer counts) of a diarized channel.
+ * @example liveSpeakerKey('system', 0) === 'S1'; liveSpeakerKey('mic', 1) === 'L2'
+ * @throws RangeError when `index` is not an integer ≥ 0.
+ */
+export function liveSpeakerKey(channel: LiveChannel, index: number): LiveSpeakerKey {
+  if (!Number.isInteger(index) || index < 0)
+    throw new RangeError(`live speaker index must be an integer >= 0, got ${index}`);
+  return `${LIVE_KEY_PREFIX[channel]}${index + 1}`;
+}
+
+/**
+ * Reads a key of the {@link LiveSpeakerKey} grammar.
+ * @returns `{ channel: 'mic', n: null }` for `you`; the channel and `n` (≥ 1) for `S<n>`/`L<n>`;
+ *   null for anything else.
+ */
+export function parseLiveSpeakerKey(key: string): { channel: LiveChannel; n: number | null } | null {
+  if (!LIVE_SPEAKER_KEY_RE.test(key)) return null;
+  if (key === LIVE_YOU) return { channel: 'mic', n: null };
+  return { channel: key[0] === LIVE_KEY_PREFIX.system ? 'system' : 'mic', n: Number(key.slice(1)) };
+}
 
 /** Where the audio of a live session comes from. */
 export type LiveSourceSpec =
@@ -40,15 +94,28 @@ export interface LevelsEvent {
   bleed_db: number | null;
 }
 
-/** VAD state of both channels; emitted when any of them changes (and with each levels event). */
+/**
+ * VAD state of both channels. Emitted only when one of the three states changes (never on a timer:
+ * a silent session sends none). VAD and levels events share one budget of at most
+ * {@link LIVE_MAX_SUMMARY_HZ} per second (bursts of 2), VAD first; a change that finds the budget
+ * spent goes out with a later frame, carrying the state at that frame (changes in between
+ * coalesce).
+ */
 export interface VadEvent {
   type: 'vad';
+  /** Session time at the end of the 32 ms frame the state belongs to, seconds. */
   t_s: number;
-  /** Speech on the mic channel (any speech, including bleed). */
+  /**
+   * Speech on the mic channel (any speech, including bleed): the frame's Silero probability with
+   * hysteresis, on at ≥ 0.5, off below 0.35.
+   */
   mic: boolean;
-  /** Speech on the system channel. */
+  /** Speech on the system channel (same hysteresis). */
   system: boolean;
-  /** Local-user speech after self-VAD (mic speech that is not bleed). */
+  /**
+   * Local-user speech after self-VAD (mic speech that is not bleed): the self-VAD's local-speech
+   * probability with the same hysteresis (on at ≥ 0.5, off below 0.35), and above 0 in this frame.
+   */
   local: boolean;
 }
 
@@ -56,7 +123,7 @@ export interface VadEvent {
 export interface TurnStartEvent {
   type: 'turn_start';
   channel: LiveChannel;
-  /** Speaker key, `you` on the mic, `S1`, `S2`, … on the system channel. */
+  /** Speaker key ({@link LiveSpeakerKey}): `you` or `L1`, `L2`, … on the mic, `S1`, `S2`, … on the system. */
   speaker: string;
   label: string;
   start_s: number;

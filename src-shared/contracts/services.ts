@@ -19,7 +19,7 @@ import {
 } from './analysis.ts';
 import type { HistoryService } from './history.ts';
 import type { ServiceContract } from './transport.ts';
-import type { LiveEvent, LiveSessionSummary } from './live.ts';
+import { type LiveEvent, type LiveSessionSummary, LiveSpeakerKeySchema } from './live.ts';
 import type { Voiceprint, VoiceprintsService } from './voiceprints.ts';
 
 /** Service names on the wire. */
@@ -314,13 +314,15 @@ export interface LiveControlService {
   /** Stops the session and waits for its summary (open turns closed, call saved). */
   stop(sessionId: string): Promise<LiveSessionSummary>;
   /**
-   * "Remember this voice" for a speaker of the running or the most recent session (`you`, `S1`,
-   * …): a new voiceprint from the clean speech heard so far, with the consent given; the library
-   * emits `changed`. @throws when the session is gone, the speaker unknown, or there is too
-   * little of their speech.
+   * "Remember this voice" for a speaker of the running or the most recent session (a speaker key
+   * of the grammar in live.ts `LiveSpeakerKey`: `you`, `S1`, …, or `L1`, … when the mic is
+   * diarized): a new voiceprint from the clean speech heard so far, with the consent given; the
+   * library emits `changed`. @throws when the session is gone, the speaker unknown, or there is
+   * too little of their speech.
    */
   rememberVoice(req: {
     sessionId: string;
+    /** A live speaker key (live.ts `LiveSpeakerKey`); anything else is a `ValidationError`. */
     speaker: string;
     name: string;
     consent: string;
@@ -338,6 +340,27 @@ export interface LiveUiEvents {
   /** The session ended (source finished, stopped, or failed). */
   ended: { sessionId: string; summary: LiveSessionSummary | null; error: string | null };
 }
+
+/**
+ * Every service's events by wire name ({@link SERVICE}): what the engine emits and the UI
+ * subscribes to. Services without events (history, app) are absent.
+ */
+export interface ServiceEvents {
+  [SERVICE.analysis]: AnalysisEvents;
+  [SERVICE.library]: LibraryEvents;
+  [SERVICE.live]: LiveUiEvents;
+  [SERVICE.models]: ModelsEvents;
+}
+
+/**
+ * The engine side's typed emitter: `emit(SERVICE.live, 'ended', payload)` compiles only when
+ * `payload` is `LiveUiEvents['ended']` (the RPC server's own `emit` is generic plumbing).
+ */
+export type EmitServiceEvent = <S extends keyof ServiceEvents, E extends keyof ServiceEvents[S] & string>(
+  service: S,
+  event: E,
+  payload: ServiceEvents[S][E],
+) => void;
 
 /** Re-exported so UI code imports services from one place. */
 export type { HistoryService };
@@ -442,7 +465,7 @@ export const LiveArgs = {
   rememberVoice: z.tuple([
     z.object({
       sessionId: jobId,
-      speaker: z.string().regex(/^(you|S[1-9][0-9]{0,3})$/),
+      speaker: LiveSpeakerKeySchema,
       name: text(200),
       consent: text(1000),
     }),
@@ -474,7 +497,7 @@ export const ModelsArgs = {
 
 /**
  * Every service's contract by wire name: the RPC allow-list. The engine exposes exactly these
- * methods (src-main/host/services.ts); to add a method, declare it on the service interface above
+ * methods (src-main/services/index.ts); to add a method, declare it on the service interface above
  * and add its argument tuple to the service's `…Args` (typecheck fails until both exist).
  */
 export const CONTRACTS = {

@@ -6,11 +6,17 @@
  */
 import { z } from 'zod';
 
-/** An error as it crosses a process boundary. `name` survives (`AbortError`, `StoreError`, …). */
+/**
+ * An error as it crosses a process boundary. `name` survives (`AbortError`, `StoreError`, …), and
+ * so do an `AppError`'s `code` (src-shared/errors.ts `ERROR_CODES`) and `details`.
+ */
 export const SerializedErrorSchema = z.object({
   name: z.string().max(200),
   message: z.string().max(10_000),
   code: z.string().max(200).optional(),
+  details: z
+    .record(z.string().max(200), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]))
+    .optional(),
 });
 export type SerializedError = z.infer<typeof SerializedErrorSchema>;
 

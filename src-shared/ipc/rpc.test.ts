@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 import { RpcMessageSchema } from '../contracts/transport.ts';
+import { AppError } from '../errors.ts';
 import {
   CancelledError,
   createMemoryTransportPair,
@@ -39,7 +40,7 @@ function setup(): {
       return a + b;
     }
     async fail(msg: string): Promise<void> {
-      throw Object.assign(new Error(msg), { name: 'StoreError', code: 'not_found' });
+      throw new AppError('not_found', msg, { name: 'StoreError', details: { id: 7, kind: 'voiceprint' } });
     }
     slow(ms: number): Promise<string> {
       const ctx = currentCallContext();
@@ -86,12 +87,14 @@ describe('RPC over the in-memory transport', () => {
     const err = await calc.fail('no such voiceprint').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(err).toMatchObject({ name: 'StoreError', message: 'no such voiceprint', code: 'not_found' });
+    // an AppError's details cross the wire too (issue 17: one AppError)
+    expect((err as RemoteError).details).toEqual({ id: 7, kind: 'voiceprint' });
   });
 
   it('validates arguments at the receiving side', async () => {
     const { client } = setup();
     const err = await client.call('calc', 'add', ['2', 3]).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'ValidationError' });
+    expect(err).toMatchObject({ name: 'ValidationError', code: 'invalid_arguments' });
     expect(String((err as Error).message)).toContain('calc.add');
   });
 

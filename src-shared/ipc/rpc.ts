@@ -19,14 +19,21 @@ import {
   type ServiceContract,
   type Transport,
 } from '../contracts/transport.ts';
+import { AppError, type ErrorDetails } from '../errors.ts';
 
-/** Error thrown on the client for a failed remote call; keeps the remote error's name and code. */
+/**
+ * Error thrown on the client for a failed remote call; keeps the remote error's name, code and
+ * details. `code` is one of src-shared/errors.ts `ERROR_CODES` when the engine threw an
+ * `AppError` (test it with `isErrorCode`); a peer of another version may send others.
+ */
 export class RemoteError extends Error {
   readonly code: string | undefined;
+  readonly details: ErrorDetails | undefined;
   constructor(e: SerializedError) {
     super(e.message);
     this.name = e.name;
     this.code = e.code;
+    this.details = e.details;
   }
 }
 
@@ -58,11 +65,20 @@ export function currentCallContext(): CallContext | null {
   return activeContext;
 }
 
-/** Serialises any thrown value. */
+/**
+ * Serialises any thrown value: name and message of an Error, its string `code` (an
+ * {@link AppError}'s, or another library's), and an {@link AppError}'s `details`.
+ */
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+    const details = err instanceof AppError ? err.details : undefined;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(details ? { details } : {}),
+    };
   }
   return { name: 'Error', message: String(err) };
 }
@@ -130,10 +146,7 @@ export class RpcServer {
     let reply: RpcMessage;
     try {
       const handler = this.services.get(msg.service)?.get(msg.method);
-      if (!handler)
-        throw Object.assign(new Error(`unknown method ${msg.service}.${msg.method}`), {
-          code: 'unknown_method',
-        });
+      if (!handler) throw new AppError('unknown_method', `unknown method ${msg.service}.${msg.method}`);
       const value = await handler(msg.args, { signal: ctrl.signal });
       if (ctrl.signal.aborted) throw new CancelledError();
       reply = { t: 'result', id: msg.id, value };
@@ -174,7 +187,8 @@ export function contractMethods(name: string, contract: object): string[] {
 /**
  * Exposes service `name`: exactly the methods of `contract` (one zod argument tuple per method,
  * src-shared/contracts), implemented by `impl`. Nothing else of `impl` is callable. Arguments are
- * validated before the call (a failure rejects with name `ValidationError`) and passed as the
+ * validated before the call (a failure rejects with name `ValidationError`, code
+ * `invalid_arguments`) and passed as the
  * tuple's items only — missing optional items are `undefined`, never the call context (read it with
  * {@link currentCallContext}).
  * @throws Error when a contract method has no schema or `impl` does not implement it.
@@ -196,8 +210,9 @@ export function exposeService<T extends object>(
       const r = schema.safeParse(args);
       if (!r.success) {
         const issue = r.error.issues[0];
-        throw Object.assign(
-          new Error(`invalid arguments to ${name}.${key}: ${issue?.path.join('.')} ${issue?.message}`),
+        throw new AppError(
+          'invalid_arguments',
+          `invalid arguments to ${name}.${key}: ${issue?.path.join('.')} ${issue?.message}`,
           { name: 'ValidationError' },
         );
       }

@@ -9,23 +9,23 @@
  * reported as undetermined instead of guessed. For the calibrated model version
  * ({@link calibrationFor}) the outputs go through `calibration.ts`: calibrated probabilities,
  * `answered` (abstention), a child veto on an adult-range spectral envelope and an 80 % age
- * interval (`coverage`, `pointShown`).
+ * interval (`coverage`, `pointShown`). The role's shared types and constants live in
+ * `estimator.ts` (imported by both estimators, so neither imports the other).
  */
 import type {
   ModelUse,
   ProviderSettings,
   SpeakerAttributes,
 } from '../../../src-shared/contracts/analysis.ts';
-import { applyCmn } from '../audio/fbank.ts';
+import { applyCmn, FB_DIM } from '../audio/fbank.ts';
 import { PITCH_STATS_DIM, pitchStats, trackPitch } from '../audio/pitch.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { activeModelId } from '../inference/registry.ts';
 import { AGEGENDER_CALIBRATION } from './agegender-calibration.generated.ts';
 import { type AgeGenderCalibration, calibrateAttributes, voicedSpectralShape } from './calibration.ts';
+import { type AgeGenderEstimator, ageBracket, MIN_ATTRIBUTE_SPEECH_S } from './estimator.ts';
 import { Wav2vec2AgeGender } from './wav2vec2-age-gender.ts';
-
-/** Minimum clean speech for an estimate, seconds. */
-export const MIN_ATTRIBUTE_SPEECH_S = 3;
+import { round } from '../../../src-shared/math.ts';
 
 /**
  * Evidence threshold of live monitoring, seconds of a speaker's clean speech: before it, the live
@@ -48,30 +48,6 @@ export function liveAttributeGate(speechS: number): SpeakerAttributes | null {
     speechUsedS: round(speechS, 1),
     reason: `${speechS.toFixed(1)} s of speech so far; age and gender are estimated from ${LIVE_ATTRIBUTE_EVIDENCE_S} s`,
   };
-}
-
-/** Age brackets reported to users (upper bounds exclusive except the last). */
-export function ageBracket(years: number): string {
-  if (years < 13) return 'under 13';
-  if (years < 18) return '13–17';
-  if (years < 31) return '18–30';
-  if (years < 46) return '31–45';
-  if (years < 61) return '46–60';
-  return '60+';
-}
-
-/** An age/gender estimator. */
-export interface AgeGenderEstimator {
-  readonly use: ModelUse;
-  /**
-   * @param feats raw fbank [T, 80] of one speaker; modified in place.
-   * @param speechS seconds of clean speech behind `feats`.
-   * @param audio the same speech as 16 kHz samples in [-1, 1]: waveform models (the wav2vec2
-   *   adapter) and fbank models with a `pitch_stats` input need it.
-   *   Too little voiced audio gives neutral pitch statistics ({@link pitchStats}).
-   * @throws Error when the model needs `audio` and none is given.
-   */
-  estimate(feats: Float32Array, speechS: number, audio?: Float32Array): Promise<SpeakerAttributes>;
 }
 
 /** ONNX age/gender model (see the module doc for the I/O contract). */
@@ -131,7 +107,7 @@ export class OnnxAgeGender implements AgeGenderEstimator {
         `age/gender model ${this.use.id} needs the speaker's 16 kHz samples for its pitch_stats input; none were given`,
       );
     }
-    const frames = feats.length / 80;
+    const frames = feats.length / FB_DIM;
     if (speechS < MIN_ATTRIBUTE_SPEECH_S || frames < 50) {
       return {
         status: 'undetermined',
@@ -142,7 +118,7 @@ export class OnnxAgeGender implements AgeGenderEstimator {
     const track = this.needsPitch ? trackPitch(audio!) : null;
     const shape = track && this.calibration ? voicedSpectralShape(feats, track) : null;
     applyCmn(feats);
-    const inputs: Parameters<OnnxModel['run']>[0] = { feats: { data: feats, dims: [1, frames, 80] } };
+    const inputs: Parameters<OnnxModel['run']>[0] = { feats: { data: feats, dims: [1, frames, FB_DIM] } };
     const pitch = track ? pitchStats(track) : null;
     if (pitch) inputs.pitch_stats = { data: pitch, dims: [1, PITCH_STATS_DIM] };
     const out = await this.model.run(inputs);
@@ -190,8 +166,6 @@ export function calibrationFor(id: string, version: string): AgeGenderCalibratio
   const c = AGEGENDER_CALIBRATION;
   return c.model === id && c.modelVersion === version ? c : null;
 }
-
-const round = (v: number, d: number): number => Number(v.toFixed(d));
 
 /**
  * The age/gender estimator for a manifest id (default: the role's default), or null when the role

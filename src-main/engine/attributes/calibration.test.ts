@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { trackPitch } from '../audio/pitch.ts';
-import { LIVE_ATTRIBUTE_EVIDENCE_S, liveAttributeGate, MIN_ATTRIBUTE_SPEECH_S } from './age-gender.ts';
+import { LIVE_ATTRIBUTE_EVIDENCE_S, liveAttributeGate } from './age-gender.ts';
+import { MIN_ATTRIBUTE_SPEECH_S } from './estimator.ts';
 import { AGEGENDER_CALIBRATION as CAL } from './agegender-calibration.generated.ts';
 import {
   calibrateAttributes,

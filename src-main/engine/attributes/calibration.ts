@@ -12,6 +12,8 @@
  */
 import type { AgeEstimate, GenderEstimate } from '../../../src-shared/contracts/analysis.ts';
 import { PITCH_STATS_NAMES, type PitchTrack } from '../audio/pitch.ts';
+import { FB_DIM } from '../audio/fbank.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /** Band edges of {@link voicedSpectralShape}, Hz (7 bands inside the 300–3400 Hz telephone band). */
 export const SHAPE_BANDS: readonly (readonly [number, number])[] = [
@@ -24,7 +26,7 @@ export const SHAPE_BANDS: readonly (readonly [number, number])[] = [
   [2700, 3400],
 ];
 
-const NUM_BINS = 80;
+const NUM_BINS = FB_DIM;
 const melScale = (f: number): number => 1127 * Math.log(1 + f / 700);
 
 /** Centre frequency (Hz) of each of the 80 Kaldi mel bins (20 Hz – 8 kHz, `fbank.ts`). */
@@ -194,8 +196,8 @@ export function linearScore(head: LinearHead, f: Record<string, number>): number
   return s;
 }
 
-const r1 = (v: number): number => Math.round(v * 10) / 10;
-const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+const r1 = (v: number): number => round(v, 1);
+const r3 = (v: number): number => round(v, 3);
 
 /**
  * The user-facing bracket of an age interval [lo, hi] (years): `adult, 20–80` when the interval

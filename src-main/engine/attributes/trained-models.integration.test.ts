@@ -12,7 +12,8 @@ import { decodeStream, probeAudio } from '../audio/ffmpeg.ts';
 import { computeFbank } from '../audio/fbank.ts';
 import { dot, l2normalize } from '../diarization/clustering.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
-import { createAgeGenderEstimator, type AgeGenderEstimator } from './age-gender.ts';
+import { createAgeGenderEstimator } from './age-gender.ts';
+import type { AgeGenderEstimator } from './estimator.ts';
 
 async function fbankOf(rel: string): Promise<{ feats: Float32Array; seconds: number; audio: Float32Array }> {
   const file = devFile(rel);

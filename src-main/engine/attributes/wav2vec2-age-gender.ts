@@ -13,7 +13,8 @@
  */
 import type { ModelUse, SpeakerAttributes } from '../../../src-shared/contracts/analysis.ts';
 import type { OnnxModel } from '../inference/onnx.ts';
-import { type AgeGenderEstimator, ageBracket, MIN_ATTRIBUTE_SPEECH_S } from './age-gender.ts';
+import { type AgeGenderEstimator, ageBracket, MIN_ATTRIBUTE_SPEECH_S } from './estimator.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /** Sample rate the model expects, Hz. */
 export const WAV2VEC2_SAMPLE_RATE = 16000;
@@ -96,8 +97,6 @@ export function wav2vec2Config(
     genderLabels: validLabels ? (labels as GenderLabel[]) : DEFAULT_WAV2VEC2_CONFIG.genderLabels,
   };
 }
-
-const round = (v: number, d: number): number => Number(v.toFixed(d));
 
 /** The audeering-style waveform age/gender estimator (see the module doc for the I/O contract). */
 export class Wav2vec2AgeGender implements AgeGenderEstimator {

@@ -10,10 +10,11 @@
  * (WeSpeaker, 3D-Speaker, sherpa-onnx). Checked against torchaudio in `fbank.test.ts`.
  */
 import FFT from 'fft.js';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /** Feature configuration (recorded in model metadata; must match training). */
 export const FBANK_CONFIG = {
-  sampleRate: 16000,
+  sampleRate: ENGINE_SAMPLE_RATE,
   numMelBins: 80,
   frameLength: 400,
   frameShift: 160,
@@ -24,9 +25,18 @@ export const FBANK_CONFIG = {
   inputScale: 32768,
 } as const;
 
-const NUM_BINS = FBANK_CONFIG.numMelBins;
-const WIN = FBANK_CONFIG.frameLength;
-const HOP = FBANK_CONFIG.frameShift;
+/** Fbank feature dimension: mel bins per frame (80). */
+export const FB_DIM = FBANK_CONFIG.numMelBins;
+/** Fbank hop, samples (160 = 10 ms). */
+export const FB_HOP = FBANK_CONFIG.frameShift;
+/** Fbank window, samples (400 = 25 ms). */
+export const FB_WIN = FBANK_CONFIG.frameLength;
+/** Fbank frames per second of audio (100: one per 10 ms hop); frames ÷ this = seconds. */
+export const FBANK_FRAMES_PER_S = FBANK_CONFIG.sampleRate / FBANK_CONFIG.frameShift;
+
+const NUM_BINS = FB_DIM;
+const WIN = FB_WIN;
+const HOP = FB_HOP;
 const NFFT = FBANK_CONFIG.fftSize;
 const EPS = 1.1920928955078125e-7; // torch.finfo(torch.float).eps
 

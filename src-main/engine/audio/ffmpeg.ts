@@ -7,8 +7,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-/** Sample rate the whole engine works at, Hz. */
-export const ENGINE_SAMPLE_RATE = 16_000;
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+
+/** Sample rate the whole engine works at, Hz (defined once in src-shared/contracts/audio.ts). */
+export { ENGINE_SAMPLE_RATE };
 
 /** An input problem that names the file and the cause; shown to users as one line. */
 export class AudioInputError extends Error {

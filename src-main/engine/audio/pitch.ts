@@ -12,11 +12,12 @@
  * the shipped age/gender model and the engine see identical statistics.
  */
 import FFT from 'fft.js';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /** Pitch tracker configuration (recorded in the age/gender model card; must match training). */
 export const PITCH_CONFIG = {
   /** Input sample rate, Hz. */
-  sampleRate: 16000,
+  sampleRate: ENGINE_SAMPLE_RATE,
   /** Hop between frames, samples (10 ms; frame t starts at sample t × hop). */
   hop: 160,
   /** YIN integration window, samples (25 ms). A frame spans window + maxLag samples (~42 ms). */

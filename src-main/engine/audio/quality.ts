@@ -17,6 +17,8 @@
  */
 import type { ChannelQuality, ChannelRole, QualityFlag } from '../../../src-shared/contracts/analysis.ts';
 import { type Interval } from '../vad/regions.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+import { round } from '../../../src-shared/math.ts';
 
 export const QUALITY_THRESHOLDS = {
   clipLevel: 0.999,
@@ -76,8 +78,8 @@ export class QualityAccumulator {
    */
   finish(speech: Interval[], narrowband: boolean): ChannelQuality {
     const n = Math.max(this.samples, 1);
-    const durS = this.samples / 16000;
-    const frameS = QUALITY_FRAME / 16000;
+    const durS = this.samples / ENGINE_SAMPLE_RATE;
+    const frameS = QUALITY_FRAME / ENGINE_SAMPLE_RATE;
     const isSpeech = new Uint8Array(this.framePower.length);
     for (const r of speech) {
       for (
@@ -124,13 +126,12 @@ export class QualityAccumulator {
     if (!silent && speechDbfs !== null && speechDbfs < t.lowVolumeDbfs) flags.push('low_volume');
     if (!silent && snrDb !== null && snrDb < t.lowSnrDb) flags.push('low_snr');
     if (narrowband) flags.push('narrowband');
-    const round = (v: number, d = 2): number => Number(v.toFixed(d));
     return {
       channel: this.channel,
       clippingRatio: round(clippingRatio, 6),
-      rmsDbfs: round(rmsDbfs),
-      speechDbfs: speechDbfs === null ? null : round(speechDbfs),
-      snrDb: snrDb === null ? null : round(snrDb),
+      rmsDbfs: round(rmsDbfs, 2),
+      speechDbfs: speechDbfs === null ? null : round(speechDbfs, 2),
+      snrDb: snrDb === null ? null : round(snrDb, 2),
       speechRatio: round(speechRatio, 4),
       flags,
     };

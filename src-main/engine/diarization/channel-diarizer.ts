@@ -25,6 +25,7 @@ import {
   reconstructTurns,
 } from './reconstruct.ts';
 import { SEG_FRAMES, SEG_SPEAKERS, SEG_WINDOW, type Segmenter } from './segmentation.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /**
  * Segmentation requests a diarizer keeps in flight before it waits for the oldest (each holds a
@@ -62,7 +63,7 @@ export interface ChannelDiarizerOptions {
 }
 
 export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
-  stepSamples: 16_000,
+  stepSamples: ENGINE_SAMPLE_RATE, // 1 s
   batchSize: 1,
   minActiveFrames: 30,
   clustering: DEFAULT_CLUSTERING,
@@ -91,7 +92,7 @@ export type SpeechGate = (startSample: number, endSample: number) => boolean;
  * @param probs per-frame speech probabilities in [0, 1], growing as the VAD runs (read live).
  * @param hopSamples VAD frame hop, samples at 16 kHz (frame i covers [i·hop, (i+1)·hop)).
  * @param maxSilentProb probability at or above which a frame may be speech (default 0.2, well
- *   below the hysteresis offset 0.35 of vad/regions.ts, so skipping is conservative).
+ *   below the hysteresis offset `VAD_OFFSET` (0.35) of vad/regions.ts, so skipping is conservative).
  * @throws Error when `hopSamples` is not positive.
  */
 export function vadSpeechGate(probs: ArrayLike<number>, hopSamples: number, maxSilentProb = 0.2): SpeechGate {
@@ -160,7 +161,7 @@ export function clusterSnapshot(
     // the evidence for more than one speaker is too weak: one speaker (cannot-link ignored)
     const mean = new Float32Array(centroids[0].length);
     for (const c of centroids) for (let j = 0; j < mean.length; j++) mean[j] += c[j];
-    centroids = [l2normalize(mean)];
+    centroids = [l2normalize(mean, mean)];
     labels = new Int32Array(labels.length);
   }
   const clustered = snap.windows.map((w) => ({

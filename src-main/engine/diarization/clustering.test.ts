@@ -41,6 +41,23 @@ function expectWindowsDistinct(items: EmbeddingItem[], labels: Int32Array): void
     expect(new Set(ls).size, `window ${w}: labels ${ls.join(',')}`).toBe(ls.length);
 }
 
+describe("l2normalize (the engine's one L2 normalisation, issue 17)", () => {
+  it('returns a unit-norm copy by default and leaves the input alone', () => {
+    const v = [3, 4];
+    const u = l2normalize(v);
+    expect(Array.from(u)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+    expect(v).toEqual([3, 4]);
+  });
+
+  it('normalises in place when out is the input, keeps a zero vector zero, refuses a wrong length', () => {
+    const v = Float32Array.from([0, 2, 0]);
+    expect(l2normalize(v, v)).toBe(v);
+    expect(Array.from(v)).toEqual([0, 1, 0]);
+    expect(Array.from(l2normalize(new Float32Array(4)))).toEqual([0, 0, 0, 0]);
+    expect(() => l2normalize([1, 2], new Float32Array(3))).toThrow(RangeError);
+  });
+});
+
 describe('averageLinkage', () => {
   it('merges by average distance (points 0, 1, 5 on a line)', () => {
     const x = [0, 1, 5];

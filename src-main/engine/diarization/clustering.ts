@@ -35,13 +35,28 @@ export interface EmbeddingItem {
   train?: boolean;
 }
 
-/** L2-normalises in place; returns the vector. Zero vectors stay zero. */
-export function l2normalize(v: Float32Array): Float32Array {
+/**
+ * The engine's one L2 normalisation (diarization, online clustering, voiceprints, score
+ * normalisation): `out[i] = v[i] / ‖v‖₂`, the sum of squares accumulated in float64. A zero vector
+ * stays zero.
+ * @param v vector of any length.
+ * @param out where to write, length `v.length`: default a new array; pass `v` itself (a
+ *   Float32Array) to normalise in place.
+ * @returns `out`.
+ * @throws RangeError when `out` is shorter or longer than `v`.
+ */
+export function l2normalize(
+  v: ArrayLike<number>,
+  out: Float32Array = new Float32Array(v.length),
+): Float32Array {
+  if (out.length !== v.length)
+    throw new RangeError(`l2normalize: out has ${out.length} values, v ${v.length}`);
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
+  if (n > 0) for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
+  else if (out !== v) for (let i = 0; i < v.length; i++) out[i] = v[i];
+  return out;
 }
 
 /** Dot product (cosine similarity for L2-normalised vectors). */
@@ -186,7 +201,10 @@ export function normalizeEmbeddings(vectors: Float32Array[], mode: EmbeddingNorm
     for (const v of vectors) for (let i = 0; i < d; i++) sd[i] += (v[i] - mean[i]) ** 2;
     for (let i = 0; i < d; i++) sd[i] = Math.sqrt(sd[i] / vectors.length) || 1;
   }
-  return vectors.map((v) => l2normalize(Float32Array.from(v, (x, i) => (x - mean[i]) / sd[i])));
+  return vectors.map((v) => {
+    const x = Float32Array.from(v, (y, i) => (y - mean[i]) / sd[i]);
+    return l2normalize(x, x);
+  });
 }
 
 /** All permutations assigning `m` items to distinct targets among `k` (m ≤ k ≤ small). */
@@ -229,7 +247,7 @@ function unitsOf(items: EmbeddingItem[], groups?: Int32Array): Unit[] {
     u.train ||= it.train !== false;
   });
   const units = [...byGroup.values()];
-  for (const u of units) l2normalize(u.vector);
+  for (const u of units) l2normalize(u.vector, u.vector);
   return units;
 }
 
@@ -296,7 +314,7 @@ export function clusterEmbeddings(
     if (c < 0) return;
     for (let j = 0; j < d; j++) centroids[c][j] += u.vector[j] * u.members.length;
   });
-  centroids.forEach(l2normalize);
+  for (const c of centroids) l2normalize(c, c);
   if (!groups) return { labels: assignConstrained(items, centroids), centroids };
   const labels = new Int32Array(n).fill(-1);
   const subIndex = new Map(sub.map((u, i) => [u, i]));

@@ -5,13 +5,13 @@
  *    project-trained encoder (`feats`, CMN), and sherpa-onnx exports of 3D-Speaker CAM++ (`x`) and
  *    WeSpeaker ResNet34 (`feats`) configured from their ONNX metadata like sherpa-onnx does.
  */
-import { applyCmn, FBANK_CONFIG } from '../audio/fbank.ts';
+import { applyCmn, FB_DIM, FBANK_CONFIG } from '../audio/fbank.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { activeModelId, resolveModel } from '../inference/registry.ts';
 import type { ModelUse, ProviderSettings } from '../../../src-shared/contracts/analysis.ts';
 import type { EmbeddingNormalization } from './clustering.ts';
 
-const DIM = 80;
+const DIM = FB_DIM;
 
 /** Computes one embedding from a set of fbank frames of one speaker. */
 export interface EmbeddingBackend {
@@ -51,8 +51,10 @@ const DCT = (() => {
 /**
  * Model-free baseline: per speaker, the mean and standard deviation over frames of the MFCCs
  * c1..c24 (DCT-II of the 80 log-mel energies; c0 dropped so loudness does not count), i.e. a
- * 48-dim "MFCC statistics" vector. The clustering centres embeddings on the file mean before
- * cosine scoring, which turns these statistics into a usable (if weak) speaker signature.
+ * 48-dim "MFCC statistics" vector, a weak speaker signature. The vectors are clustered as they are
+ * (`clusteringDefaults.normalization` is `none`: no centring on the file mean, only the
+ * L2-normalisation every mode applies) with a small cosine threshold; centring and z-scoring were
+ * swept and scored worse (bench/README.md "What limits it").
  */
 export class FbankStatsEmbedding implements EmbeddingBackend {
   readonly id = 'fbank-stats';

@@ -5,6 +5,7 @@
  * speakers; each frame then takes that many clusters with the highest summed activity.
  */
 import { SEG_FRAMES, SEG_FRAME_STEP, SEG_SPEAKERS, frameCenterS, globalFrame } from './segmentation.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /** A window's activity and the cluster of each local speaker (−1 = none). */
 export interface ClusteredWindow {
@@ -52,7 +53,7 @@ export function reconstructTurns(
   opts: ReconstructOptions = DEFAULT_RECONSTRUCT,
 ): ClusterTurn[] {
   if (!windows.length || numClusters === 0) return [];
-  const durationS = nSamples / 16000;
+  const durationS = nSamples / ENGINE_SAMPLE_RATE;
   let nFrames = 0;
   for (const w of windows) nFrames = Math.max(nFrames, globalFrame(w.startSample, SEG_FRAMES));
   const countSum = new Float32Array(nFrames);
@@ -85,7 +86,7 @@ export function reconstructTurns(
       if (score[row + order[r]] > 0) binary[row + order[r]] = 1;
     }
   }
-  const half = SEG_FRAME_STEP / 2 / 16000;
+  const half = SEG_FRAME_STEP / 2 / ENGINE_SAMPLE_RATE;
   const turns: ClusterTurn[] = [];
   for (let c = 0; c < numClusters; c++) {
     const runs: ClusterTurn[] = [];

@@ -8,6 +8,7 @@
  * 0 = ∅, 1 = {A}, 2 = {B}, 3 = {C}, 4 = {A,B}, 5 = {A,C}, 6 = {B,C}.
  */
 import { OnnxModel } from '../inference/onnx.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /** Window length, samples (10 s). */
 export const SEG_WINDOW = 160_000;
@@ -100,5 +101,5 @@ export function globalFrame(startSample: number, i: number): number {
 
 /** Centre time (seconds) of global output frame `f`. */
 export function frameCenterS(f: number): number {
-  return (f * SEG_FRAME_STEP + SEG_RECEPTIVE_FIELD / 2) / 16000;
+  return (f * SEG_FRAME_STEP + SEG_RECEPTIVE_FIELD / 2) / ENGINE_SAMPLE_RATE;
 }

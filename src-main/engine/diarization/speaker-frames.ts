@@ -4,15 +4,11 @@
  * local speaker from the frames where it speaks alone ("exclude overlap") when there are enough
  * of them, else from all its active frames.
  */
-import { FBANK_CONFIG } from '../audio/fbank.ts';
+import { FB_DIM, FB_HOP, FB_WIN } from '../audio/fbank.ts';
 import { SEG_FRAMES, SEG_FRAME_STEP, SEG_RECEPTIVE_FIELD, SEG_SPEAKERS } from './segmentation.ts';
 
-/** Fbank feature dimension (80). */
-export const FB_DIM = FBANK_CONFIG.numMelBins;
-/** Fbank hop, samples (160 = 10 ms). */
-export const FB_HOP = FBANK_CONFIG.frameShift;
-/** Fbank window, samples (400 = 25 ms). */
-export const FB_WIN = FBANK_CONFIG.frameLength;
+/** The fbank frame constants, defined in audio/fbank.ts; re-exported for the diarizers. */
+export { FB_DIM, FB_HOP, FB_WIN };
 
 /** Segmentation output frame (0..588) whose receptive field is centred nearest to fbank frame `j`. */
 export function segFrameOf(j: number, winStart: number): number {

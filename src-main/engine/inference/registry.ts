@@ -8,7 +8,7 @@
  *
  * The first file found decides: a file with the wrong sha256 is a {@link ModelIntegrityError},
  * never a silent fallback to a later copy. Models installed by the user (`callscope models
- * install`, src-main/engine/inference/model-manager.ts) are recorded in `installed.json` in the
+ * install`, src-main/engine/models/model-manager.ts) are recorded in `installed.json` in the
  * user's model folder; for a manifest entry without a known sha256 the hash recorded there at an
  * explicit `--accept-unverified` install is the one checked.
  */

@@ -51,10 +51,13 @@ import {
 } from '../inference/registry.ts';
 import { type Interval, speechRegionsFromProbs, totalDuration } from '../vad/regions.ts';
 import { createMultiChannelVad } from '../vad/multi.ts';
-import { selfVadProbabilities } from './self-vad.ts';
+import { selfVadProbabilities } from '../vad/self-vad.ts';
 import { collectSpeakerFeatures, DEFAULT_EVIDENCE, selectEvidenceSpans } from './speaker-evidence.ts';
-import { type AgeGenderEstimator, createAgeGenderEstimator } from '../attributes/age-gender.ts';
+import { createAgeGenderEstimator } from '../attributes/age-gender.ts';
+import type { AgeGenderEstimator } from '../attributes/estimator.ts';
 import { voiceprintModelId } from '../voiceprints/models.ts';
+import { FB_DIM } from '../audio/fbank.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /** Models loaded once and shared by every analysis of an engine instance. */
 export interface EngineModels {
@@ -463,12 +466,11 @@ export async function analyzeFile(
   const totalMs = performance.now() - tStart;
   timer.ms.total = totalMs;
   const provider = providerSummary(models.models);
-  for (const k of Object.keys(timer.ms) as (keyof StageTimings)[])
-    timer.ms[k] = Math.round(timer.ms[k]! * 10) / 10;
+  for (const k of Object.keys(timer.ms) as (keyof StageTimings)[]) timer.ms[k] = round(timer.ms[k]!, 1);
   const result: AnalysisResult = {
     schemaVersion: 1,
     file: basename(file),
-    durationS: Math.round(durationS * 1000) / 1000,
+    durationS: round(durationS, 3),
     sourceChannels: probe.channels,
     sourceSampleRate: probe.sampleRate,
     channels: roles,
@@ -560,7 +562,7 @@ async function speakerEvidence(
     const x = Float32Array.from(f.feats);
     for (const [i, enc] of encoders.entries()) {
       // a copy each: an ONNX encoder normalises its input in place (CMN)
-      if (f.feats.length / 80 >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
+      if (f.feats.length / FB_DIM >= enc.minFrames) sets[i].embeddings.set(s.id, await enc.embed(x.slice()));
     }
     if (models.ageGender) s.attributes = await models.ageGender.estimate(f.feats, f.seconds, f.audio);
   }
@@ -578,8 +580,8 @@ function finalizeSpeakers(turns: Turn[], speakers: Speaker[]): void {
   const speech = new Map<string, number>();
   for (const t of turns) {
     if (t.speakerId !== 'you') t.speakerId = rename.get(t.speakerId)!;
-    t.startS = Math.round(t.startS * 1000) / 1000;
-    t.endS = Math.round(t.endS * 1000) / 1000;
+    t.startS = round(t.startS, 3);
+    t.endS = round(t.endS, 3);
     speech.set(t.speakerId, (speech.get(t.speakerId) ?? 0) + (t.endS - t.startS));
   }
   const notRun = { status: 'not_run' as const, speechUsedS: 0 };
@@ -604,7 +606,7 @@ function finalizeSpeakers(turns: Turn[], speakers: Speaker[]): void {
   }
 }
 
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+const round3 = (v: number): number => round(v, 3);
 
 /** Sets `overlap` on every turn that intersects a turn of another speaker. Turns must be sorted. */
 export function markOverlaps(turns: Turn[]): void {

@@ -15,12 +15,14 @@ import type {
 import {
   LIVE_MAX_SUMMARY_HZ,
   type LiveChannel,
+  liveSpeakerKey,
+  parseLiveSpeakerKey,
   type LiveEvent,
   type LiveQualityFlag,
   type LiveSessionSummary,
 } from '../../../src-shared/contracts/live.ts';
 import type { Identification } from '../../../src-shared/contracts/voiceprints.ts';
-import type { CaptureFrame, CaptureSource } from '../../capture/source.ts';
+import type { CaptureFrame, CaptureSource } from '../audio/capture-frames.ts';
 import {
   identifySpeakers,
   linksOf,
@@ -29,22 +31,29 @@ import {
   type VoiceprintLink,
 } from '../voiceprints/identify.ts';
 import { liveAttributeGate, LIVE_ATTRIBUTE_EVIDENCE_S } from '../attributes/age-gender.ts';
-import { FbankStream } from '../audio/fbank.ts';
+import { FBANK_FRAMES_PER_S, FbankStream } from '../audio/fbank.ts';
 import { concatFloat32 } from '../audio/samples.ts';
 import { QualityAccumulator, QUALITY_THRESHOLDS, dbfs } from '../audio/quality.ts';
 import { SampleHistory } from '../audio/sample-history.ts';
 import { SileroVad } from '../vad/silero.ts';
-import { speechRegionsFromProbs } from '../vad/regions.ts';
+import { speechRegionsFromProbs, VAD_OFFSET, VAD_ONSET } from '../vad/regions.ts';
 import type { EngineModels } from './analyze-file.ts';
 import { FB_DIM, FB_HOP, FB_WIN } from '../diarization/speaker-frames.ts';
-import { DEFAULT_LIVE_DIARIZER, LiveDiarizer, type LiveDiarizerOptions } from './live-diarizer.ts';
+import {
+  DEFAULT_LIVE_DIARIZER,
+  LiveDiarizer,
+  type LiveDiarizerOptions,
+} from '../diarization/live-diarizer.ts';
 import {
   DEFAULT_SELF_VAD,
   meanSquare,
   StreamingRegions,
   StreamingSelfVad,
   type StreamingSelfVadOptions,
-} from './live-self-vad.ts';
+} from '../vad/live-self-vad.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+import { round } from '../../../src-shared/math.ts';
+import { AppError } from '../../../src-shared/errors.ts';
 
 const FRAME_S = 0.032;
 /** Seconds of clean speech after which a speaker is (re-)identified. */
@@ -179,9 +188,9 @@ export class LiveSession {
   private readonly micRegions: StreamingRegions;
   private readonly micFbank = new FbankStream();
   /** Recent system-channel samples, to fetch the audio behind the diarizer's evidence rows. */
-  private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
+  private readonly sysAudio = new SampleHistory(MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE);
   /** Mic samples behind the mic diarizer's evidence rows (only with `diarizeMic`). */
-  private readonly micAudio = new SampleHistory(MAX_EVIDENCE_S * 16_000);
+  private readonly micAudio = new SampleHistory(MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE);
   private readonly quality = { mic: new QualityAccumulator('mic'), system: new QualityAccumulator('system') };
   private readonly probs = { mic: [] as number[], system: [] as number[] };
   private readonly speakers = new Map<string, SpeakerState>();
@@ -231,8 +240,7 @@ export class LiveSession {
 
   /** A streaming diarizer of one channel whose speakers are `S<k>` (system) or `L<k>` (mic). */
   private channelDiarizer(channel: LiveChannel, options: LiveDiarizerOptions): LiveDiarizer {
-    const prefix = channel === 'system' ? 'S' : 'L';
-    const keyOf = (k: number): string => `${prefix}${k + 1}`;
+    const keyOf = (k: number): string => liveSpeakerKey(channel, k);
     const history = channel === 'system' ? this.sysAudio : this.micAudio;
     return new LiveDiarizer(
       this.models.segmenter,
@@ -345,7 +353,7 @@ export class LiveSession {
     channel: LiveChannel;
   } | null> {
     const s = this.speakers.get(this.resolve(key));
-    if (!s) throw Object.assign(new Error(`no speaker ${key} in this live session`), { code: 'not_found' });
+    if (!s) throw new AppError('not_found', `no speaker ${key} in this live session`);
     const vp = this.models.voiceprintEmbedder;
     if (s.rows < vp.minFrames) return null;
     const x = this.evidence(s);
@@ -356,7 +364,7 @@ export class LiveSession {
       // a copy each: an ONNX encoder normalises its input in place (CMN)
       embeddings.push({ modelId: e.use.id, modelVersion: e.use.version, vector: await e.embed(x.slice()) });
     }
-    return { embeddings, seconds: r3(s.rows / 100), channel: s.channel };
+    return { embeddings, seconds: r3(s.rows / FBANK_FRAMES_PER_S), channel: s.channel };
   }
 
   /** Asks the source to stop; {@link run} then finishes the session. */
@@ -383,7 +391,7 @@ export class LiveSession {
     this.recent.system.push(f.system, sysPow, sysProb);
     // the user's clean speech: mic frames the self-VAD keeps, while the system is silent
     const rows = this.micFbank.push(f.mic);
-    if (!this.micDiarizer && local >= 0.5 && sysProb < 0.35) this.addEvidence('you', rows, f.mic);
+    if (!this.micDiarizer && local >= VAD_ONSET && sysProb < VAD_OFFSET) this.addEvidence('you', rows, f.mic);
     this.summaries(f, micProb, sysProb, local, micPow, sysPow);
     if (f.index % 16 === 15) this.checkQuality();
     this.sysAudio.push(f.system);
@@ -545,7 +553,7 @@ export class LiveSession {
       label: s.label,
       start_s: turn.startS,
       end_s: turn.endS,
-      clean_speech_s: r3(s.rows / 100),
+      clean_speech_s: r3(s.rows / FBANK_FRAMES_PER_S),
     });
   }
 
@@ -575,23 +583,24 @@ export class LiveSession {
 
   private pushFeats(s: SpeakerState, feats: Float32Array): void {
     const n = feats.length / FB_DIM;
-    if (s.rows + n <= MAX_EVIDENCE_S * 100) {
+    if (s.rows + n <= MAX_EVIDENCE_S * FBANK_FRAMES_PER_S) {
       s.feats.push(feats);
       s.rows += n;
     }
   }
 
   private pushAudio(s: SpeakerState, audio: Float32Array): void {
-    if (s.audioSamples + audio.length <= MAX_EVIDENCE_S * 16_000) {
+    if (s.audioSamples + audio.length <= MAX_EVIDENCE_S * ENGINE_SAMPLE_RATE) {
       s.audio.push(audio);
       s.audioSamples += audio.length;
     }
   }
 
   /**
-   * System-channel samples behind fbank rows (ascending global indices; row j covers samples
-   * [j × FB_HOP, j × FB_HOP + FB_WIN)), runs of consecutive rows joined; rows no longer in the
-   * history are left out.
+   * Samples of one diarized channel's history (system, or mic with `diarizeMic`) behind fbank rows
+   * (ascending global indices; row j covers samples [j × FB_HOP, j × FB_HOP + FB_WIN)): each run of
+   * consecutive rows becomes one span, spans concatenated; a run whose span is no longer (or not
+   * yet) wholly in the history is left out.
    */
   private rowsAudio(history: SampleHistory, rows: readonly number[]): Float32Array {
     const parts: Float32Array[] = [];
@@ -611,7 +620,7 @@ export class LiveSession {
     if (!s) return;
     this.pushFeats(s, feats);
     if (audio.length) this.pushAudio(s, audio);
-    s.seconds += feats.length / FB_DIM / 100;
+    s.seconds += feats.length / FB_DIM / FBANK_FRAMES_PER_S;
     if (this.index && s.idStep < IDENTIFY_AT_S.length && s.seconds >= IDENTIFY_AT_S[s.idStep]) {
       s.idStep++;
       this.job(() => this.identify(s));
@@ -753,7 +762,11 @@ export class LiveSession {
     for (const l of this.listeners) l(e);
   }
 
-  /** The session's turns and speakers as an analysis-result-like view (for scoring). */
+  /**
+   * The finalised turns so far, of one channel or of both, in the order they closed (open turns
+   * are not included); a merged speaker's turns carry the key it was merged into. Used to score a
+   * live session (DER) like a file result.
+   */
   turnsOf(channel?: LiveChannel): Turn[] {
     return this.turns.filter((t) => !channel || t.channel === channel);
   }
@@ -774,7 +787,7 @@ class RollingLevels {
       if (x[k] >= QUALITY_THRESHOLDS.clipLevel || x[k] <= -QUALITY_THRESHOLDS.clipLevel) c++;
     this.pow[this.i] = pow;
     this.clip[this.i] = c;
-    this.speech[this.i] = prob >= 0.5 ? 1 : 0;
+    this.speech[this.i] = prob >= VAD_ONSET ? 1 : 0;
     this.i = (this.i + 1) % this.n;
     this.frames = Math.min(this.frames + 1, this.n);
   }
@@ -808,10 +821,10 @@ class RollingLevels {
 /** The label of a speaker key before any voiceprint names it: You, Speaker N (system), Local N (mic). */
 function defaultLabel(key: string): string {
   if (key === 'you') return 'You';
-  return `${key.startsWith('L') ? 'Local' : 'Speaker'} ${key.slice(1)}`;
+  return `${parseLiveSpeakerKey(key)?.channel === 'mic' ? 'Local' : 'Speaker'} ${key.slice(1)}`;
 }
 
 /** Hysteresis of a VAD state (onset 0.5, offset 0.35, as the regions). */
-const hyst = (on: boolean, p: number): boolean => (on ? p >= 0.35 : p >= 0.5);
-const r3 = (v: number): number => Math.round(v * 1000) / 1000;
-const r1 = (v: number): number => Math.round(v * 10) / 10;
+const hyst = (on: boolean, p: number): boolean => (on ? p >= VAD_OFFSET : p >= VAD_ONSET);
+const r3 = (v: number): number => round(v, 3);
+const r1 = (v: number): number => round(v, 1);

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import { seededRandom } from '../../test-support.ts';
 import { type Interval, speechRegionsFromProbs } from '../vad/regions.ts';
-import { OnlineClustering } from './live-clustering.ts';
-import { StreamingRegions, StreamingSelfVad } from './live-self-vad.ts';
+import { OnlineClustering } from '../diarization/live-clustering.ts';
+import { StreamingRegions, StreamingSelfVad } from '../vad/live-self-vad.ts';
 
 describe('StreamingRegions', () => {
   it('gives the same regions as the offline hysteresis, each start before its end', () => {

@@ -25,9 +25,18 @@ export interface HysteresisOptions {
   padS: number;
 }
 
+/**
+ * VAD speech probability at or above which speech starts (Silero `threshold` 0.5). Every VAD state
+ * of Callscope uses it: file regions, live regions and events, self-VAD, the diarizers' gates.
+ */
+export const VAD_ONSET = 0.5;
+/** VAD speech probability below which speech ends (Silero `neg_threshold` = 0.5 − 0.15 = 0.35). */
+export const VAD_OFFSET = 0.35;
+
+/** Silero's defaults (module doc), with {@link VAD_ONSET} and {@link VAD_OFFSET}. */
 export const DEFAULT_HYSTERESIS: HysteresisOptions = {
-  onset: 0.5,
-  offset: 0.35,
+  onset: VAD_ONSET,
+  offset: VAD_OFFSET,
   minSpeechS: 0.25,
   minSilenceS: 0.1,
   padS: 0.03,

@@ -5,6 +5,7 @@
  * (B = channels), which halves the per-call overhead for two-channel calls.
  */
 import { OnnxModel } from '../inference/onnx.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 /** Samples per Silero frame at 16 kHz (32 ms). */
 export const SILERO_FRAME = 512;
@@ -17,7 +18,7 @@ export class SileroVad {
   private readonly context: Float32Array[];
   private pending: Float32Array[];
   private readonly input: Float32Array;
-  private readonly sr = new BigInt64Array([16000n]);
+  private readonly sr = new BigInt64Array([BigInt(ENGINE_SAMPLE_RATE)]);
 
   /**
    * @param model a Silero VAD model (see models/manifest.json).
@@ -40,7 +41,7 @@ export class SileroVad {
 
   /** Frame hop in seconds (0.032). */
   get hopS(): number {
-    return SILERO_FRAME / 16000;
+    return SILERO_FRAME / ENGINE_SAMPLE_RATE;
   }
 
   /**

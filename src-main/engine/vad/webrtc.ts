@@ -3,6 +3,7 @@
  * same streaming shape as {@link SileroVad}: 30 ms frames, output 0/1 per frame.
  */
 import { createRequire } from 'node:module';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
 
 interface NodeVadInstance {
   processAudioFloat(buf: Buffer, rate: number): Promise<number>;
@@ -35,7 +36,7 @@ export class WebRtcVad {
 
   /** Frame hop in seconds (0.03). */
   get hopS(): number {
-    return WEBRTC_FRAME / 16000;
+    return WEBRTC_FRAME / ENGINE_SAMPLE_RATE;
   }
 
   /** Feeds 16 kHz samples; @returns 1 (voice) or 0 per completed 30 ms frame. */
@@ -47,7 +48,7 @@ export class WebRtcVad {
     const out = new Float32Array(n);
     for (let f = 0; f < n; f++) {
       const frame = buf.slice(f * WEBRTC_FRAME, (f + 1) * WEBRTC_FRAME);
-      const ev = await this.vad.processAudioFloat(Buffer.from(frame.buffer), 16000);
+      const ev = await this.vad.processAudioFloat(Buffer.from(frame.buffer), ENGINE_SAMPLE_RATE);
       if (ev === this.events.ERROR) throw new Error('WebRTC VAD failed on a frame');
       out[f] = ev === this.events.VOICE ? 1 : 0;
     }

@@ -15,8 +15,10 @@
  * Thresholds are calibrated on the dev voiceprint protocol (bench/voiceprint-eval.ts).
  */
 import type { Candidate, Identification, ScoreKind } from '../../../src-shared/contracts/voiceprints.ts';
+import { l2normalize } from '../diarization/clustering.ts';
 import { type LogisticCalibration, probabilityOf, shippedCalibration } from './calibration.ts';
 import { asNorm, type Cohort, cohortStats, shippedCohort } from './score-norm.ts';
+import { round } from '../../../src-shared/math.ts';
 
 /**
  * Operating point of one encoder: threshold and ambiguity margin on the decision score, which
@@ -83,15 +85,8 @@ export function operatingPointFor(
   return cosineOperatingPoint(modelId);
 }
 
-/** L2-normalised copy (a zero vector stays zero). */
-export function l2normalize(v: ArrayLike<number>): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const k = s > 0 ? 1 / Math.sqrt(s) : 0;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i] * k;
-  return out;
-}
+/** The engine's L2 normalisation (diarization/clustering.ts), re-exported for voiceprint callers. */
+export { l2normalize };
 
 /** Cosine similarity of two vectors of equal length, in [-1, 1] (0 when either is zero). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -338,7 +333,7 @@ export function identifySpeakers(
   return out;
 }
 
-const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+const round4 = (x: number): number => round(x, 4);
 
 /** Why an identification has no candidate at all. */
 function noCandidateReason(index: VoiceprintIndex): string {

@@ -22,6 +22,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { l2normalize } from '../diarization/clustering.ts';
 import { APP_ROOT } from '../inference/registry.ts';
 
 /** Format tag and version of a cohort file. */
@@ -111,10 +112,8 @@ export function fromHalf(h: number): number {
 /** L2-normalises the rows of a `[rows, dim]` matrix in place. */
 function normalizeRows(m: Float32Array, dim: number): void {
   for (let o = 0; o < m.length; o += dim) {
-    let s = 0;
-    for (let i = 0; i < dim; i++) s += m[o + i] * m[o + i];
-    const k = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let i = 0; i < dim; i++) m[o + i] *= k;
+    const row = m.subarray(o, o + dim);
+    l2normalize(row, row);
   }
 }
 

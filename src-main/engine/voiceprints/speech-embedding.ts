@@ -5,15 +5,14 @@
  */
 import type { ModelUse } from '../../../src-shared/contracts/analysis.ts';
 import { MIN_ENROLL_SPEECH_S } from '../../../src-shared/contracts/voiceprints.ts';
-import { computeFbank } from '../audio/fbank.ts';
+import { computeFbank, FB_DIM, FBANK_FRAMES_PER_S } from '../audio/fbank.ts';
 import { AudioInputError, decodeStream, ENGINE_SAMPLE_RATE, probeAudio } from '../audio/ffmpeg.ts';
 import { QualityAccumulator } from '../audio/quality.ts';
 import type { EmbeddingBackend } from '../diarization/embedding.ts';
 import type { EngineModels } from '../index.ts';
 import { speechRegionsFromProbs } from '../vad/regions.ts';
 import { SileroVad } from '../vad/silero.ts';
-
-const FBANK_DIM = 80;
+import { round } from '../../../src-shared/math.ts';
 
 /** VAD speech of one file (or range), as fbank frames. */
 export interface SpeechFeatures {
@@ -159,10 +158,10 @@ export async function embedSpeechWith(
   for (const f of files) all.push(await speechFeatures(f, { vadModel }, opts));
   const speechS = all.reduce((s, x) => s + x.speechS, 0);
   const required = opts.minSpeechS ?? MIN_ENROLL_SPEECH_S;
-  const frames = all.reduce((s, x) => s + x.feats.length, 0) / FBANK_DIM;
+  const frames = all.reduce((s, x) => s + x.feats.length, 0) / FB_DIM;
   if (speechS < required || frames < embedders[0].minFrames)
-    throw new NotEnoughSpeechError(speechS, Math.max(required, embedders[0].minFrames / 100));
-  const feats = new Float32Array(frames * FBANK_DIM);
+    throw new NotEnoughSpeechError(speechS, Math.max(required, embedders[0].minFrames / FBANK_FRAMES_PER_S));
+  const feats = new Float32Array(frames * FB_DIM);
   let o = 0;
   for (const x of all) {
     feats.set(x.feats, o);
@@ -181,8 +180,8 @@ export async function embedSpeechWith(
       vector: await e.embed(feats.slice()),
       modelId: use.id,
       modelVersion: use.version,
-      speechS: Math.round(speechS * 1000) / 1000,
-      snrDb: snrDb === null ? null : Math.round(snrDb * 10) / 10,
+      speechS: round(speechS, 3),
+      snrDb: snrDb === null ? null : round(snrDb, 1),
     });
   }
   return out;

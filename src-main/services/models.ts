@@ -1,6 +1,6 @@
 /**
  * The models service behind Settings > Models (src-shared/contracts/services.ts `ModelsService`):
- * the engine's model manager (src-main/engine/inference/model-manager.ts) with uploads resolved,
+ * the engine's model manager (src-main/engine/models/model-manager.ts) with uploads resolved,
  * download progress as `progress` events (≤ 10 Hz per model) and `changed` after every install or
  * removal. A download starts only when the UI calls `download` (an explicit user action).
  */
@@ -27,9 +27,9 @@ import {
   saveProviderSettings,
   useModel,
   verifyModels,
-} from '../engine/inference/model-manager.ts';
+} from '../engine/models/model-manager.ts';
 import { loadEngineModels } from '../engine/index.ts';
-import { type EngineServiceDeps, resolveFileRef } from './services.ts';
+import { type EngineServiceDeps, resolveFileRef } from './deps.ts';
 
 /** {@link ModelsService} on the engine side. */
 export class ModelManagerService implements ModelsService {
@@ -86,7 +86,7 @@ export class ModelManagerService implements ModelsService {
   }
 
   async remove(id: string): Promise<ModelStatus> {
-    const wasActive = this.deps.models.models.some((u) => u.id === id);
+    const wasActive = this.deps.models.get().models.some((u) => u.id === id);
     const s = await removeModel(id);
     // a removed model in use hands its role back to the default: reload before the next job
     if (wasActive) await this.reload();
@@ -113,7 +113,9 @@ export class ModelManagerService implements ModelsService {
   }
 
   private inUse(): ProviderStatus['inUse'] {
-    return this.deps.models.models.map((m) => ({ role: m.role, id: m.id, provider: m.provider ?? null }));
+    return this.deps.models
+      .get()
+      .models.map((m) => ({ role: m.role, id: m.id, provider: m.provider ?? null }));
   }
 
   /**
@@ -121,7 +123,7 @@ export class ModelManagerService implements ModelsService {
    * ones keep theirs). @throws when a chosen model fails to load — the previous set stays.
    */
   private async reload(): Promise<void> {
-    this.deps.models = await loadEngineModels();
+    this.deps.models.replace(await loadEngineModels());
   }
 
   private changed(id: string): void {

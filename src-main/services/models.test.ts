@@ -29,6 +29,8 @@ import {
 import { loadEngineModels } from '../engine/index.ts';
 import { clearModelCache } from '../engine/inference/registry.ts';
 import { createTmpDir, type TmpDir, useSharedModels } from '../test-support.ts';
+import { App } from './app.ts';
+import { type EngineServiceDeps, ModelsHolder } from './deps.ts';
 import { ModelManagerService } from './models.ts';
 
 let tmp: TmpDir;
@@ -48,7 +50,7 @@ beforeAll(async () => {
   deps = {
     uploadPath: (id) => uploads.get(id) ?? null,
     emit: (s, e, p) => server.emit(s, e, p),
-    models: await loadEngineModels({ ageGender: null }),
+    models: new ModelsHolder(await loadEngineModels({ ageGender: null })),
   };
   const svc = new ModelManagerService(deps);
   exposeService<ModelsService>(server, SERVICE.models, svc, ModelsArgs);
@@ -96,7 +98,7 @@ it('lists, installs an upload, refuses without license acceptance, verifies and 
     id: 'audeering-w2v2-large-robust-6-age-gender',
     file: { kind: 'upload', uploadId: UPLOAD_ID, name: 'model.onnx' },
   });
-  await expect(refused).rejects.toMatchObject({ name: 'ModelManagerError', code: 'license-not-accepted' });
+  await expect(refused).rejects.toMatchObject({ name: 'ModelManagerError', code: 'license_not_accepted' });
   expect(existsSync(upload)).toBe(false);
 
   const v = await models.verify();
@@ -175,13 +177,20 @@ it('uses an installed optional model: the engine reloads with it, removal goes b
     id: 'silero-vad-v5',
     file: { kind: 'upload', uploadId: UPLOAD_ID, name: 'silero_vad_v5.onnx' },
   });
+  // another service built from a copy of the deps shares the one models holder: it sees the reload
+  const app = new App({ ...deps, dbPath: join(tmp.path, 'c.db'), host: 'web' } as EngineServiceDeps);
+  const inUse = async (id: string): Promise<boolean | undefined> =>
+    (await app.info()).models.find((m) => m.id === id)?.inUse;
+  expect(await inUse('silero-vad-v5')).toBe(false);
   const st = await models.use('silero-vad-v5');
   expect(st.active).toBe(true);
-  expect(deps.models.models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v5');
+  expect(deps.models.get().models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v5');
+  expect(await inUse('silero-vad-v5')).toBe(true);
   const list = await models.list();
   expect(list.find((m) => m.id === 'silero-vad-v6')?.active).toBe(false);
   await models.remove('silero-vad-v5');
-  expect(deps.models.models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v6');
+  expect(deps.models.get().models.find((m) => m.role === 'vad')?.id).toBe('silero-vad-v6');
+  expect(await inUse('silero-vad-v6')).toBe(true);
   expect((await models.list()).find((m) => m.id === 'silero-vad-v6')?.active).toBe(true);
 });
 

@@ -13,7 +13,7 @@ import { saveCall } from '../store/calls.ts';
 import { openDb } from '../store/db.ts';
 import { fakeResult } from '../store/fixtures.ts';
 import { createTmpDir, DEV_DATA_DIR, type TmpDir } from '../test-support.ts';
-import { callAudioDir, History } from './services.ts';
+import { callAudioDir, History } from './history.ts';
 
 let tmp: TmpDir;
 beforeAll(async () => {

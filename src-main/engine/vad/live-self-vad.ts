@@ -12,12 +12,18 @@
  * double-talk detector in the spirit of Geigel (Duttweiler, IEEE Trans. Comm. 1978).
  */
 import { dbfs } from '../audio/quality.ts';
-import { DEFAULT_HYSTERESIS, type HysteresisOptions, type Interval } from '../vad/regions.ts';
+import {
+  DEFAULT_HYSTERESIS,
+  type HysteresisOptions,
+  type Interval,
+  VAD_OFFSET,
+  VAD_ONSET,
+} from './regions.ts';
 
-/** System probability below which the system channel counts as silent (file pipeline: 0.35). */
-const SYSTEM_SILENT = 0.35;
-/** System probability from which a frame feeds the bleed estimate (file pipeline: 0.5). */
-const SYSTEM_SPEECH = 0.5;
+/** System probability below which the system channel counts as silent (as the file pipeline). */
+const SYSTEM_SILENT = VAD_OFFSET;
+/** System probability from which a frame feeds the bleed estimate (as the file pipeline). */
+const SYSTEM_SPEECH = VAD_ONSET;
 
 /** Options of {@link StreamingSelfVad}. */
 export interface StreamingSelfVadOptions {

@@ -18,16 +18,13 @@ import {
 import { choosePulseSources, listPulseDevices, pulseCaptureSource } from '../capture/pulse.ts';
 import { RendererCaptureHub, RendererCaptureSource } from '../capture/renderer-source.ts';
 import { ReplaySource } from '../capture/replay.ts';
-import type { CaptureSource } from '../capture/source.ts';
+import type { CaptureSource } from '../engine/audio/capture-frames.ts';
 import { LiveSession } from '../engine/pipeline/live-session.ts';
-import { liveStoreOf } from '../services/live-store.ts';
-import {
-  type EngineServiceDeps,
-  fileRefName,
-  rememberEmbedding,
-  resolveFileRef,
-  withFileName,
-} from './services.ts';
+import { type EngineServiceDeps, fileRefName, resolveFileRef, withFileName } from './deps.ts';
+import { rememberEmbedding } from './library.ts';
+import { liveStoreOf } from './live-store.ts';
+import { FBANK_FRAMES_PER_S } from '../engine/audio/fbank.ts';
+import { AppError } from '../../src-shared/errors.ts';
 
 interface Running {
   id: string;
@@ -58,11 +55,10 @@ export class LiveControl implements LiveControlService {
   }
 
   async start(req: Parameters<LiveControlService['start']>[0]): Promise<{ sessionId: string }> {
-    if (this.current)
-      throw Object.assign(new Error('a live session is already running; stop it first'), { code: 'busy' });
+    if (this.current) throw new AppError('busy', 'a live session is already running; stop it first');
     const id = randomUUID();
     const { source, cleanup, hide = (m: string) => m } = await this.sourceFor(req.source, id);
-    const session = new LiveSession(this.deps.models, {
+    const session = new LiveSession(this.deps.models.get(), {
       store: this.deps.db ? liveStoreOf(this.deps.db) : null,
       // the file's own name, never the upload's temporary path
       title:
@@ -97,8 +93,7 @@ export class LiveControl implements LiveControlService {
 
   async stop(sessionId: string): Promise<LiveSessionSummary> {
     const cur = this.current;
-    if (!cur || cur.id !== sessionId)
-      throw Object.assign(new Error(`no running session ${sessionId}`), { code: 'not_found' });
+    if (!cur || cur.id !== sessionId) throw new AppError('not_found', `no running session ${sessionId}`);
     await cur.session.stop();
     const summary = await cur.done;
     if (!summary) throw new Error('the live session failed');
@@ -108,20 +103,19 @@ export class LiveControl implements LiveControlService {
   async rememberVoice(req: Parameters<LiveControlService['rememberVoice']>[0]): Promise<Voiceprint> {
     const s = this.latest;
     if (!s || s.id !== req.sessionId)
-      throw Object.assign(
-        new Error(
-          `live session ${req.sessionId} is no longer available; voices can be remembered from the most recent session only`,
-        ),
-        { code: 'not_found' },
+      throw new AppError(
+        'not_found',
+        `live session ${req.sessionId} is no longer available; voices can be remembered from the most recent session only`,
       );
     const e = await s.session.speakerEmbedding(req.speaker);
     if (!e) {
-      const needS = Math.max(MIN_ENROLL_SPEECH_S, this.deps.models.voiceprintEmbedder.minFrames / 100);
-      throw Object.assign(
-        new Error(
-          `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
-        ),
-        { code: 'not_enough_speech' },
+      const needS = Math.max(
+        MIN_ENROLL_SPEECH_S,
+        this.deps.models.get().voiceprintEmbedder.minFrames / FBANK_FRAMES_PER_S,
+      );
+      throw new AppError(
+        'not_enough_speech',
+        `too little clear speech of ${req.speaker} so far to remember the voice (at least ${needS} s needed); let them speak longer`,
       );
     }
     return rememberEmbedding(this.deps, req, {

@@ -10,7 +10,7 @@
  * speech skip the models (no speaker can be active there), which keeps idle channels cheap.
  */
 import { FbankStream } from '../audio/fbank.ts';
-import type { EmbeddingBackend } from '../diarization/embedding.ts';
+import type { EmbeddingBackend } from './embedding.ts';
 import {
   SEG_FRAMES,
   SEG_FRAME_STEP,
@@ -18,7 +18,7 @@ import {
   SEG_SPEAKERS,
   SEG_WINDOW,
   type Segmenter,
-} from '../diarization/segmentation.ts';
+} from './segmentation.ts';
 import {
   activeFrameCount,
   FB_DIM,
@@ -27,18 +27,22 @@ import {
   gatherRows,
   segFrameOf,
   speakerFrames,
-} from '../diarization/speaker-frames.ts';
+} from './speaker-frames.ts';
 import { type LocalSpeaker, OnlineClustering, type OnlineClusteringOptions } from './live-clustering.ts';
+import { ENGINE_SAMPLE_RATE } from '../../../src-shared/contracts/audio.ts';
+import { VAD_ONSET } from '../vad/regions.ts';
 
-const SR = 16_000;
+const SR = ENGINE_SAMPLE_RATE;
 
 /** Options of {@link LiveDiarizer}. */
 export interface LiveDiarizerOptions {
   /**
-   * Step between windows, samples (8000 = 500 ms). Measured on the dev diarization set in
-   * simulated real time (bench/README.md "Live monitoring"): 250 ms brought the first-label p95
-   * from 2.0 to 1.39 s at twice the CPU; an extra step 0.5 s after each VAD onset gave 1.53 s at
-   * +1 % CPU but raised live DER on dev stereo from 28.7 to 30.1 %. Neither was kept.
+   * Step between windows, samples (8000 = 500 ms). Tried in session 4 with the int8 segmentation
+   * graph, on the dev diarization set in simulated real time (bench/README.md "Live monitoring"):
+   * 250 ms brought the any-label first-label p95 to 1.39 s at twice the CPU; an extra step 0.5 s
+   * after each VAD onset gave 1.53 s at +1 % CPU but raised live DER on dev stereo from 28.7 to
+   * 30.1 % (int8 baseline). Neither was kept, nor re-measured with today's float graph (500 ms:
+   * p95 2.04 s, live DER 31.4 %, bench/results/live.md).
    */
   stepSamples: number;
   /** Output delay behind the newest sample, seconds (0 = lowest latency). */
@@ -54,8 +58,9 @@ export interface LiveDiarizerOptions {
    * sees an onset only once it has some right context, so the frames just before the step that a
    * later window marks as the same speaker's speech are given to the new turn (its start is
    * back-dated; the event still goes out when the step is processed). Off by default: on the dev
-   * stereo set live DER went 28.7 → 29.4 → 30.2 % for 0 / 0.5 / 1 s (more false alarm on the
-   * two-room-mic file), and it does not make the first label earlier.
+   * stereo set live DER went 28.7 → 29.4 → 30.2 % for 0 / 0.5 / 1 s (measured with the int8
+   * segmentation graph, not re-measured with the float one; more false alarm on the two-room-mic
+   * file), and it does not make the first label earlier.
    */
   backfillS: number;
   /** Steps queued before `pushFrame` callers are asked to wait (back-pressure). */
@@ -72,7 +77,7 @@ export interface LiveDiarizerOptions {
 export const DEFAULT_LIVE_DIARIZER: LiveDiarizerOptions = {
   stepSamples: 8000,
   lagS: 0,
-  speechProb: 0.5,
+  speechProb: VAD_ONSET,
   minGapS: 0.3,
   minTurnS: 0.1,
   backfillS: 0,

@@ -11,12 +11,13 @@
  * detector (Duttweiler, "A twelve-channel digital echo canceler", IEEE Trans. Comm. 1978).
  */
 import { QUALITY_FRAME, type QualityAccumulator, dbfs } from '../audio/quality.ts';
-import { SILERO_FRAME } from '../vad/silero.ts';
+import { VAD_OFFSET, VAD_ONSET } from './regions.ts';
+import { SILERO_FRAME } from './silero.ts';
 
-/** System-channel probability below which the system counts as silent. */
-const SYSTEM_SILENT = 0.35;
-/** System-channel probability at or above which a frame is used for the bleed estimate. */
-const SYSTEM_SPEECH = 0.5;
+/** System-channel probability below which the system counts as silent (the VAD offset). */
+const SYSTEM_SILENT = VAD_OFFSET;
+/** System-channel probability at or above which a frame is used for the bleed estimate (the VAD onset). */
+const SYSTEM_SPEECH = VAD_ONSET;
 
 /**
  * Estimated bleed gain, dB (mic level − system level while the remote party speaks); −60 when

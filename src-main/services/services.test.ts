@@ -23,8 +23,10 @@ import {
 import { loadEngineModels } from '../engine/index.ts';
 import { type Db, openDb } from '../store/db.ts';
 import { createTmpDir, devFile, type TmpDir, useSharedModels } from '../test-support.ts';
-import { FileGrants, pathRefRefused } from '../app/file-grants.ts';
-import { overallProgress, exposeEngineServices } from './services.ts';
+import { FileGrants } from '../app/file-grants.ts';
+import { overallProgress } from './analysis.ts';
+import { pathRefRefused } from './deps.ts';
+import { exposeEngineServices } from './index.ts';
 
 let tmp: TmpDir;
 let db: Db;
@@ -218,6 +220,46 @@ describe('engine services over the in-memory transport (real models, real record
     offEvent();
     offChanged();
     expect(changes).toEqual([1, 2]);
+    for (const v of await library.list()) await library.delete(v.id);
+  });
+
+  it('remembers a mic speaker L1 when the mic is diarized; refuses keys outside the grammar', async () => {
+    // regression (issue 17): the contract accepted only `you|S<n>`, so "Remember this voice" was
+    // refused with a ValidationError for the local speakers L1, L2, … of a diarized mic
+    const live = proxyService<LiveControlService>(client, SERVICE.live);
+    const library = proxyService<LibraryService>(client, SERVICE.library);
+    let callId: number | null = null;
+    let resolveLonger: (speaker: string) => void = () => undefined;
+    const longer = new Promise<string>((ok) => (resolveLonger = ok));
+    const attrCount = new Map<string, number>();
+    const offEvent = subscribeEvent<LiveUiEvents, 'event'>(client, SERVICE.live, 'event', ({ event }) => {
+      if (event.type === 'session' && event.state === 'started') callId = event.call_id;
+      if (event.type !== 'attributes' || !event.speaker.startsWith('L')) return;
+      const n = (attrCount.get(event.speaker) ?? 0) + 1;
+      attrCount.set(event.speaker, n);
+      if (n === 2) resolveLonger(event.speaker); // ~10 s of its clear speech: enough to enroll
+    });
+    const { sessionId } = await live.start({
+      source: { kind: 'replay', file: { kind: 'path', path: STEREO() }, speed: 20 },
+      diarizeMic: true,
+    });
+    const speaker = await longer;
+    expect(speaker).toMatch(/^L[1-9]$/);
+    const local = await live.rememberVoice({ sessionId, speaker, name: 'Local talker', consent: 'test' });
+    expect(local.embeddings[0]).toMatchObject({ source: `live:${callId}/${speaker}` });
+    await live.stop(sessionId);
+    offEvent();
+    // a well-formed key the session never heard reaches the session (not the validator)
+    await expect(
+      live.rememberVoice({ sessionId, speaker: 'L99', name: 'X', consent: 'test' }),
+    ).rejects.toMatchObject({ code: 'not_found', message: /no speaker L99/ });
+    for (const speakerKey of ['L0', 'S01', 'M1', 'l1', 'you1', 'L1 ', 'S10000', ''])
+      await expect(
+        client.call(SERVICE.live, 'rememberVoice', [
+          { sessionId, speaker: speakerKey, name: 'X', consent: 'y' },
+        ]),
+        speakerKey,
+      ).rejects.toMatchObject({ name: 'ValidationError', message: /speaker/ });
     for (const v of await library.list()) await library.delete(v.id);
   });
 

@@ -48,34 +48,33 @@ import {
   modelOrigin,
   readInstallRecords,
   userModelDir,
-} from './registry.ts';
-import { runtimeBackends } from './onnx.ts';
-import { providerOrderFor, providerPrecheck, validateProviderSettings } from './providers.ts';
+} from '../inference/registry.ts';
+import { runtimeBackends } from '../inference/onnx.ts';
+import { providerOrderFor, providerPrecheck, validateProviderSettings } from '../inference/providers.ts';
+import { AppError, type ErrorCode } from '../../../src-shared/errors.ts';
 
-/** Why an install or removal was refused; `code` is stable for callers and tests. */
-export type ModelManagerErrorCode =
-  | 'unknown-model'
-  | 'no-file'
-  | 'license-not-accepted'
+/** Why an install or removal was refused (src-shared/errors.ts documents each code). */
+export type ModelManagerErrorCode = Extract<
+  ErrorCode,
+  | 'unknown_model'
+  | 'no_file'
+  | 'license_not_accepted'
   | 'unverified'
-  | 'size-mismatch'
-  | 'sha256-mismatch'
-  | 'no-url'
-  | 'bad-url'
+  | 'size_mismatch'
+  | 'sha256_mismatch'
+  | 'no_url'
+  | 'bad_url'
   | 'network'
   | 'busy'
   | 'bundled'
-  | 'not-installed'
-  | 'not-usable';
+  | 'not_installed'
+  | 'not_usable'
+>;
 
 /** A refused model-manager operation; the message names the model, the problem and the fix. */
-export class ModelManagerError extends Error {
-  constructor(
-    readonly code: ModelManagerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModelManagerError';
+export class ModelManagerError extends AppError<ModelManagerErrorCode> {
+  constructor(code: ModelManagerErrorCode, message: string) {
+    super(code, message, { name: 'ModelManagerError' });
   }
 }
 
@@ -108,7 +107,7 @@ export function modelEntry(id: string): ModelEntry {
     const ids = loadManifest()
       .models.map((m) => m.id)
       .join(', ');
-    throw new ModelManagerError('unknown-model', `unknown model "${id}"; models: ${ids}`);
+    throw new ModelManagerError('unknown_model', `unknown model "${id}"; models: ${ids}`);
   }
   return entry;
 }
@@ -257,10 +256,10 @@ export async function checkInstalledModels(): Promise<ModelVerifyResult[]> {
 /** Refusals that do not need the file: unknown id, model-free, license, unknown hash. */
 function preflight(id: string, opts: ModelInstallOptions): ModelEntry {
   const e = modelEntry(id);
-  if (!e.file) throw new ModelManagerError('no-file', `model ${id} is built in (no file to install)`);
+  if (!e.file) throw new ModelManagerError('no_file', `model ${id} is built in (no file to install)`);
   if (e.requiresLicenseAcceptance && !opts.acceptLicense) {
     throw new ModelManagerError(
-      'license-not-accepted',
+      'license_not_accepted',
       `model ${id} is licensed ${e.license}${e.licenseUrl ? ` (${e.licenseUrl})` : ''}` +
         `${e.licenseNotice ? `: ${e.licenseNotice}` : ''}. Read the license and accept it explicitly ` +
         '(--accept-license, or the confirmation in Settings) to install it.',
@@ -284,14 +283,14 @@ async function finish(e: ModelEntry, part: string, sha256: string, source: strin
   if (e.bytes !== null && size !== e.bytes) {
     await rm(part, { force: true });
     throw new ModelManagerError(
-      'size-mismatch',
+      'size_mismatch',
       `model ${e.id}: the file is ${size} bytes, the manifest's ${e.file} is ${e.bytes} bytes; nothing installed`,
     );
   }
   if (e.sha256 && sha256 !== e.sha256) {
     await rm(part, { force: true });
     throw new ModelManagerError(
-      'sha256-mismatch',
+      'sha256_mismatch',
       `model ${e.id}: sha256 ${sha256} does not match the manifest's ${e.sha256}; the file is ` +
         'corrupt or a different model. Nothing installed.',
     );
@@ -343,7 +342,7 @@ export async function installFromFile(
   if (!st?.isFile()) throw new Error(`${from}: no such file`);
   if (e.bytes !== null && st.size !== e.bytes) {
     throw new ModelManagerError(
-      'size-mismatch',
+      'size_mismatch',
       `${from} is ${st.size} bytes, the manifest's ${e.file} (model ${id}) is ${e.bytes} bytes; nothing installed`,
     );
   }
@@ -403,12 +402,12 @@ export function checkDownloadUrl(
   try {
     u = new URL(url);
   } catch {
-    throw new ModelManagerError('bad-url', `model ${id}: "${url}" is not a URL`);
+    throw new ModelManagerError('bad_url', `model ${id}: "${url}" is not a URL`);
   }
   if (explicitLoopback !== null && u.origin === explicitLoopback) return u;
   if (u.protocol !== 'https:' || !hostAllowed(u.hostname, allowed) || u.username || u.password) {
     throw new ModelManagerError(
-      'bad-url',
+      'bad_url',
       `model ${id}: ${url}: refused; downloads use https to ${allowed.join(', ') || '(no host allowed)'} only`,
     );
   }
@@ -441,7 +440,7 @@ export async function downloadModel(id: string, opts: DownloadOptions = {}): Pro
   const url = opts.url ?? e.url;
   if (!url) {
     throw new ModelManagerError(
-      'no-url',
+      'no_url',
       `model ${id} has no direct download${e.notes ? `: ${e.notes}` : ''}; install it with --from <file>`,
     );
   }
@@ -528,7 +527,7 @@ async function fetchToPart(
   const cap = e.bytes ?? MAX_UNKNOWN_MODEL_BYTES;
   const tooBig = (): ModelManagerError =>
     new ModelManagerError(
-      'size-mismatch',
+      'size_mismatch',
       `model ${e.id}: ${url} sends more than the expected ${cap} bytes; download stopped and discarded`,
     );
   if (Number.isFinite(length) && received + length > cap) {
@@ -593,7 +592,7 @@ export async function removeModel(id: string): Promise<ModelStatus> {
   const part = partPath(e);
   const records = readInstallRecords();
   if (!existsSync(target) && !existsSync(part) && !records[id]) {
-    throw new ModelManagerError('not-installed', `model ${id} is not installed in ${userModelDir()}`);
+    throw new ModelManagerError('not_installed', `model ${id} is not installed in ${userModelDir()}`);
   }
   await rm(target, { force: true });
   await rm(part, { force: true });
@@ -662,17 +661,17 @@ export async function useModel(id: string): Promise<ModelStatus> {
         : st.state === 'verify-failed'
           ? `its file failed verification: ${st.error ?? ''}`
           : (st.error ?? `its state is ${st.state}`);
-    throw new ModelManagerError('not-usable', `model ${id} cannot be used: ${why}`);
+    throw new ModelManagerError('not_usable', `model ${id} cannot be used: ${why}`);
   }
   if (e.requiresLicenseAcceptance && !st.licenseAcceptedAt)
     throw new ModelManagerError(
-      'not-usable',
+      'not_usable',
       `model ${id} cannot be used: its license (${e.license}) was not accepted; reinstall it with the license accepted`,
     );
   try {
     resolveModel(id);
   } catch (err) {
-    throw new ModelManagerError('not-usable', `model ${id} cannot be used: ${(err as Error).message}`);
+    throw new ModelManagerError('not_usable', `model ${id} cannot be used: ${(err as Error).message}`);
   }
   const roles = { ...safeChoices() };
   if (isDefault(e)) delete roles[e.role];
@@ -691,7 +690,7 @@ export async function useDefaultModel(role: ModelEntry['role']): Promise<ModelSt
   delete roles[role];
   await writeChoices(roles);
   const id = loadManifest().roles[role]?.default;
-  if (!id) throw new ModelManagerError('unknown-model', `role ${role} has no default model`);
+  if (!id) throw new ModelManagerError('unknown_model', `role ${role} has no default model`);
   return modelStatus(id);
 }
 

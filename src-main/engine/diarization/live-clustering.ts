@@ -14,7 +14,7 @@
  * Embedding normalisation (`center`): a running mean of every embedding seen is subtracted
  * before scoring — the causal analogue of the file pipeline's centring on the file mean.
  */
-import type { EmbeddingNormalization } from '../diarization/clustering.ts';
+import { type EmbeddingNormalization, l2normalize } from './clustering.ts';
 
 /** Options of {@link OnlineClustering}. */
 export interface OnlineClusteringOptions {
@@ -203,14 +203,10 @@ export class OnlineClustering {
   private normalized(raw: Float32Array): Float32Array {
     const out = new Float32Array(raw.length);
     const mu = this.opts.normalization !== 'none' && this.seen >= 5 ? this.mean : null;
-    let s = 0;
     for (let i = 0; i < raw.length; i++) {
       out[i] = raw[i] - (mu ? mu[i] : 0);
-      s += out[i] * out[i];
     }
-    const n = Math.sqrt(s);
-    if (n > 0) for (let i = 0; i < out.length; i++) out[i] /= n;
-    return out;
+    return l2normalize(out, out);
   }
 }
 

@@ -33,7 +33,7 @@ import {
   ModelNotFoundError,
   readInstallRecords,
   resolveModel,
-} from './registry.ts';
+} from '../inference/registry.ts';
 
 let shared: string;
 let tmp: TmpDir;
@@ -92,7 +92,7 @@ describe('install from a file', () => {
   it('refuses a file with the wrong sha256 (same size) and installs nothing', async () => {
     // v6 has exactly v5's size but other bytes
     expect((await stat(V6())).size).toBe((await stat(V5())).size);
-    expect(await codeOf(installFromFile('silero-vad-v5', V6()))).toBe('sha256-mismatch');
+    expect(await codeOf(installFromFile('silero-vad-v5', V6()))).toBe('sha256_mismatch');
     expect(existsSync(join(userDir, 'silero_vad_v5.onnx'))).toBe(false);
     expect(existsSync(join(userDir, 'silero_vad_v5.onnx.part'))).toBe(false);
     expect(readInstallRecords()).toEqual({});
@@ -100,10 +100,10 @@ describe('install from a file', () => {
   });
 
   it('refuses a file of the wrong size before copying, and unknown ids', async () => {
-    expect(await codeOf(installFromFile('silero-vad-v5', SEG()))).toBe('size-mismatch');
+    expect(await codeOf(installFromFile('silero-vad-v5', SEG()))).toBe('size_mismatch');
     expect(existsSync(userDir)).toBe(false);
-    expect(await codeOf(installFromFile('no-such-model', V5()))).toBe('unknown-model');
-    expect(await codeOf(installFromFile('fbank-stats', V5()))).toBe('no-file');
+    expect(await codeOf(installFromFile('no-such-model', V5()))).toBe('unknown_model');
+    expect(await codeOf(installFromFile('fbank-stats', V5()))).toBe('no_file');
     await expect(installFromFile('silero-vad-v5', join(tmp.path, 'missing.onnx'))).rejects.toThrow(
       /missing\.onnx: no such file/,
     );
@@ -166,7 +166,7 @@ describe('remove', () => {
     expect(readInstallRecords()).toEqual({});
     expect(s).toMatchObject({ state: 'external', origin: 'models-dir' }); // the shared copy again
     expect(s.path).toBe(V5());
-    expect(await codeOf(removeModel('silero-vad-v5'))).toBe('not-installed');
+    expect(await codeOf(removeModel('silero-vad-v5'))).toBe('not_installed');
     expect(await codeOf(removeModel('silero-vad-v6'))).toBe('bundled');
     expect(await codeOf(removeModel('callscope_agegender_v1'))).toBe('bundled');
     expect(existsSync(V5())).toBe(true);
@@ -177,9 +177,9 @@ describe('license acceptance and files without a known sha256', () => {
   it('requires explicit acceptance of the license and of an unverified file, then records the hash', async () => {
     // The audeering file is not available here: a real ONNX file stands in for it, which is
     // enough for the acceptance and hash-recording mechanics tested here (not for the model).
-    expect(await codeOf(installFromFile(NC, V5()))).toBe('license-not-accepted');
+    expect(await codeOf(installFromFile(NC, V5()))).toBe('license_not_accepted');
     expect(await codeOf(installFromFile(NC, V5(), { acceptLicense: true }))).toBe('unverified');
-    expect(await codeOf(downloadModel(NC, { acceptLicense: true, acceptUnverified: true }))).toBe('no-url');
+    expect(await codeOf(downloadModel(NC, { acceptLicense: true, acceptUnverified: true }))).toBe('no_url');
     expect(existsSync(userDir)).toBe(false);
 
     const s = await installFromFile(NC, V5(), { acceptLicense: true, acceptUnverified: true });
@@ -306,14 +306,14 @@ describe('download (explicit) with resume', () => {
   it('deletes a downloaded file whose sha256 is wrong; refuses plain http off loopback', async () => {
     const { url, server } = await serveFile(await readFile(V6()), null); // v6 bytes as "v5"
     try {
-      expect(await codeOf(downloadModel('silero-vad-v5', { url }))).toBe('sha256-mismatch');
+      expect(await codeOf(downloadModel('silero-vad-v5', { url }))).toBe('sha256_mismatch');
       expect(existsSync(join(userDir, 'silero_vad_v5.onnx.part'))).toBe(false);
       expect(existsSync(join(userDir, 'silero_vad_v5.onnx'))).toBe(false);
     } finally {
       server.close();
     }
     expect(await codeOf(downloadModel('silero-vad-v5', { url: 'http://example.com/x.onnx' }))).toBe(
-      'bad-url',
+      'bad_url',
     );
   });
 });
@@ -346,7 +346,7 @@ describe('download hops and size (issue 12, finding 7)', () => {
   });
 
   it('lists the hosts of every manifest URL in downloadHosts', async () => {
-    const { loadManifest } = await import('./registry.ts');
+    const { loadManifest } = await import('../inference/registry.ts');
     const m = loadManifest();
     for (const e of m.models)
       if (e.url) expect(hostAllowed(new URL(e.url).hostname, m.downloadHosts), e.url).toBe(true);
@@ -382,7 +382,7 @@ describe('download hops and size (issue 12, finding 7)', () => {
     });
     try {
       for (const r of ['/evil', '/plain', '/other-port'])
-        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('bad-url');
+        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('bad_url');
       expect(other.hits).toEqual([]); // the refused hop was never requested
       expect(await codeOf(downloadModel('silero-vad-v5', { url: `${base}/loop` }))).toBe('network');
       expect(hits.filter((h) => h === '/loop')).toHaveLength(6);
@@ -404,7 +404,7 @@ describe('download hops and size (issue 12, finding 7)', () => {
     });
     try {
       for (const r of ['/declared', '/chunked']) {
-        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('size-mismatch');
+        expect(await codeOf(downloadModel('silero-vad-v5', { url: base + r })), r).toBe('size_mismatch');
         expect(existsSync(join(userDir, 'silero_vad_v5.onnx.part')), r).toBe(false);
         expect(existsSync(join(userDir, 'silero_vad_v5.onnx')), r).toBe(false);
       }
