@@ -246,6 +246,26 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       g.id.add(best(s), truth, f.threshold);
     }
   }
+  // pooled out-of-fold rates: the comparison between encoders (lower FRR at FAR ≤ 1 %)
+  const pooled = (pred: (cond: string, group: string) => boolean): object => {
+    const trial = new Rates();
+    const id = new IdRates();
+    for (const [k, g] of byCond) {
+      const [group, cond] = k.split(':');
+      if (!pred(cond, group)) continue;
+      for (const key of ['fa', 'nontarget', 'fr', 'target'] as const) trial[key] += g.trial[key];
+      for (const key of ['named', 'wrong', 'unknown', 'strangers', 'strangersNamed'] as const)
+        id[key] += g.id[key];
+    }
+    return { trials: trial.json(), identification: id.json() };
+  };
+  const outOfFoldPooled = {
+    enrolledClean: pooled((c, g) => g === 'enrolled' && c === 'clean'),
+    enrolledTelephone: pooled((c, g) => g === 'enrolled' && c !== 'clean'),
+    enrolledAll: pooled((_, g) => g === 'enrolled'),
+    strangersClean: pooled((c, g) => g === 'strangers' && c === 'clean'),
+    strangersAll: pooled((_, g) => g === 'strangers'),
+  };
   const outOfFold: Record<string, unknown> = {};
   for (const [k, g] of [...byCond].sort()) {
     const hasBoth = g.trials.some((x) => x.target) && g.trials.some((x) => !x.target);
@@ -279,16 +299,32 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
   // the shipped calibration: every fold
   const all = fit(tests, enrolled);
 
-  // extended pairs (clean single clips with a speaker id), at the shipped threshold
+  // extended pairs (clean single clips with a speaker id): at the shipped threshold, and out of
+  // fold (the threshold fitted without the folds of both clips' speakers)
   const ext = clips.filter((c) => c.speaker && get(`clean:${c.rel}`));
   const pairTrials: CalibrationTrial[] = [];
   const pairRates = new Rates();
+  const pairOof = new Rates();
+  const pairFit = new Map<string, number>();
+  const thresholdWithout = (a: number, b: number): number => {
+    const k = `${Math.min(a, b)},${Math.max(a, b)}`;
+    if (!pairFit.has(k))
+      pairFit.set(
+        k,
+        fit(
+          tests.filter((t) => t.fold !== a && t.fold !== b),
+          enrolled,
+        ).threshold,
+      );
+    return pairFit.get(k)!;
+  };
   for (let i = 0; i < ext.length; i++)
     for (let j = i + 1; j < ext.length; j++) {
       const s = score(get(`clean:${ext[i].rel}`)!, get(`clean:${ext[j].rel}`)!);
       const target = ext[i].speaker === ext[j].speaker;
       pairTrials.push({ score: s, target });
       pairRates.add(s, target, all.threshold);
+      pairOof.add(s, target, thresholdWithout(foldOf(ext[i], ls), foldOf(ext[j], ls)));
     }
   const pairEer = equalErrorRate(pairTrials);
 
@@ -309,10 +345,27 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       testSpeakers: ls.length,
       testClipsPerCondition: tests.filter((t) => t.clip.role === 'test' && t.cond === 'clean').length,
       strangerClips: tests.filter((t) => t.clip.role === 'stranger' && t.cond === 'clean').length,
-      conditions: ['clean', ...TELEPHONE_CONDITIONS],
-      strangerConditions: ['clean', ...STRANGER_CONDITIONS],
+      conditions: ['clean', ...TELEPHONE_CONDITIONS].filter((c) =>
+        tests.some((t) => t.cond === c && t.clip.role === 'test'),
+      ),
+      strangerConditions: ['clean', ...STRANGER_CONDITIONS].filter((c) =>
+        tests.some((t) => t.cond === c && t.clip.role === 'stranger'),
+      ),
+      testsPerCondition: Object.fromEntries(
+        ['clean', ...TELEPHONE_CONDITIONS].map((c) => [
+          c,
+          tests.filter((t) => t.cond === c && t.clip.role === 'test').length,
+        ]),
+      ),
+      strangerTestsPerCondition: Object.fromEntries(
+        ['clean', ...STRANGER_CONDITIONS].map((c) => [
+          c,
+          tests.filter((t) => t.cond === c && t.clip.role === 'stranger').length,
+        ]),
+      ),
     },
     devProtocolEer: { cosine: r4(equalErrorRate(devCos).eer), asNorm: r4(equalErrorRate(devAs).eer) },
+    outOfFoldPooled,
     outOfFold,
     folds,
     allEnrolledButTwo: {
@@ -326,8 +379,9 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       pairs: pairTrials.length,
       targetPairs: pairTrials.filter((x) => x.target).length,
       eer: r4(pairEer.eer),
+      outOfFold: pairOof.json(),
       atShippedThreshold: pairRates.json(),
-      note: 'single clip against single clip (shorter than a pooled enrollment); speakers overlap the calibration data',
+      note: 'single clip against single clip (shorter than a pooled enrollment); outOfFold: threshold fitted without the folds of both speakers; atShippedThreshold: speakers overlap the calibration data',
     },
     shipped: {
       slope: r4(all.slope),
@@ -413,8 +467,15 @@ const report: Record<string, unknown> = {};
 const base = await loadEngineModels({ ageGender: null, segmentationThread: 'main' });
 const backends: EmbeddingBackend[] = [];
 for (const id of ENCODERS) backends.push(await createEmbeddingBackend(id));
-// VOICEPRINT_EVAL_CACHED_ONLY=1: score what the embedding cache holds (counts are in `data`)
-const tables = await evalEmbeddings(base, backends, log, process.env.VOICEPRINT_EVAL_CACHED_ONLY === '1');
+// VOICEPRINT_EVAL_CACHED_ONLY=1: score what the embedding cache holds (counts are in `data`), on
+// the items every encoder evaluated has, so that encoders are compared on the same trials
+const cachedOnly = process.env.VOICEPRINT_EVAL_CACHED_ONLY === '1';
+const tables = await evalEmbeddings(base, backends, log, cachedOnly);
+if (cachedOnly) {
+  const keys = backends.map((b) => `${b.use.id}@${b.use.version}`);
+  const common = Object.keys(tables[keys[0]] ?? {}).filter((k) => keys.every((t) => tables[t]?.[k]));
+  for (const t of keys) tables[t] = Object.fromEntries(common.map((k) => [k, tables[t][k]]));
+}
 for (const b of backends) {
   const { id, version } = b.use;
   const cohort = shippedCohort(id, version);
