@@ -54,6 +54,7 @@ describe('needs re-enrollment', () => {
     source: 'file:/a.wav',
     speechS: 10,
     snrDb: null,
+    createdAt: '2026-12-04T00:00:00.000Z',
   });
 
   it('a voiceprint holding only encoder v1 needs re-enrollment for v2, with the reason', () => {
