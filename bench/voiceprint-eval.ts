@@ -36,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { AnalysisResult } from '../src-shared/contracts/analysis.ts';
+import type { ScoreKind } from '../src-shared/contracts/voiceprints.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../src-main/engine/diarization/embedding.ts';
 import { analyzeFile, loadEngineModels, speakerEmbeddingSetsOf } from '../src-main/engine/index.ts';
 import {
@@ -69,7 +70,24 @@ import { TELEPHONE_CONDITIONS } from './telephone.ts';
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const ENCODERS = (process.env.VOICEPRINT_ENCODERS ?? voiceprintModelId()).split(',');
 const TARGET_FAR = 0.01;
-const MARGIN = 0.3;
+/**
+ * The decision score calibrated per encoder (`VOICEPRINT_EVAL_SCORING`: `cosine` or `as-norm` for
+ * every encoder, or `id:kind,id:kind`): `as-norm` needs the encoder's cohort. Default: encoder v2
+ * `cosine` (out of fold its AS-norm against its 137-speaker cohort lost on FRR and on strangers,
+ * bench/results/voiceprint-eval-alternatives.json), every other encoder `as-norm`.
+ */
+const SCORING_SPEC = process.env.VOICEPRINT_EVAL_SCORING ?? 'callscope_spk_encoder_v2:cosine';
+function scoringOf(id: string): ScoreKind {
+  for (const part of SCORING_SPEC.split(',')) {
+    const [a, b] = part.includes(':') ? part.split(':') : [id, part];
+    if (a === id && (b === 'cosine' || b === 'as-norm')) return b;
+  }
+  return 'as-norm';
+}
+/** `VOICEPRINT_EVAL_NO_CALIBRATION=1`: report only, leave models/<id>.calibration.json alone. */
+const WRITE_CALIBRATION = process.env.VOICEPRINT_EVAL_NO_CALIBRATION !== '1';
+/** Ambiguity margin per decision score (AS-norm scores span ~±10, cosines 0–1). */
+const MARGIN: Record<ScoreKind, number> = { 'as-norm': 0.3, cosine: 0.05 };
 const FOLDS = 5;
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -154,7 +172,11 @@ function foldOf(c: Clip, lsSpeakers: string[]): number {
   return h % FOLDS;
 }
 
-function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<string, unknown> {
+function evaluate(
+  table: Record<string, number[]>,
+  cohort: Cohort,
+  scoring: ScoreKind,
+): Record<string, unknown> {
   const item = new Map<string, Item>();
   const get = (k: string): Item | undefined => {
     if (!item.has(k)) {
@@ -165,7 +187,8 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
     }
     return item.get(k);
   };
-  const score = (a: Item, b: Item): number => asNorm(cosine(a.v, b.v), a.st, b.st);
+  const score = (a: Item, b: Item): number =>
+    scoring === 'cosine' ? cosine(a.v, b.v) : asNorm(cosine(a.v, b.v), a.st, b.st);
   const { clips, enrollFiles } = evalClips();
   const enrolled = [...enrollFiles.keys()];
   const ls = [...new Set(clips.filter((c) => c.role === 'test').map((c) => c.speaker!))].sort();
@@ -356,7 +379,7 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       const e = enrollItem.get(spk)!;
       const q = get(t.key)!;
       devCos.push({ score: cosine(e.v, q.v), target: spk === t.clip.speaker });
-      devAs.push({ score: score(e, q), target: spk === t.clip.speaker });
+      devAs.push({ score: asNorm(cosine(e.v, q.v), e.st, q.st), target: spk === t.clip.speaker });
     }
 
   return {
@@ -505,19 +528,20 @@ for (const b of backends) {
     continue;
   }
   log(`${id}: scoring`);
-  const r = evaluate(tables[`${id}@${version}`], cohort);
+  const scoring = scoringOf(id);
+  const r = evaluate(tables[`${id}@${version}`], cohort, scoring);
   const shipped = r.shipped as { slope: number; offset: number; threshold: number };
   const cal: ScoreCalibration = {
     format: CALIBRATION_FORMAT,
     version: CALIBRATION_VERSION,
     modelId: id,
     modelVersion: version,
-    scoring: 'as-norm',
-    topK: cohort.topK,
+    scoring,
+    ...(scoring === 'as-norm' ? { topK: cohort.topK } : {}),
     slope: shipped.slope,
     offset: shipped.offset,
     threshold: shipped.threshold,
-    margin: MARGIN,
+    margin: MARGIN[scoring],
     targetFar: TARGET_FAR,
     provenance: {
       script: 'bench/voiceprint-eval.ts',
@@ -526,13 +550,17 @@ for (const b of backends) {
       outOfFold: r.outOfFold,
     },
   };
-  writeFileSync(calibrationPath(id), JSON.stringify(cal, null, 2) + '\n');
+  if (WRITE_CALIBRATION) writeFileSync(calibrationPath(id), JSON.stringify(cal, null, 2) + '\n');
   log(`${id}: Katie/Steve`);
   report[id] = {
     version,
+    scoring,
     cohort: { speakers: cohort.count, topK: cohort.topK },
     ...r,
-    katieSteve: await katieSteve(id, tables[`${id}@${version}`]),
+    // VOICEPRINT_SKIP_CONVERSATIONS=1: leave the Katie/Steve analysis out (a quick re-score)
+    ...(process.env.VOICEPRINT_SKIP_CONVERSATIONS === '1'
+      ? {}
+      : { katieSteve: await katieSteve(id, tables[`${id}@${version}`]) }),
   };
 }
 
