@@ -96,15 +96,19 @@ export async function evalEmbeddings(
   const { clips, enrollFiles } = evalClips();
   for (const [spk, files] of enrollFiles) await put(`enroll:${spk}`, files);
   save();
-  // voiceprint clips first (all conditions), then the strangers (fewer conditions: CPU time)
+  // most informative first, so that a run stopped early (scored with cachedOnly) still covers the
+  // open-set protocols: clean tests, clean strangers, tests through G.711 µ-law and Opus, the
+  // enrollment clips (extended pairs), then the remaining telephone paths
   const jobs: [Clip, string][] = [];
-  for (const c of clips.filter((x) => x.role !== 'stranger')) {
-    jobs.push([c, 'clean']);
-    if (c.role === 'test') for (const cond of TELEPHONE_CONDITIONS) jobs.push([c, cond]);
-  }
-  for (const c of clips.filter((x) => x.role === 'stranger')) jobs.push([c, 'clean']);
-  for (const c of clips.filter((x) => x.role === 'stranger'))
-    for (const cond of STRANGER_CONDITIONS) jobs.push([c, cond]);
+  const role = (r: Clip['role']): Clip[] => clips.filter((x) => x.role === r);
+  const first: string[] = ['g711u', 'opus8k'];
+  for (const c of role('test')) jobs.push([c, 'clean']);
+  for (const c of role('stranger')) jobs.push([c, 'clean']);
+  for (const cond of first) for (const c of role('test')) jobs.push([c, cond]);
+  for (const c of role('enroll')) jobs.push([c, 'clean']);
+  for (const cond of TELEPHONE_CONDITIONS.filter((x) => !first.includes(x)))
+    for (const c of role('test')) jobs.push([c, cond]);
+  for (const cond of STRANGER_CONDITIONS) for (const c of role('stranger')) jobs.push([c, cond]);
   let n = 0;
   for (const [c, cond] of jobs) {
     const k = `${cond}:${c.rel}`;

@@ -27,7 +27,9 @@
  *  - the Katie/Steve conversations analysed by the engine, speakers labelled from a library of all
  *    7 dev voices with the shipped calibration: whether Katie and Steve are named, and that nobody
  *    else is.
- * Writes bench/results/voiceprint-eval.json and the calibration files.
+ * Writes bench/results/voiceprint-eval.json (`VOICEPRINT_EVAL_OUT=name.json` for another name in
+ * bench/results/) and the calibration files. `VOICEPRINT_EVAL_CACHED_ONLY=1` scores the cached
+ * embeddings only, on the items every encoder of the run has (a comparison on equal trials).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ import { join } from 'node:path';
 
 import type { AnalysisResult } from '../src-shared/contracts/analysis.ts';
 import { startRunRecord } from '../src-main/cli/run-record.ts';
+import type { ScoreKind } from '../src-shared/contracts/voiceprints.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../src-main/engine/diarization/embedding.ts';
 import { analyzeFile, loadEngineModels, speakerEmbeddingSetsOf } from '../src-main/engine/index.ts';
 import {
@@ -68,7 +71,24 @@ import { TELEPHONE_CONDITIONS } from './telephone.ts';
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const ENCODERS = (process.env.VOICEPRINT_ENCODERS ?? voiceprintModelId()).split(',');
 const TARGET_FAR = 0.01;
-const MARGIN = 0.3;
+/**
+ * The decision score calibrated per encoder (`VOICEPRINT_EVAL_SCORING`: `cosine` or `as-norm` for
+ * every encoder, or `id:kind,id:kind`): `as-norm` needs the encoder's cohort. Default: encoder v2
+ * `cosine` (out of fold its AS-norm against its 137-speaker cohort lost on FRR and on strangers,
+ * bench/results/voiceprint-eval-alternatives.json), every other encoder `as-norm`.
+ */
+const SCORING_SPEC = process.env.VOICEPRINT_EVAL_SCORING ?? 'callscope_spk_encoder_v2:cosine';
+function scoringOf(id: string): ScoreKind {
+  for (const part of SCORING_SPEC.split(',')) {
+    const [a, b] = part.includes(':') ? part.split(':') : [id, part];
+    if (a === id && (b === 'cosine' || b === 'as-norm')) return b;
+  }
+  return 'as-norm';
+}
+/** `VOICEPRINT_EVAL_NO_CALIBRATION=1`: report only, leave models/<id>.calibration.json alone. */
+const WRITE_CALIBRATION = process.env.VOICEPRINT_EVAL_NO_CALIBRATION !== '1';
+/** Ambiguity margin per decision score (AS-norm scores span ~±10, cosines 0–1). */
+const MARGIN: Record<ScoreKind, number> = { 'as-norm': 0.3, cosine: 0.05 };
 const FOLDS = 5;
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -153,7 +173,11 @@ function foldOf(c: Clip, lsSpeakers: string[]): number {
   return h % FOLDS;
 }
 
-function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<string, unknown> {
+function evaluate(
+  table: Record<string, number[]>,
+  cohort: Cohort,
+  scoring: ScoreKind,
+): Record<string, unknown> {
   const item = new Map<string, Item>();
   const get = (k: string): Item | undefined => {
     if (!item.has(k)) {
@@ -164,7 +188,8 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
     }
     return item.get(k);
   };
-  const score = (a: Item, b: Item): number => asNorm(cosine(a.v, b.v), a.st, b.st);
+  const score = (a: Item, b: Item): number =>
+    scoring === 'cosine' ? cosine(a.v, b.v) : asNorm(cosine(a.v, b.v), a.st, b.st);
   const { clips, enrollFiles } = evalClips();
   const enrolled = [...enrollFiles.keys()];
   const ls = [...new Set(clips.filter((c) => c.role === 'test').map((c) => c.speaker!))].sort();
@@ -193,23 +218,41 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
   const fit = (
     train: Test[],
     library: string[],
-  ): LogisticCalibration & { threshold: number; thresholdTrial: number; thresholdId: number } => {
+  ): LogisticCalibration & {
+    threshold: number;
+    thresholdTrial: number;
+    thresholdId: number;
+    thresholdStrangers: number;
+  } => {
     const trials: CalibrationTrial[] = [];
     const strangerMax: number[] = [];
+    const unenrolledMax: number[] = [];
     for (const t of train) {
       const truth = truthOf(t);
       const s = scoresOf(t, library);
       for (const x of s) trials.push({ score: x.score, target: x.spk === truth });
       const others = s.filter((x) => x.spk !== truth);
-      if (others.length) strangerMax.push(best(others).score); // as if its own voice were not enrolled
+      // best score among the voices that are not this speaker's: a stranger's, or an enrolled
+      // speaker's as if their own voice were not enrolled (the all-but-one view)
+      if (others.length) (truth === null ? strangerMax : unenrolledMax).push(best(others).score);
     }
     const cal = fitLogistic(trials);
     const thresholdTrial = thresholdForFar(
       trials.filter((x) => !x.target).map((x) => x.score),
       TARGET_FAR,
     );
-    const thresholdId = thresholdForFar(strangerMax, TARGET_FAR);
-    return { ...cal, threshold: Math.max(thresholdTrial, thresholdId), thresholdTrial, thresholdId };
+    // identification level, FAR ≤ 1 % on each population of non-enrolled speakers separately: the
+    // strangers (another corpus and recording set-up) score higher than the left-out enrolled
+    // speakers, and pooling the two let 6.5 % of clean strangers through out of fold (v1)
+    const thresholdId = thresholdForFar(unenrolledMax, TARGET_FAR);
+    const thresholdStrangers = strangerMax.length ? thresholdForFar(strangerMax, TARGET_FAR) : -Infinity;
+    return {
+      ...cal,
+      threshold: Math.max(thresholdTrial, thresholdId, thresholdStrangers),
+      thresholdTrial,
+      thresholdId,
+      thresholdStrangers,
+    };
   };
 
   // out-of-fold rates
@@ -247,6 +290,26 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       g.id.add(best(s), truth, f.threshold);
     }
   }
+  // pooled out-of-fold rates: the comparison between encoders (lower FRR at FAR ≤ 1 %)
+  const pooled = (pred: (cond: string, group: string) => boolean): object => {
+    const trial = new Rates();
+    const id = new IdRates();
+    for (const [k, g] of byCond) {
+      const [group, cond] = k.split(':');
+      if (!pred(cond, group)) continue;
+      for (const key of ['fa', 'nontarget', 'fr', 'target'] as const) trial[key] += g.trial[key];
+      for (const key of ['named', 'wrong', 'unknown', 'strangers', 'strangersNamed'] as const)
+        id[key] += g.id[key];
+    }
+    return { trials: trial.json(), identification: id.json() };
+  };
+  const outOfFoldPooled = {
+    enrolledClean: pooled((c, g) => g === 'enrolled' && c === 'clean'),
+    enrolledTelephone: pooled((c, g) => g === 'enrolled' && c !== 'clean'),
+    enrolledAll: pooled((_, g) => g === 'enrolled'),
+    strangersClean: pooled((c, g) => g === 'strangers' && c === 'clean'),
+    strangersAll: pooled((_, g) => g === 'strangers'),
+  };
   const outOfFold: Record<string, unknown> = {};
   for (const [k, g] of [...byCond].sort()) {
     const hasBoth = g.trials.some((x) => x.target) && g.trials.some((x) => !x.target);
@@ -280,16 +343,32 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
   // the shipped calibration: every fold
   const all = fit(tests, enrolled);
 
-  // extended pairs (clean single clips with a speaker id), at the shipped threshold
+  // extended pairs (clean single clips with a speaker id): at the shipped threshold, and out of
+  // fold (the threshold fitted without the folds of both clips' speakers)
   const ext = clips.filter((c) => c.speaker && get(`clean:${c.rel}`));
   const pairTrials: CalibrationTrial[] = [];
   const pairRates = new Rates();
+  const pairOof = new Rates();
+  const pairFit = new Map<string, number>();
+  const thresholdWithout = (a: number, b: number): number => {
+    const k = `${Math.min(a, b)},${Math.max(a, b)}`;
+    if (!pairFit.has(k))
+      pairFit.set(
+        k,
+        fit(
+          tests.filter((t) => t.fold !== a && t.fold !== b),
+          enrolled,
+        ).threshold,
+      );
+    return pairFit.get(k)!;
+  };
   for (let i = 0; i < ext.length; i++)
     for (let j = i + 1; j < ext.length; j++) {
       const s = score(get(`clean:${ext[i].rel}`)!, get(`clean:${ext[j].rel}`)!);
       const target = ext[i].speaker === ext[j].speaker;
       pairTrials.push({ score: s, target });
       pairRates.add(s, target, all.threshold);
+      pairOof.add(s, target, thresholdWithout(foldOf(ext[i], ls), foldOf(ext[j], ls)));
     }
   const pairEer = equalErrorRate(pairTrials);
 
@@ -301,7 +380,7 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       const e = enrollItem.get(spk)!;
       const q = get(t.key)!;
       devCos.push({ score: cosine(e.v, q.v), target: spk === t.clip.speaker });
-      devAs.push({ score: score(e, q), target: spk === t.clip.speaker });
+      devAs.push({ score: asNorm(cosine(e.v, q.v), e.st, q.st), target: spk === t.clip.speaker });
     }
 
   return {
@@ -310,10 +389,27 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       testSpeakers: ls.length,
       testClipsPerCondition: tests.filter((t) => t.clip.role === 'test' && t.cond === 'clean').length,
       strangerClips: tests.filter((t) => t.clip.role === 'stranger' && t.cond === 'clean').length,
-      conditions: ['clean', ...TELEPHONE_CONDITIONS],
-      strangerConditions: ['clean', ...STRANGER_CONDITIONS],
+      conditions: ['clean', ...TELEPHONE_CONDITIONS].filter((c) =>
+        tests.some((t) => t.cond === c && t.clip.role === 'test'),
+      ),
+      strangerConditions: ['clean', ...STRANGER_CONDITIONS].filter((c) =>
+        tests.some((t) => t.cond === c && t.clip.role === 'stranger'),
+      ),
+      testsPerCondition: Object.fromEntries(
+        ['clean', ...TELEPHONE_CONDITIONS].map((c) => [
+          c,
+          tests.filter((t) => t.cond === c && t.clip.role === 'test').length,
+        ]),
+      ),
+      strangerTestsPerCondition: Object.fromEntries(
+        ['clean', ...STRANGER_CONDITIONS].map((c) => [
+          c,
+          tests.filter((t) => t.cond === c && t.clip.role === 'stranger').length,
+        ]),
+      ),
     },
     devProtocolEer: { cosine: r4(equalErrorRate(devCos).eer), asNorm: r4(equalErrorRate(devAs).eer) },
+    outOfFoldPooled,
     outOfFold,
     folds,
     allEnrolledButTwo: {
@@ -327,8 +423,9 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       pairs: pairTrials.length,
       targetPairs: pairTrials.filter((x) => x.target).length,
       eer: r4(pairEer.eer),
+      outOfFold: pairOof.json(),
       atShippedThreshold: pairRates.json(),
-      note: 'single clip against single clip (shorter than a pooled enrollment); speakers overlap the calibration data',
+      note: 'single clip against single clip (shorter than a pooled enrollment); outOfFold: threshold fitted without the folds of both speakers; atShippedThreshold: speakers overlap the calibration data',
     },
     shipped: {
       slope: r4(all.slope),
@@ -336,6 +433,7 @@ function evaluate(table: Record<string, number[]>, cohort: Cohort): Record<strin
       threshold: r4(all.threshold),
       thresholdTrialLevel: r4(all.thresholdTrial),
       thresholdIdentificationLevel: r4(all.thresholdId),
+      thresholdStrangers: r4(all.thresholdStrangers),
       probabilityAtThreshold: r4(probabilityOf(all, all.threshold)),
     },
   };
@@ -416,8 +514,15 @@ const run = startRunRecord(import.meta.dirname);
 const base = await loadEngineModels({ ageGender: null, segmentationThread: 'main' });
 const backends: EmbeddingBackend[] = [];
 for (const id of ENCODERS) backends.push(await createEmbeddingBackend(id));
-// VOICEPRINT_EVAL_CACHED_ONLY=1: score what the embedding cache holds (counts are in `data`)
-const tables = await evalEmbeddings(base, backends, log, process.env.VOICEPRINT_EVAL_CACHED_ONLY === '1');
+// VOICEPRINT_EVAL_CACHED_ONLY=1: score what the embedding cache holds (counts are in `data`), on
+// the items every encoder evaluated has, so that encoders are compared on the same trials
+const cachedOnly = process.env.VOICEPRINT_EVAL_CACHED_ONLY === '1';
+const tables = await evalEmbeddings(base, backends, log, cachedOnly);
+if (cachedOnly) {
+  const keys = backends.map((b) => `${b.use.id}@${b.use.version}`);
+  const common = Object.keys(tables[keys[0]] ?? {}).filter((k) => keys.every((t) => tables[t]?.[k]));
+  for (const t of keys) tables[t] = Object.fromEntries(common.map((k) => [k, tables[t][k]]));
+}
 for (const b of backends) {
   const { id, version } = b.use;
   const cohort = shippedCohort(id, version);
@@ -426,41 +531,46 @@ for (const b of backends) {
     continue;
   }
   log(`${id}: scoring`);
-  const r = evaluate(tables[`${id}@${version}`], cohort);
+  const scoring = scoringOf(id);
+  const r = evaluate(tables[`${id}@${version}`], cohort, scoring);
   const shipped = r.shipped as { slope: number; offset: number; threshold: number };
   const cal: ScoreCalibration = {
     format: CALIBRATION_FORMAT,
     version: CALIBRATION_VERSION,
     modelId: id,
     modelVersion: version,
-    scoring: 'as-norm',
-    topK: cohort.topK,
+    scoring,
+    ...(scoring === 'as-norm' ? { topK: cohort.topK } : {}),
     slope: shipped.slope,
     offset: shipped.offset,
     threshold: shipped.threshold,
-    margin: MARGIN,
+    margin: MARGIN[scoring],
     targetFar: TARGET_FAR,
     provenance: {
       script: 'bench/voiceprint-eval.ts',
       data: r.data,
-      fit: 'prior-weighted logistic regression (prior 0.5) on every fold; threshold = max(trial-level, identification-level) 1 % FAR on non-enrolled speakers',
+      fit: 'prior-weighted logistic regression (prior 0.5) on every fold; threshold = max of the 1 % FAR thresholds on non-target trials, on the best score of enrolled speakers with their own voice left out, and on the best score of strangers',
       outOfFold: r.outOfFold,
     },
   };
-  writeFileSync(calibrationPath(id), JSON.stringify(cal, null, 2) + '\n');
+  if (WRITE_CALIBRATION) writeFileSync(calibrationPath(id), JSON.stringify(cal, null, 2) + '\n');
   log(`${id}: Katie/Steve`);
   report[id] = {
     version,
+    scoring,
     cohort: { speakers: cohort.count, topK: cohort.topK },
     ...r,
-    katieSteve: await katieSteve(id, tables[`${id}@${version}`]),
+    // VOICEPRINT_SKIP_CONVERSATIONS=1: leave the Katie/Steve analysis out (a quick re-score)
+    ...(process.env.VOICEPRINT_SKIP_CONVERSATIONS === '1'
+      ? {}
+      : { katieSteve: await katieSteve(id, tables[`${id}@${version}`]) }),
   };
 }
 
 report.run = run.finish();
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(
-  join(import.meta.dirname, 'results', 'voiceprint-eval.json'),
+  join(import.meta.dirname, 'results', process.env.VOICEPRINT_EVAL_OUT ?? 'voiceprint-eval.json'),
   JSON.stringify(report, null, 2) + '\n',
 );
 console.log(JSON.stringify(report, null, 2));

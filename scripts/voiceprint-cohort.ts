@@ -24,12 +24,25 @@ import { speechFeatures } from '../src-main/engine/voiceprints/speech-embedding.
 process.env.CALLSCOPE_MODELS_DIR ??= join(import.meta.dirname, '..', '..', 'shared', 'models');
 const TRAIN =
   process.env.CALLSCOPE_TRAIN_DIR ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'train');
-const ENCODERS = ['callscope_spk_encoder_v1', 'fbank-stats'];
+/**
+ * Encoders to build cohorts for (`COHORT_ENCODERS=a,b`; default: every cohort-scored encoder).
+ * A cohort is rebuilt only when asked: rebuilding one changes its AS-norm scores, so the encoder's
+ * calibration (`npm run eval:voiceprints`) must be refitted after it.
+ */
+const ENCODERS = (
+  process.env.COHORT_ENCODERS ?? 'callscope_spk_encoder_v2,callscope_spk_encoder_v1,fbank-stats'
+).split(',');
 /** Corpora left out: licence not confirmed for product use (train/README.md, MODEL_CARD.md). */
 const EXCLUDED_CORPORA = new Set(['voxceleb1', 'vcc2016']);
 const FILES_PER_SPEAKER = Number(process.env.COHORT_FILES_PER_SPEAKER ?? 3);
 /** Speakers need this much VAD speech over their files to enter the cohort, seconds. */
 const MIN_SPEECH_S = 8;
+/**
+ * A speaker's files stop once this much VAD speech is reached (`COHORT_ENOUGH_SPEECH_S`, seconds;
+ * default: no stop, up to {@link FILES_PER_SPEAKER} files). Lower values cut CPU time (the v2
+ * cohort used 10 s on a shared machine).
+ */
+const ENOUGH_SPEECH_S = Number(process.env.COHORT_ENOUGH_SPEECH_S ?? Infinity);
 
 interface Row {
   path: string;
@@ -76,9 +89,19 @@ function readManifest(): Row[] {
   });
 }
 
-const rows = readManifest().filter((r) => !EXCLUDED_CORPORA.has(r.corpus));
-const bySpeaker = new Map<string, Row[]>();
-for (const r of rows) bySpeaker.set(r.speaker, [...(bySpeaker.get(r.speaker) ?? []), r]);
+/** Corpora skipped for CPU time only (`COHORT_SKIP_CORPORA=a,b`; recorded in the provenance). */
+const SKIPPED_CORPORA = (process.env.COHORT_SKIP_CORPORA ?? '').split(',').filter(Boolean);
+const rows = readManifest().filter(
+  (r) => !EXCLUDED_CORPORA.has(r.corpus) && !SKIPPED_CORPORA.includes(r.corpus),
+);
+/**
+ * Every n-th speaker of the manifest is used (`COHORT_SPEAKER_STRIDE`, default 1: all), an even
+ * subsample across corpora that cuts CPU time (recorded in the provenance).
+ */
+const STRIDE = Math.max(1, Math.floor(Number(process.env.COHORT_SPEAKER_STRIDE ?? 1)));
+const allSpeakers = new Map<string, Row[]>();
+for (const r of rows) allSpeakers.set(r.speaker, [...(allSpeakers.get(r.speaker) ?? []), r]);
+const bySpeaker = new Map([...allSpeakers].filter((_, i) => i % STRIDE === 0));
 const vadModel = await OnnxModel.load(defaultModelId('vad') ?? 'silero-vad-v6', { intraOpThreads: 1 });
 const encoders = await Promise.all(ENCODERS.map((id) => createEmbeddingBackend(id)));
 const sums = encoders.map(() => new Map<string, Float64Array>());
@@ -98,6 +121,7 @@ for (const [speaker, files] of bySpeaker) {
       for (let i = 0; i < v.length; i++) perEnc[k][i] += v[i];
     }
     n++;
+    if (speechS >= ENOUGH_SPEECH_S) break;
   }
   if (speechS >= MIN_SPEECH_S) {
     perEnc.forEach((v, k) => sums[k].set(speaker, v));
@@ -120,9 +144,12 @@ for (const [k, enc] of encoders.entries()) {
     {
       corpus: 'shared/data/train (manifest.csv); speakers disjoint from dev and held-out',
       excludedCorpora: [...EXCLUDED_CORPORA],
+      ...(SKIPPED_CORPORA.length ? { skippedCorpora: SKIPPED_CORPORA } : {}),
+      ...(STRIDE > 1 ? { speakerStride: STRIDE } : {}),
       corpora,
       speakers: used.length,
       filesPerSpeaker: FILES_PER_SPEAKER,
+      ...(Number.isFinite(ENOUGH_SPEECH_S) ? { stopAtSpeechS: ENOUGH_SPEECH_S } : {}),
       minSpeechS: MIN_SPEECH_S,
       embedding: 'L2-normalised mean of per-file embeddings (VAD speech, as in enrollment)',
       script: 'scripts/voiceprint-cohort.ts',

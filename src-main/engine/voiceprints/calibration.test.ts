@@ -101,6 +101,22 @@ describe('logistic calibration', () => {
     // another version of the encoder gets no calibration of this one
     expect(operatingPointFor('callscope_spk_encoder_v1', '9.9.9').calibration).toBeUndefined();
   });
+
+  it('encoder v2 ships a calibration for FAR ≤ 1 % with a threshold of high P(same speaker)', () => {
+    const cal = shippedCalibration('callscope_spk_encoder_v2', '1.0.0');
+    // cosine: out of fold, v2's AS-norm against its cohort lost on FRR and on strangers
+    // (bench/results/voiceprint-eval-alternatives.json)
+    expect(cal).toMatchObject({ scoring: 'cosine', targetFar: 0.01, modelVersion: '1.0.0', margin: 0.05 });
+    expect(cal!.threshold).toBeGreaterThan(0);
+    expect(cal!.threshold).toBeLessThan(1);
+    expect(operatingPointFor('callscope_spk_encoder_v2', '1.0.0')).toMatchObject({
+      scoring: 'cosine',
+      threshold: cal!.threshold,
+      calibration: cal,
+    });
+    // a name is given only where the calibrated P(same speaker) is above even odds
+    expect(probabilityOf(cal!, cal!.threshold)).toBeGreaterThan(0.5);
+  });
 });
 
 describe('calibrated identification', () => {

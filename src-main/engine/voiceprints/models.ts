@@ -1,7 +1,10 @@
 /**
  * Which embedding models voiceprints use. Identification and enrollment use one encoder, the
  * voiceprint model: `CALLSCOPE_VOICEPRINT_MODEL` when set, else the manifest's
- * `roles.embedding.voiceprint`, else the embedding role's model (the one diarization uses).
+ * `roles.embedding.voiceprint` (when its file is absent from every model folder: the first
+ * available embedding model of the manifest that ships a calibration, `models/<id>.calibration.json`,
+ * i.e. encoder v1 when v2's file is missing), else the embedding role's model (the one
+ * diarization uses).
  * Enrollment stores an embedding of every available embedding model (so changing the voiceprint
  * model never silently empties a library: voiceprints that lack the new model's embedding are
  * listed as needing re-enrollment instead). Model ids live in models/manifest.json only.
@@ -12,6 +15,7 @@ import type { ModelUse, ProviderSettings } from '../../../src-shared/contracts/a
 import type { Voiceprint } from '../../../src-shared/contracts/voiceprints.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { activeModelId, candidatePaths, loadManifest, ModelNotFoundError } from '../inference/registry.ts';
+import { shippedCalibration } from './calibration.ts';
 
 /** Environment variable that overrides the voiceprint model id (tests, benchmarks). */
 export const VOICEPRINT_MODEL_ENV = 'CALLSCOPE_VOICEPRINT_MODEL';
@@ -24,7 +28,7 @@ export function voiceprintModelId(): string {
   const m = loadManifest();
   const id =
     process.env[VOICEPRINT_MODEL_ENV] ||
-    m.roles.embedding?.voiceprint ||
+    withFallback(m.roles.embedding?.voiceprint) ||
     activeModelId('embedding') ||
     'fbank-stats';
   const entry = m.models.find((x) => x.id === id);
@@ -33,6 +37,26 @@ export function voiceprintModelId(): string {
       `voiceprint model "${id}" (${process.env[VOICEPRINT_MODEL_ENV] ? VOICEPRINT_MODEL_ENV : 'models/manifest.json roles.embedding.voiceprint'}) is not an embedding model of this version`,
     );
   return id;
+}
+
+/**
+ * The voiceprint model to use for the manifest's choice `id`: `id` when its file is present (in
+ * `available`); else the first available embedding model (manifest order) with a shipped
+ * calibration for its id+version; else `id` itself (loading it then fails naming the missing file).
+ * @param available embedding model ids that can run here (default: {@link availableEmbeddingModelIds}).
+ */
+export function withFallback(
+  id: string | undefined,
+  available: string[] = availableEmbeddingModelIds(),
+): string | undefined {
+  if (!id || available.includes(id)) return id;
+  const entries = loadManifest().models;
+  return (
+    available.find((x) => {
+      const e = entries.find((m) => m.id === x);
+      return !!e?.file && shippedCalibration(x, e.version) !== null;
+    }) ?? id
+  );
 }
 
 /**

@@ -133,4 +133,12 @@ describe('shipped cohorts', () => {
     expect(c!.count).toBeGreaterThanOrEqual(200);
     expect(shippedCohort('callscope_spk_encoder_v1', '0.9.0')).toBeNull();
   });
+
+  it('encoder v2 ships its own cohort (≥ top-K speakers, its dimension), not interchangeable with v1', () => {
+    const c = shippedCohort('callscope_spk_encoder_v2', '1.0.0');
+    expect(c).not.toBeNull();
+    expect(c!.count).toBeGreaterThanOrEqual(c!.topK);
+    expect(c!.dim).toBe(292);
+    expect(shippedCohort('callscope_spk_encoder_v1', '1.0.0')!.dim).toBe(228);
+  });
 });
