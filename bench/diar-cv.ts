@@ -46,6 +46,7 @@ import {
 import type { EmbeddingNormalization } from '../src-main/engine/diarization/clustering.ts';
 import type { PldaModel } from '../src-main/engine/diarization/plda.ts';
 import { DEFAULT_RECONSTRUCT } from '../src-main/engine/diarization/reconstruct.ts';
+import { fillVadHoles } from '../src-main/engine/diarization/vad-holes.ts';
 import { shippedPlda } from '../src-main/engine/diarization/vbx-clustering.ts';
 import { diarizationErrorRate } from '../src-main/engine/eval/der.ts';
 import {
@@ -243,6 +244,8 @@ interface Params {
   callThreshold: number | null;
   /** embeddings: the cached `fbank-stats` ones, or the re-embedded encoder's (DIAR_CV_ENCODER) */
   emb: 'fbank' | 'enc';
+  /** VAD speech no turn covers goes to the nearest turn's speaker within this many s (null = unassigned) */
+  holes: number | null;
   /** VBx instead of AHC alone (encoder embeddings only) */
   vbx: { initThreshold: number; Fa: number; Fb: number; loopP: number } | null;
 }
@@ -261,6 +264,7 @@ function hypothesis(
   snaps: DiarizerSnapshot[],
   p: Params,
   plda: PldaModel | null,
+  vad: ({ start: number; end: number }[] | undefined)[],
 ): { hyp: SpeakerSegment[]; split: boolean } {
   const hyp: SpeakerSegment[] = [...c.micTurns];
   let offset = 0;
@@ -278,7 +282,9 @@ function hypothesis(
       p.vbx && plda ? { ...p.vbx, plda } : null,
     );
     if (ch.role === 'system' && res.numClusters > 1) split = true;
-    for (const t of res.turns) hyp.push({ start: t.start, end: t.end, speaker: `c${offset + t.cluster}` });
+    const turns =
+      p.holes !== null && vad[k] ? fillVadHoles(res.turns, vad[k], { maxGapS: p.holes }) : res.turns;
+    for (const t of turns) hyp.push({ start: t.start, end: t.end, speaker: `c${offset + t.cluster}` });
     offset += res.numClusters;
   });
   return { hyp, split };
@@ -291,6 +297,7 @@ function main(): Promise<void> {
   return buildCache().then(async (cache) => {
     const snaps = cache.map((c) => c.channels.map(toSnapshot));
     let encSnaps: DiarizerSnapshot[][] | null = null;
+    let vads: ({ start: number; end: number }[] | undefined)[][] = cache.map(() => []);
     let plda: PldaModel | null = null;
     if (ENCODER !== 'none') {
       const embedder = await createEmbeddingBackend(ENCODER);
@@ -300,10 +307,11 @@ function main(): Promise<void> {
       // DIAR_CV_EMBED_ONLY=1: fill the encoder cache and stop
       if (process.env.DIAR_CV_EMBED_ONLY) return;
       encSnaps = enc.map((c) => c.channels.map(toSnapshot));
+      vads = enc.map((c) => c.channels.map((ch) => ch.vad));
       plda = shippedPlda(ENCODER);
     }
     const refs = cache.map((c) => refOf(c.subset, c.name));
-    const base = { normalization: 'none' as const, vbx: null };
+    const base = { normalization: 'none' as const, vbx: null, holes: null };
     const grid: Params[] = [];
     // fbank-stats + AHC (the current default) around its tuned point
     for (const threshold of [0.06, 0.08, 0.1, 0.125])
@@ -330,12 +338,19 @@ function main(): Promise<void> {
                     vbx: { initThreshold, Fa, Fb, loopP },
                   });
     }
+    // VAD holes (env DIAR_CV_HOLES: max gaps in s, `none` = unassigned), crossed with the grid
+    const holes = (process.env.DIAR_CV_HOLES ?? 'none,1,inf')
+      .split(',')
+      .map((h) => (h === 'none' ? null : h === 'inf' ? Infinity : Number(h)));
+    grid.splice(0, grid.length, ...grid.flatMap((p) => holes.map((h) => ({ ...p, holes: h }))));
     // DIAR_CV_GRID=call: only the call rule varies (clustering as now)
     if (process.env.DIAR_CV_GRID === 'call')
       grid.splice(
         0,
         grid.length,
-        ...grid.filter((p) => p.emb === 'fbank' && p.threshold === 0.08 && p.minClusterSize === 3),
+        ...grid.filter(
+          (p) => p.emb === 'fbank' && p.threshold === 0.08 && p.minClusterSize === 3 && p.holes === null,
+        ),
       );
     // the pipeline's defaults (analyze-file.ts DEFAULT_PARAMS)
     const current: Params = {
@@ -347,7 +362,7 @@ function main(): Promise<void> {
     };
     const scoreOf = (p: Params): Score[] =>
       cache.map((c, i) => {
-        const { hyp, split } = hypothesis(c, p.emb === 'enc' ? encSnaps![i] : snaps[i], p, plda);
+        const { hyp, split } = hypothesis(c, p.emb === 'enc' ? encSnaps![i] : snaps[i], p, plda, vads[i]);
         const d = diarizationErrorRate(refs[i], hyp);
         return {
           missed: d.missed,
@@ -388,7 +403,7 @@ function main(): Promise<void> {
       (p.vbx
         ? `${ENCODER} VBx init ${p.vbx.initThreshold}, Fa ${p.vbx.Fa}, Fb ${p.vbx.Fb}, loopP ${p.vbx.loopP}`
         : `${p.emb === 'enc' ? ENCODER : 'fbank-stats'} AHC thr ${p.threshold}, minSize ${p.minClusterSize}`) +
-      `, call ${p.callThreshold ?? '='}`;
+      `, call ${p.callThreshold ?? '='}, holes ${p.holes ?? 'unassigned'}`;
     const table = (s: Score[]): string =>
       allSources
         .map((src) => {
@@ -445,10 +460,11 @@ function main(): Promise<void> {
       return { family, folds, meanHeld, all, md };
     };
     const families: [string, (p: Params) => boolean][] = [
-      ['fbank-stats + AHC', (p) => p.emb === 'fbank'],
-      [`${ENCODER} + AHC`, (p) => p.emb === 'enc' && !p.vbx],
-      [`${ENCODER} + VBx`, (p) => p.vbx !== null],
-      ['all methods', () => true],
+      ['fbank-stats + AHC', (p) => p.emb === 'fbank' && p.holes === null],
+      [`${ENCODER} + AHC`, (p) => p.emb === 'enc' && !p.vbx && p.holes === null],
+      [`${ENCODER} + VBx`, (p) => p.vbx !== null && p.holes === null],
+      ['all methods, VAD holes unassigned', (p) => p.holes === null],
+      ['all methods, VAD holes to the nearest speaker or unassigned (CV)', () => true],
     ];
     const results = families
       .map(([name, f]) => [name, scored.filter((x) => f(x.p))] as const)

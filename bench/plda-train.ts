@@ -6,8 +6,10 @@
  * SEGS_PER_FILE random 1.5–3 s segments (seeded, deterministic) whose RMS is above −45 dBFS (no
  * VAD: the train corpora are read or prompted speech with short pauses); one embedding per
  * segment with the encoder, as the diarizer computes it (Kaldi fbank, the encoder's CMN).
- * Speakers with fewer than 2 segments are dropped. Embeddings are cached in
- * `bench/results/tmp/plda-<encoder>.json` (delete it after an encoder change).
+ * Speakers are visited round-robin over the corpora (so any prefix is varied) until all are done or
+ * `PLDA_BUDGET_S` seconds (default unlimited) have passed; speakers with fewer than 2 segments are
+ * dropped. Embeddings are cached in `bench/results/tmp/plda-<encoder>.json` after every 25 speakers
+ * (a rerun continues from it; delete it after an encoder change).
  *
  * Usage: `CALLSCOPE_MODELS_DIR=../shared/models node --import tsx bench/plda-train.ts
  *   [encoder = callscope_spk_encoder_v1] [dim = 128]`
@@ -46,10 +48,14 @@ interface Cache {
   files: number;
 }
 
+const BUDGET_S = Number(process.env.PLDA_BUDGET_S ?? Infinity);
+
 async function embedTrain(): Promise<Cache> {
   const path = join(TMP, `plda-${encoderId}.json`);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Cache;
   mkdirSync(TMP, { recursive: true });
+  const out: Cache & { done: string[] } = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as Cache & { done: string[] })
+    : { encoder: encoderId, vectors: [], speakers: [], files: 0, done: [] };
   const rows = readFileSync(join(TRAIN, 'manifest.csv'), 'utf8').trim().split('\n').slice(1);
   const bySpk = new Map<string, string[]>();
   for (const r of rows) {
@@ -57,12 +63,24 @@ async function embedTrain(): Promise<Cache> {
     const key = `${corpus}/${speaker}`;
     bySpk.set(key, [...(bySpk.get(key) ?? []), file]);
   }
+  // round-robin over corpora
+  const byCorpus = new Map<string, string[]>();
+  for (const k of [...bySpk.keys()].sort()) {
+    const c = k.split('/')[0];
+    byCorpus.set(c, [...(byCorpus.get(c) ?? []), k]);
+  }
+  const order: string[] = [];
+  for (let i = 0; order.length < bySpk.size; i++)
+    for (const list of byCorpus.values()) if (i < list.length) order.push(list[i]);
+  const done = new Set(out.done);
   const embedder = await createEmbeddingBackend(encoderId);
-  const rnd = seededRandom(13);
-  const out: Cache = { encoder: encoderId, vectors: [], speakers: [], files: 0 };
-  let done = 0;
-  for (const [spk, files] of [...bySpk].sort()) {
-    for (const f of files.slice(0, FILES_PER_SPK)) {
+  const t0 = performance.now();
+  for (const spk of order) {
+    if (done.has(spk)) continue;
+    if ((performance.now() - t0) / 1000 > BUDGET_S) break;
+    // seeded per speaker, so a resumed run draws the same segments
+    const rnd = seededRandom(13 + order.indexOf(spk));
+    for (const f of bySpk.get(spk)!.slice(0, FILES_PER_SPK)) {
       let audio: Float32Array;
       try {
         audio = await decodeMono(join(TRAIN, f));
@@ -86,7 +104,11 @@ async function embedTrain(): Promise<Cache> {
         out.speakers.push(spk);
       }
     }
-    if (++done % 25 === 0) console.log(`${done}/${bySpk.size} speakers, ${out.vectors.length} segments`);
+    out.done.push(spk);
+    if (out.done.length % 25 === 0) {
+      writeFileSync(path, JSON.stringify(out));
+      console.log(`${out.done.length}/${bySpk.size} speakers, ${out.vectors.length} segments`);
+    }
   }
   writeFileSync(path, JSON.stringify(out));
   return out;
@@ -99,10 +121,12 @@ const keep = data.speakers.map((s) => count.get(s)! >= 2);
 const vectors = data.vectors.filter((_, i) => keep[i]);
 const speakers = data.speakers.filter((_, i) => keep[i]);
 const nSpk = new Set(speakers).size;
+// the across-speaker covariance has rank < speakers: keep the dimension well below it
+const fitDim = Math.min(dim, Math.floor(nSpk / 2));
 const model = fitPlda(
   vectors,
   speakers,
-  dim,
+  fitDim,
   encoderId,
   `${vectors.length} segments of 1.5–3 s from ${nSpk} speakers of shared/data/train (${data.files} files; bench/plda-train.ts, ${new Date().toISOString().slice(0, 10)})`,
 );
@@ -120,7 +144,7 @@ writeFileSync(
   }) + '\n',
 );
 console.log(
-  `wrote ${file}: ${vectors.length} segments, ${nSpk} speakers, dim ${dim}, φ[0..4] = ${model.phi
+  `wrote ${file}: ${vectors.length} segments, ${nSpk} speakers, dim ${fitDim}, φ[0..4] = ${model.phi
     .slice(0, 5)
     .map((x) => x.toFixed(2))
     .join(', ')}`,
