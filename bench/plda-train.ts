@@ -14,7 +14,7 @@
  * Usage: `CALLSCOPE_MODELS_DIR=../shared/models node --import tsx bench/plda-train.ts
  *   [encoder = callscope_spk_encoder_v1] [dim = 128]`
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
@@ -49,9 +49,13 @@ interface Cache {
 }
 
 const BUDGET_S = Number(process.env.PLDA_BUDGET_S ?? Infinity);
+/** `k/n`: this worker takes every n-th speaker from the end of the order (parallel extraction). */
+const SHARD = process.env.PLDA_SHARD;
+/** Corpora left out, as for the shipped voiceprint cohort (licences not confirmed for shipping derived data). */
+const EXCLUDED = new Set(['voxceleb1', 'vcc2016']);
 
 async function embedTrain(): Promise<Cache> {
-  const path = join(TMP, `plda-${encoderId}.json`);
+  const path = join(TMP, `plda-${encoderId}${SHARD ? `-${SHARD.replace('/', 'of')}` : ''}.json`);
   mkdirSync(TMP, { recursive: true });
   const out: Cache & { done: string[] } = existsSync(path)
     ? (JSON.parse(readFileSync(path, 'utf8')) as Cache & { done: string[] })
@@ -69,9 +73,13 @@ async function embedTrain(): Promise<Cache> {
     const c = k.split('/')[0];
     byCorpus.set(c, [...(byCorpus.get(c) ?? []), k]);
   }
-  const order: string[] = [];
+  let order: string[] = [];
   for (let i = 0; order.length < bySpk.size; i++)
     for (const list of byCorpus.values()) if (i < list.length) order.push(list[i]);
+  if (SHARD) {
+    const [k, n] = SHARD.split('/').map(Number);
+    order = order.reverse().filter((spk, i) => i % n === k && !EXCLUDED.has(spk.split('/')[0]));
+  }
   const done = new Set(out.done);
   const embedder = await createEmbeddingBackend(encoderId);
   const t0 = performance.now();
@@ -79,7 +87,7 @@ async function embedTrain(): Promise<Cache> {
     if (done.has(spk)) continue;
     if ((performance.now() - t0) / 1000 > BUDGET_S) break;
     // seeded per speaker, so a resumed run draws the same segments
-    const rnd = seededRandom(13 + order.indexOf(spk));
+    const rnd = seededRandom(13 + [...bySpk.keys()].sort().indexOf(spk));
     for (const f of bySpk.get(spk)!.slice(0, FILES_PER_SPK)) {
       let audio: Float32Array;
       try {
@@ -114,7 +122,21 @@ async function embedTrain(): Promise<Cache> {
   return out;
 }
 
-const data = await embedTrain();
+await embedTrain();
+// every worker's cache (a speaker counted once), excluded corpora dropped
+const data: Cache = { encoder: encoderId, vectors: [], speakers: [], files: 0 };
+const seen = new Set<string>();
+for (const f of readdirSync(TMP).filter((n) => n.startsWith(`plda-${encoderId}`) && n.endsWith('.json'))) {
+  const c = JSON.parse(readFileSync(join(TMP, f), 'utf8')) as Cache;
+  data.files += c.files;
+  const mine = new Set(c.speakers.filter((s) => !seen.has(s) && !EXCLUDED.has(s.split('/')[0])));
+  c.speakers.forEach((s, i) => {
+    if (!mine.has(s)) return;
+    data.vectors.push(c.vectors[i]);
+    data.speakers.push(s);
+  });
+  for (const s of mine) seen.add(s);
+}
 const count = new Map<string, number>();
 for (const s of data.speakers) count.set(s, (count.get(s) ?? 0) + 1);
 const keep = data.speakers.map((s) => count.get(s)! >= 2);
