@@ -64,6 +64,7 @@ const AUDIO = /\.(wav|m4a)$/i;
 export function sourceOf(name: string, subset: string): string {
   if (subset === 'sim-train') return 'sim';
   if (subset === 'sim-dev') return 'sim-dev';
+  if (subset === 'sim-dev-meetings') return 'sim-dev-meet';
   if (subset === 'stereo') return name.startsWith('verbatim') ? 'therapy' : 'calls';
   if (name.startsWith('ami_')) return 'AMI';
   if (name.startsWith('saivt')) return 'broadcast';
@@ -89,8 +90,11 @@ interface Cached {
 }
 
 const SIM = join(OUT, 'tmp', 'sim');
-/** Simulated calls used per pool (env `DIAR_CV_SIM_MAX`, default 12). */
+/** Simulated calls used per pool (env `DIAR_CV_SIM_MAX`, default 12; sim-dev: `DIAR_CV_SIMDEV_MAX`). */
 const SIM_MAX = Number(process.env.DIAR_CV_SIM_MAX ?? 12);
+const SIMDEV_MAX = Number(process.env.DIAR_CV_SIMDEV_MAX ?? SIM_MAX);
+/** Simulated meetings used (env `DIAR_CV_MEET_MAX`, default 8). */
+const MEET_MAX = Number(process.env.DIAR_CV_MEET_MAX ?? 8);
 
 /** Folder of a subset: the dev folders, or the simulated calls of `bench/simulate/calls.ts`. */
 const dirOf = (subset: string): string =>
@@ -104,7 +108,7 @@ const refOf = (subset: string, name: string): SpeakerSegment[] => {
 /** Remote speakers per call: 1 for the dev calls with one remote party, from calls.json for sims. */
 function remotesOf(subset: string, name: string): number | null {
   if (subset === 'stereo') return /^(aws|verbatim)/.test(name) ? 1 : 3;
-  if (!subset.startsWith('sim-')) return null;
+  if (!subset.startsWith('sim-') || subset.endsWith('meetings')) return null;
   const meta = JSON.parse(readFileSync(join(dirOf(subset), 'calls.json'), 'utf8')) as Record<
     string,
     { remotes: number }
@@ -115,12 +119,20 @@ function remotesOf(subset: string, name: string): number | null {
 async function buildCache(): Promise<Cached[]> {
   mkdirSync(CACHE, { recursive: true });
   const files: [string, string][] = [];
-  for (const subset of ['diarization', 'stereo', 'sim-train', 'sim-dev']) {
+  for (const subset of ['diarization', 'stereo', 'sim-train', 'sim-dev', 'sim-dev-meetings']) {
     if (!existsSync(dirOf(subset))) continue;
     const names = readdirSync(dirOf(subset))
       .filter((f) => AUDIO.test(f))
       .sort();
-    for (const n of subset.startsWith('sim-') ? names.slice(0, SIM_MAX) : names) files.push([subset, n]);
+    const max =
+      subset === 'sim-dev'
+        ? SIMDEV_MAX
+        : subset === 'sim-dev-meetings'
+          ? MEET_MAX
+          : subset === 'sim-train'
+            ? SIM_MAX
+            : Infinity;
+    for (const n of names.slice(0, max)) files.push([subset, n]);
   }
   let models: Awaited<ReturnType<typeof loadEngineModels>> | null = null;
   const out: Cached[] = [];
@@ -374,7 +386,7 @@ function main(): Promise<void> {
       });
     // sim-dev is never used to choose anything: reported only
     const allSources = [...new Set(cache.map((c) => c.source))];
-    const sources = allSources.filter((x) => x !== 'sim-dev');
+    const sources = allSources.filter((x) => !x.startsWith('sim-dev'));
     const oneRemote = cache.map((c) => remotesOf(c.subset, c.name) === 1);
     const splitRate = (s: Score[], src: string): string => {
       const idx = cache.flatMap((c, i) => (c.source === src && oneRemote[i] ? [i] : []));
@@ -474,7 +486,7 @@ function main(): Promise<void> {
     const md =
       `# Leave-one-source-out CV of the clustering (${new Date().toISOString()})\n\n` +
       `${cache.length} files (${allSources.map((s) => `${s} ${cache.filter((c) => c.source === s).length}`).join(', ')}), ` +
-      `${grid.length} parameter sets; DER no collar, overlap scored; objective = mean of per-source pooled DER over the CV sources (sim-dev is reported only, never used to choose). ` +
+      `${grid.length} parameter sets; DER no collar, overlap scored; objective = mean of per-source pooled DER over the CV sources (sim-dev calls and meetings are reported only, never used to choose). ` +
       `Current = the pipeline's defaults (${key(current)}). Machine: ${cpus().length} cores, load average ${loadavg()
         .map((x) => x.toFixed(1))
         .join(' / ')} at the end (shared).\n\n` +

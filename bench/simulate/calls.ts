@@ -26,7 +26,7 @@
  * audio).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeStream, probeAudio, resolveFfmpeg } from '../../src-main/engine/audio/ffmpeg.ts';
@@ -355,12 +355,19 @@ async function main(): Promise<void> {
   const work = join(OUT, 'work');
   mkdirSync(dir, { recursive: true });
   mkdirSync(work, { recursive: true });
-  const meta: Record<string, { remotes: number; codec: string }> = {};
+  // calls already generated (same seed) are kept, so a larger count only adds calls
+  const metaPath = join(dir, 'calls.json');
+  const meta = (existsSync(metaPath) ? JSON.parse(readFileSync(metaPath, 'utf8')) : {}) as Record<
+    string,
+    { remotes: number; codec: string }
+  >;
   for (let i = 0; i < count; i++) {
     const name = `call_${String(i).padStart(3, '0')}`;
+    if (meta[name] && existsSync(join(dir, `${name}.wav`))) continue;
     meta[name] = await simulateCall(pool, cache, seed + i, name, dir, work);
+    writeFileSync(metaPath, JSON.stringify(meta, null, 1));
   }
-  writeFileSync(join(dir, 'calls.json'), JSON.stringify(meta, null, 1));
+  writeFileSync(metaPath, JSON.stringify(meta, null, 1));
   console.log(`${count} calls from ${pool.length} ${poolName} speakers in ${dir}`);
 }
 
