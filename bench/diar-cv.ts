@@ -307,6 +307,8 @@ const ENCODER = process.env.DIAR_CV_ENCODER ?? 'callscope_spk_encoder_v1';
 
 function main(): Promise<void> {
   return buildCache().then(async (cache) => {
+    // DIAR_CV_CACHE_ONLY=1: only analyse the files not cached yet
+    if (process.env.DIAR_CV_CACHE_ONLY) return;
     const snaps = cache.map((c) => c.channels.map(toSnapshot));
     let encSnaps: DiarizerSnapshot[][] | null = null;
     let vads: ({ start: number; end: number }[] | undefined)[][] = cache.map(() => []);
@@ -315,6 +317,9 @@ function main(): Promise<void> {
       const embedder = await createEmbeddingBackend(ENCODER);
       const vadModel = await OnnxModel.load('silero-vad-v6', { intraOpThreads: 1, role: 'vad' });
       const enc: Cached[] = [];
+      // DIAR_CV_REVERSE=1: fill the cache from the end (a second worker beside a forward one)
+      if (process.env.DIAR_CV_REVERSE)
+        for (const c of [...cache].reverse()) await reembed(c, embedder, vadModel);
       for (const c of cache) enc.push(await reembed(c, embedder, vadModel));
       // DIAR_CV_EMBED_ONLY=1: fill the encoder cache and stop
       if (process.env.DIAR_CV_EMBED_ONLY) return;

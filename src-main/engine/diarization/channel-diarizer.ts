@@ -60,6 +60,8 @@ export interface ChannelDiarizerOptions {
    * distance (see {@link clusterSnapshot}; null/absent = off). Used for the system channel of calls.
    */
   oneSpeakerBelow?: number | null;
+  /** Cluster with AHC-initialised VBx (vbx-clustering.ts) instead of AHC alone (null/absent = AHC). */
+  vbx?: VbxClusteringOptions | null;
 }
 
 export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
@@ -287,6 +289,7 @@ export class ChannelDiarizer {
       reconstruct,
       this.opts.tracks,
       this.opts.oneSpeakerBelow ?? null,
+      this.opts.vbx ?? null,
     );
     this.timings.clustering += performance.now() - t0;
     return res;
