@@ -336,14 +336,14 @@ function main(): Promise<void> {
         for (const callThreshold of [null, 0.15])
           grid.push({ ...base, threshold, minClusterSize, callThreshold, emb: 'fbank' });
     if (encSnaps) {
-      for (const threshold of [0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+      for (const threshold of [0.6, 0.7, 0.8, 0.9])
         for (const minClusterSize of [1, 3])
           for (const callThreshold of [null, 0.3, 0.5])
             grid.push({ ...base, threshold, minClusterSize, callThreshold, emb: 'enc' });
       if (plda)
         for (const initThreshold of (process.env.DIAR_CV_VBX_INIT ?? '0.5,0.7').split(',').map(Number))
-          for (const Fa of [0.1, 0.3, 0.6])
-            for (const Fb of [2, 8, 17, 40])
+          for (const Fa of [0.1, 0.3])
+            for (const Fb of [4, 17])
               for (const loopP of [0, 0.5])
                 for (const callThreshold of [null, 0.3, 0.5])
                   grid.push({
@@ -356,7 +356,7 @@ function main(): Promise<void> {
                   });
     }
     // VAD holes (env DIAR_CV_HOLES: max gaps in s, `none` = unassigned), crossed with the grid
-    const holes = (process.env.DIAR_CV_HOLES ?? 'none,1,inf')
+    const holes = (process.env.DIAR_CV_HOLES ?? 'none,inf')
       .split(',')
       .map((h) => (h === 'none' ? null : h === 'inf' ? Infinity : Number(h)));
     grid.splice(0, grid.length, ...grid.flatMap((p) => holes.map((h) => ({ ...p, holes: h }))));
