@@ -13,24 +13,41 @@
  *    scored on the held-out source. A parameter is worth changing only if the held-out scores
  *    improve.
  *
- * Report: `bench/results/diar-cv.md` and `.json` (folds, per-source and per-file DER of the current
- * and the chosen parameters, and the run record: machine, load average, date, commit; read by
- * `bench/report.ts`). Run: `node --import tsx bench/diar-cv.ts` (the committed results:
- * `DIAR_CV_SIM_MAX=8`).
+ * Report: `bench/results/diar-cv.md` and `.json`. Run: `node --import tsx bench/diar-cv.ts`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
+import { decodeStream, probeAudio } from '../src-main/engine/audio/ffmpeg.ts';
+import { FbankStream } from '../src-main/engine/audio/fbank.ts';
+import { concatFloat32 } from '../src-main/engine/audio/samples.ts';
+import { createEmbeddingBackend, type EmbeddingBackend } from '../src-main/engine/diarization/embedding.ts';
+import {
+  activeFrameCount,
+  FB_HOP,
+  FB_WIN,
+  gatherRows,
+  speakerFrames,
+} from '../src-main/engine/diarization/speaker-frames.ts';
+import { OnnxModel } from '../src-main/engine/inference/onnx.ts';
+import { createMultiChannelVad } from '../src-main/engine/vad/multi.ts';
+import { speechRegionsFromProbs } from '../src-main/engine/vad/regions.ts';
+import { SEG_SPEAKERS, SEG_WINDOW } from '../src-main/engine/diarization/segmentation.ts';
+
 import { parseRttm, type SpeakerSegment } from '../src-shared/formats/rttm.ts';
-import { startRunRecord } from '../src-main/cli/run-record.ts';
 import { devDataRoot } from '../src-main/cli/eval-dev.ts';
 import {
   clusterSnapshot,
+  DEFAULT_CHANNEL_DIARIZER,
   type DiarizerSnapshot,
   type StoredWindow,
 } from '../src-main/engine/diarization/channel-diarizer.ts';
 import type { EmbeddingNormalization } from '../src-main/engine/diarization/clustering.ts';
+import type { PldaModel } from '../src-main/engine/diarization/plda.ts';
 import { DEFAULT_RECONSTRUCT } from '../src-main/engine/diarization/reconstruct.ts';
+import { fillVadHoles } from '../src-main/engine/diarization/vad-holes.ts';
+import { shippedPlda } from '../src-main/engine/diarization/vbx-clustering.ts';
 import { diarizationErrorRate } from '../src-main/engine/eval/der.ts';
 import {
   analyzeFile,
@@ -47,6 +64,7 @@ const AUDIO = /\.(wav|m4a)$/i;
 export function sourceOf(name: string, subset: string): string {
   if (subset === 'sim-train') return 'sim';
   if (subset === 'sim-dev') return 'sim-dev';
+  if (subset === 'sim-dev-meetings') return 'sim-dev-meet';
   if (subset === 'stereo') return name.startsWith('verbatim') ? 'therapy' : 'calls';
   if (name.startsWith('ami_')) return 'AMI';
   if (name.startsWith('saivt')) return 'broadcast';
@@ -57,6 +75,8 @@ export function sourceOf(name: string, subset: string): string {
 interface CachedChannel {
   role: string;
   total: number;
+  /** VAD speech regions of the channel, s (encoder caches only; see {@link reembed}) */
+  vad?: { start: number; end: number }[];
   windows: { s: number; a: string; i: number[] }[];
   items: { w: number; l: number; v: number[]; t: boolean }[];
 }
@@ -70,8 +90,11 @@ interface Cached {
 }
 
 const SIM = join(OUT, 'tmp', 'sim');
-/** Simulated calls used per pool (env `DIAR_CV_SIM_MAX`, default 12). */
+/** Simulated calls used per pool (env `DIAR_CV_SIM_MAX`, default 12; sim-dev: `DIAR_CV_SIMDEV_MAX`). */
 const SIM_MAX = Number(process.env.DIAR_CV_SIM_MAX ?? 12);
+const SIMDEV_MAX = Number(process.env.DIAR_CV_SIMDEV_MAX ?? SIM_MAX);
+/** Simulated meetings used (env `DIAR_CV_MEET_MAX`, default 8). */
+const MEET_MAX = Number(process.env.DIAR_CV_MEET_MAX ?? 8);
 
 /** Folder of a subset: the dev folders, or the simulated calls of `bench/simulate/calls.ts`. */
 const dirOf = (subset: string): string =>
@@ -85,7 +108,7 @@ const refOf = (subset: string, name: string): SpeakerSegment[] => {
 /** Remote speakers per call: 1 for the dev calls with one remote party, from calls.json for sims. */
 function remotesOf(subset: string, name: string): number | null {
   if (subset === 'stereo') return /^(aws|verbatim)/.test(name) ? 1 : 3;
-  if (!subset.startsWith('sim-')) return null;
+  if (!subset.startsWith('sim-') || subset.endsWith('meetings')) return null;
   const meta = JSON.parse(readFileSync(join(dirOf(subset), 'calls.json'), 'utf8')) as Record<
     string,
     { remotes: number }
@@ -96,12 +119,20 @@ function remotesOf(subset: string, name: string): number | null {
 async function buildCache(): Promise<Cached[]> {
   mkdirSync(CACHE, { recursive: true });
   const files: [string, string][] = [];
-  for (const subset of ['diarization', 'stereo', 'sim-train', 'sim-dev']) {
+  for (const subset of ['diarization', 'stereo', 'sim-train', 'sim-dev', 'sim-dev-meetings']) {
     if (!existsSync(dirOf(subset))) continue;
     const names = readdirSync(dirOf(subset))
       .filter((f) => AUDIO.test(f))
       .sort();
-    for (const n of subset.startsWith('sim-') ? names.slice(0, SIM_MAX) : names) files.push([subset, n]);
+    const max =
+      subset === 'sim-dev'
+        ? SIMDEV_MAX
+        : subset === 'sim-dev-meetings'
+          ? MEET_MAX
+          : subset === 'sim-train'
+            ? SIM_MAX
+            : Infinity;
+    for (const n of names.slice(0, max)) files.push([subset, n]);
   }
   let models: Awaited<ReturnType<typeof loadEngineModels>> | null = null;
   const out: Cached[] = [];
@@ -145,6 +176,67 @@ async function buildCache(): Promise<Cached[]> {
   return out;
 }
 
+/**
+ * The cached channels re-embedded with another encoder: same segmentation windows (activity),
+ * embeddings recomputed from the decoded channel exactly as ChannelDiarizer.embedWindow does
+ * (the encoder's minFrames decides which local speakers get one). Cached per encoder in
+ * `diar-cache/<encoder>/`.
+ */
+async function reembed(c: Cached, embedder: EmbeddingBackend, vadModel: OnnxModel): Promise<Cached> {
+  const dir = join(CACHE, embedder.id);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${c.subset}__${c.name}.json`);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Cached;
+  const file = join(dirOf(c.subset), c.name);
+  const probe = await probeAudio(file);
+  const channels: CachedChannel[] = [];
+  for (const ch of c.channels) {
+    const mono = ch.role === 'mono';
+    const parts: Float32Array[] = [];
+    // two-channel calls: channel 0 = mic, 1 = system (analyze-file.ts channelRoles, auto)
+    for await (const b of decodeStream(file, probe, { channels: mono ? 'mono' : 'keep' }))
+      parts.push(mono ? b[0] : b[ch.role === 'system' ? 1 : 0]);
+    const audio = concatFloat32(parts).subarray(0, ch.total);
+    const fb = new FbankStream().push(audio.slice());
+    // the pipeline's VAD regions of this channel (silero, 1-s blocks as analyze-file.ts feeds it)
+    const vad = createMultiChannelVad('silero', vadModel, 1);
+    const probs: number[] = [];
+    for (let o = 0; o < audio.length; o += 16_000)
+      for (const p of (await vad.pushAll([audio.slice(o, o + 16_000)]))[0]) probs.push(p);
+    for (const p of (await vad.flushAll())[0]) probs.push(p);
+    const regions = speechRegionsFromProbs(probs, vad.hopS, audio.length / 16_000);
+    const items: CachedChannel['items'] = [];
+    const windows = [];
+    for (const [wi, w] of ch.windows.entries()) {
+      const activity = new Uint8Array(Buffer.from(w.a, 'base64'));
+      const idx: number[] = [-1, -1, -1];
+      const f0 = Math.ceil(w.s / FB_HOP);
+      const f1 = Math.floor((Math.min(w.s + SEG_WINDOW, ch.total) - FB_WIN) / FB_HOP);
+      for (let s = 0; s < SEG_SPEAKERS; s++) {
+        const active = activeFrameCount(activity, s);
+        if (active === 0) continue;
+        const use = speakerFrames(activity, s, w.s, f0, f1, embedder.minFrames);
+        if (!use) continue;
+        const v = await embedder.embed(gatherRows(fb, 0, use));
+        if (!v.every(Number.isFinite)) continue;
+        idx[s] = items.length;
+        items.push({
+          w: wi,
+          l: s,
+          v: Array.from(v, (x) => Number(x.toPrecision(6))),
+          t: active >= DEFAULT_CHANNEL_DIARIZER.minActiveFrames,
+        });
+      }
+      windows.push({ s: w.s, a: w.a, i: idx });
+    }
+    channels.push({ role: ch.role, total: ch.total, vad: regions, windows, items });
+  }
+  const out: Cached = { ...c, channels };
+  writeFileSync(path, JSON.stringify(out));
+  console.log(`re-embedded ${c.subset}/${c.name} with ${embedder.id}`);
+  return out;
+}
+
 const toSnapshot = (c: CachedChannel): DiarizerSnapshot => ({
   total: c.total,
   windows: c.windows.map((w): StoredWindow => ({
@@ -162,6 +254,12 @@ interface Params {
   normalization: EmbeddingNormalization;
   /** one-speaker merge distance for the system channel of a two-channel call; null = off */
   callThreshold: number | null;
+  /** embeddings: the cached `fbank-stats` ones, or the re-embedded encoder's (DIAR_CV_ENCODER) */
+  emb: 'fbank' | 'enc';
+  /** VAD speech no turn covers goes to the nearest turn's speaker within this many s (null = unassigned) */
+  holes: number | null;
+  /** VBx instead of AHC alone (encoder embeddings only) */
+  vbx: { initThreshold: number; Fa: number; Fb: number; loopP: number } | null;
 }
 
 interface Score {
@@ -177,6 +275,8 @@ function hypothesis(
   c: Cached,
   snaps: DiarizerSnapshot[],
   p: Params,
+  plda: PldaModel | null,
+  vad: ({ start: number; end: number }[] | undefined)[],
 ): { hyp: SpeakerSegment[]; split: boolean } {
   const hyp: SpeakerSegment[] = [...c.micTurns];
   let offset = 0;
@@ -191,37 +291,95 @@ function hypothesis(
       DEFAULT_RECONSTRUCT,
       null,
       call ? p.callThreshold : null,
+      p.vbx && plda ? { ...p.vbx, plda } : null,
     );
     if (ch.role === 'system' && res.numClusters > 1) split = true;
-    for (const t of res.turns) hyp.push({ start: t.start, end: t.end, speaker: `c${offset + t.cluster}` });
+    const turns =
+      p.holes !== null && vad[k] ? fillVadHoles(res.turns, vad[k], { maxGapS: p.holes }) : res.turns;
+    for (const t of turns) hyp.push({ start: t.start, end: t.end, speaker: `c${offset + t.cluster}` });
     offset += res.numClusters;
   });
   return { hyp, split };
 }
 
+/** Encoder re-embedded for the `enc` rows of the grid (env `DIAR_CV_ENCODER`; `none` = skip). */
+const ENCODER = process.env.DIAR_CV_ENCODER ?? 'callscope_spk_encoder_v1';
+
 function main(): Promise<void> {
-  const run = startRunRecord(import.meta.dirname);
-  return buildCache().then((cache) => {
+  return buildCache().then(async (cache) => {
+    // DIAR_CV_CACHE_ONLY=1: only analyse the files not cached yet
+    if (process.env.DIAR_CV_CACHE_ONLY) return;
     const snaps = cache.map((c) => c.channels.map(toSnapshot));
+    let encSnaps: DiarizerSnapshot[][] | null = null;
+    let vads: ({ start: number; end: number }[] | undefined)[][] = cache.map(() => []);
+    let plda: PldaModel | null = null;
+    if (ENCODER !== 'none') {
+      const embedder = await createEmbeddingBackend(ENCODER);
+      const vadModel = await OnnxModel.load('silero-vad-v6', { intraOpThreads: 1, role: 'vad' });
+      const enc: Cached[] = [];
+      // DIAR_CV_REVERSE=1: fill the cache from the end (a second worker beside a forward one)
+      if (process.env.DIAR_CV_REVERSE)
+        for (const c of [...cache].reverse()) await reembed(c, embedder, vadModel);
+      for (const c of cache) enc.push(await reembed(c, embedder, vadModel));
+      // DIAR_CV_EMBED_ONLY=1: fill the encoder cache and stop
+      if (process.env.DIAR_CV_EMBED_ONLY) return;
+      encSnaps = enc.map((c) => c.channels.map(toSnapshot));
+      vads = enc.map((c) => c.channels.map((ch) => ch.vad));
+      plda = shippedPlda(ENCODER);
+    }
     const refs = cache.map((c) => refOf(c.subset, c.name));
+    const base = { normalization: 'none' as const, vbx: null, holes: null };
     const grid: Params[] = [];
-    for (const threshold of [0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3])
-      for (const minClusterSize of [1, 3, 6])
-        for (const normalization of ['none'] as const)
-          for (const callThreshold of [null, 0.15, 0.25, 0.4, 0.6])
-            grid.push({ threshold, minClusterSize, normalization, callThreshold });
+    // fbank-stats + AHC (the current default) around its tuned point
+    for (const threshold of [0.06, 0.08, 0.1, 0.125])
+      for (const minClusterSize of [1, 3])
+        for (const callThreshold of [null, 0.15])
+          grid.push({ ...base, threshold, minClusterSize, callThreshold, emb: 'fbank' });
+    if (encSnaps) {
+      for (const threshold of [0.6, 0.7, 0.8, 0.9])
+        for (const minClusterSize of [1, 3])
+          for (const callThreshold of [null, 0.3, 0.5])
+            grid.push({ ...base, threshold, minClusterSize, callThreshold, emb: 'enc' });
+      if (plda)
+        for (const initThreshold of (process.env.DIAR_CV_VBX_INIT ?? '0.5,0.7').split(',').map(Number))
+          for (const Fa of [0.1, 0.3])
+            for (const Fb of [4, 17])
+              for (const loopP of [0, 0.5])
+                for (const callThreshold of [null, 0.3, 0.5])
+                  grid.push({
+                    ...base,
+                    threshold: initThreshold,
+                    minClusterSize: 1,
+                    callThreshold,
+                    emb: 'enc',
+                    vbx: { initThreshold, Fa, Fb, loopP },
+                  });
+    }
+    // VAD holes (env DIAR_CV_HOLES: max gaps in s, `none` = unassigned), crossed with the grid
+    const holes = (process.env.DIAR_CV_HOLES ?? 'none,inf')
+      .split(',')
+      .map((h) => (h === 'none' ? null : h === 'inf' ? Infinity : Number(h)));
+    grid.splice(0, grid.length, ...grid.flatMap((p) => holes.map((h) => ({ ...p, holes: h }))));
     // DIAR_CV_GRID=call: only the call rule varies (clustering as now)
     if (process.env.DIAR_CV_GRID === 'call')
-      grid.splice(0, grid.length, ...grid.filter((p) => p.threshold === 0.08 && p.minClusterSize === 3));
+      grid.splice(
+        0,
+        grid.length,
+        ...grid.filter(
+          (p) => p.emb === 'fbank' && p.threshold === 0.08 && p.minClusterSize === 3 && p.holes === null,
+        ),
+      );
+    // the pipeline's defaults (analyze-file.ts DEFAULT_PARAMS)
     const current: Params = {
+      ...base,
       threshold: 0.08,
       minClusterSize: 3,
-      normalization: 'none',
-      callThreshold: null,
+      callThreshold: 0.15,
+      emb: 'fbank',
     };
     const scoreOf = (p: Params): Score[] =>
       cache.map((c, i) => {
-        const { hyp, split } = hypothesis(c, snaps[i], p);
+        const { hyp, split } = hypothesis(c, p.emb === 'enc' ? encSnaps![i] : snaps[i], p, plda, vads[i]);
         const d = diarizationErrorRate(refs[i], hyp);
         return {
           missed: d.missed,
@@ -233,7 +391,7 @@ function main(): Promise<void> {
       });
     // sim-dev is never used to choose anything: reported only
     const allSources = [...new Set(cache.map((c) => c.source))];
-    const sources = allSources.filter((x) => x !== 'sim-dev');
+    const sources = allSources.filter((x) => !x.startsWith('sim-dev'));
     const oneRemote = cache.map((c) => remotesOf(c.subset, c.name) === 1);
     const splitRate = (s: Score[], src: string): string => {
       const idx = cache.flatMap((c, i) => (c.source === src && oneRemote[i] ? [i] : []));
@@ -259,42 +417,10 @@ function main(): Promise<void> {
     const baseline = scoreOf(current);
     const fmt = (x: number): string => `${(100 * x).toFixed(1)} %`;
     const key = (p: Params): string =>
-      `thr ${p.threshold}, minSize ${p.minClusterSize}, ${p.normalization}, call ${p.callThreshold ?? '='}`;
-    const rows: string[] = [];
-    const folds: { heldOut: string; params: Params; heldOutDer: number; baselineDer: number }[] = [];
-    for (const held of sources) {
-      const objective = (s: Score[]): number => {
-        const ps = perSource(s);
-        const others = sources.filter((x) => x !== held);
-        return others.reduce((a, x) => a + der(ps.get(x)!), 0) / others.length;
-      };
-      let best = scored[0];
-      let bestO = Infinity;
-      for (const sc of scored) {
-        const o = objective(sc.s);
-        if (o < bestO - 1e-9) {
-          bestO = o;
-          best = sc;
-        }
-      }
-      const h = perSource(best.s).get(held)!;
-      const b = perSource(baseline).get(held)!;
-      folds.push({ heldOut: held, params: best.p, heldOutDer: der(h), baselineDer: der(b) });
-      rows.push(
-        `| ${held} | ${key(best.p)} | ${fmt(bestO)} | ${fmt(der(b))} (miss ${fmt(b.missed / b.total)}, FA ${fmt(b.falseAlarm / b.total)}, conf ${fmt(b.confusion / b.total)}) | ${fmt(der(h))} (miss ${fmt(h.missed / h.total)}, FA ${fmt(h.falseAlarm / h.total)}, conf ${fmt(h.confusion / h.total)}) |`,
-      );
-    }
-    // the parameters chosen on all sources (what the pipeline should use if the folds agree)
-    let all = scored[0];
-    let allO = Infinity;
-    for (const sc of scored) {
-      const ps = perSource(sc.s);
-      const o = sources.reduce((a, x) => a + der(ps.get(x)!), 0) / sources.length;
-      if (o < allO - 1e-9) {
-        allO = o;
-        all = sc;
-      }
-    }
+      (p.vbx
+        ? `${ENCODER} VBx init ${p.vbx.initThreshold}, Fa ${p.vbx.Fa}, Fb ${p.vbx.Fb}, loopP ${p.vbx.loopP}`
+        : `${p.emb === 'enc' ? ENCODER : 'fbank-stats'} AHC thr ${p.threshold}, minSize ${p.minClusterSize}`) +
+      `, call ${p.callThreshold ?? '='}, holes ${p.holes ?? 'unassigned'}`;
     const table = (s: Score[]): string =>
       allSources
         .map((src) => {
@@ -305,16 +431,80 @@ function main(): Promise<void> {
       `\n| **dev total (pooled)** | ${fmt(der(pooled(s, (i) => !cache[i].subset.startsWith('sim-'))))} | | | | |`;
     const hdr =
       '| source | DER | miss | FA | conf | one-remote calls split |\n| --- | ---: | ---: | ---: | ---: | ---: |\n';
+    const argmin = (
+      pool: { p: Params; s: Score[] }[],
+      objective: (s: Score[]) => number,
+    ): { best: { p: Params; s: Score[] }; o: number } => {
+      let best = pool[0];
+      let o = Infinity;
+      for (const sc of pool) {
+        const v = objective(sc.s);
+        if (v < o - 1e-9) {
+          o = v;
+          best = sc;
+        }
+      }
+      return { best, o };
+    };
+    /** Leave-one-source-out CV restricted to one family of the grid. */
+    const cv = (family: string, pool: { p: Params; s: Score[] }[]) => {
+      const rows: string[] = [];
+      const folds: { heldOut: string; params: Params; heldOutDer: number; baselineDer: number }[] = [];
+      for (const held of sources) {
+        const others = sources.filter((x) => x !== held);
+        const { best, o } = argmin(pool, (s) => {
+          const ps = perSource(s);
+          return others.reduce((acc, x) => acc + der(ps.get(x)!), 0) / others.length;
+        });
+        const h = perSource(best.s).get(held)!;
+        const b = perSource(baseline).get(held)!;
+        folds.push({ heldOut: held, params: best.p, heldOutDer: der(h), baselineDer: der(b) });
+        rows.push(
+          `| ${held} | ${key(best.p)} | ${fmt(o)} | ${fmt(der(b))} | ${fmt(der(h))} (miss ${fmt(h.missed / h.total)}, FA ${fmt(h.falseAlarm / h.total)}, conf ${fmt(h.confusion / h.total)}) |`,
+        );
+      }
+      // the parameters chosen on all sources (what the pipeline should use if the folds agree)
+      const { best: all } = argmin(pool, (s) => {
+        const ps = perSource(s);
+        return sources.reduce((acc, x) => acc + der(ps.get(x)!), 0) / sources.length;
+      });
+      const meanHeld = folds.reduce((acc, f) => acc + f.heldOutDer, 0) / folds.length;
+      const md =
+        `## ${family}: ${pool.length} parameter sets, mean held-out DER ${fmt(meanHeld)}\n\n` +
+        `| held-out source | chosen on the others | their objective | held-out DER, current | held-out DER, chosen |\n| --- | --- | ---: | ---: | ---: |\n` +
+        rows.join('\n') +
+        `\n\nChosen on all sources: ${key(all.p)}\n\n${hdr}${table(all.s)}\n\n`;
+      return { family, folds, meanHeld, all, md };
+    };
+    const families: [string, (p: Params) => boolean][] = [
+      ['fbank-stats + AHC', (p) => p.emb === 'fbank' && p.holes === null],
+      [`${ENCODER} + AHC`, (p) => p.emb === 'enc' && !p.vbx && p.holes === null],
+      [`${ENCODER} + VBx`, (p) => p.vbx !== null && p.holes === null],
+      ['all methods, VAD holes unassigned', (p) => p.holes === null],
+      ['all methods, VAD holes to the nearest speaker or unassigned (CV)', () => true],
+    ];
+    const results = families
+      .map(([name, f]) => [name, scored.filter((x) => f(x.p))] as const)
+      .filter(([, pool]) => pool.length)
+      .map(([name, pool]) => cv(name, pool));
+    const all = results[results.length - 1].all;
     const md =
       `# Leave-one-source-out CV of the clustering (${new Date().toISOString()})\n\n` +
       `${cache.length} files (${allSources.map((s) => `${s} ${cache.filter((c) => c.source === s).length}`).join(', ')}), ` +
-      `${grid.length} parameter sets; DER no collar, overlap scored; objective = mean of per-source pooled DER over the CV sources (sim-dev is reported only, never used to choose).\n\n` +
-      `| held-out source | chosen on the others | their objective | held-out DER, current (thr 0.08, minSize 3, none) | held-out DER, chosen |\n| --- | --- | ---: | ---: | ---: |\n` +
-      rows.join('\n') +
-      `\n\nMean held-out DER: current ${fmt(folds.reduce((a, f) => a + f.baselineDer, 0) / folds.length)}, chosen ${fmt(folds.reduce((a, f) => a + f.heldOutDer, 0) / folds.length)}.\n\n` +
-      `## Current parameters\n\n${hdr}${table(baseline)}\n\n` +
-      `## Chosen on all sources: ${key(all.p)}\n\n${hdr}${table(all.s)}\n\n` +
-      `## Per file (current → chosen on all)\n\n| file | source | pipeline | current | chosen |\n| --- | --- | ---: | ---: | ---: |\n` +
+      `${grid.length} parameter sets; DER no collar, overlap scored; objective = mean of per-source pooled DER over the CV sources (sim-dev calls and meetings are reported only, never used to choose). ` +
+      `Current = the pipeline's defaults (${key(current)}). Machine: ${cpus().length} cores, load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' / ')} at the end (shared).\n\n` +
+      `| method family | mean held-out DER (current ${fmt(results[0].folds.reduce((acc, f) => acc + f.baselineDer, 0) / results[0].folds.length)}) | ${sources.join(' | ')} |\n| --- | ---: | ${sources.map(() => '---:').join(' | ')} |\n` +
+      results
+        .map(
+          (r) =>
+            `| ${r.family} | ${fmt(r.meanHeld)} | ${r.folds.map((f) => fmt(f.heldOutDer)).join(' | ')} |`,
+        )
+        .join('\n') +
+      `\n\n## Current parameters\n\n${hdr}${table(baseline)}\n\n` +
+      results.map((r) => r.md).join('') +
+      `## Per file (current → chosen on all, all methods)\n\n| file | source | pipeline | current | chosen |\n| --- | --- | ---: | ---: | ---: |\n` +
       cache
         .map(
           (c, i) =>
@@ -324,41 +514,40 @@ function main(): Promise<void> {
       '\n';
     const suffix = process.env.DIAR_CV_GRID ? `-${process.env.DIAR_CV_GRID}` : '';
     writeFileSync(join(OUT, `diar-cv${suffix}.md`), md);
-    // per-source pooled rates (fractions of scored reference speech) for bench/report.ts
-    const sourceRows = (s: Score[]) =>
-      allSources.map((source) => {
-        const x = perSource(s).get(source)!;
-        return {
-          source,
-          files: cache.filter((c) => c.source === source).length,
-          der: der(x),
-          missed: x.missed / x.total,
-          falseAlarm: x.falseAlarm / x.total,
-          confusion: x.confusion / x.total,
-          oneRemoteSplit: splitRate(s, source),
-        };
-      });
-    const json = {
-      run: run.finish(),
-      files: cache.length,
-      gridSize: grid.length,
-      folds,
-      chosenOnAll: all.p,
-      current: {
-        params: current,
-        perSource: sourceRows(baseline),
-        devPooledDer: der(pooled(baseline, (i) => !cache[i].subset.startsWith('sim-'))),
-      },
-      chosen: { params: all.p, perSource: sourceRows(all.s) },
-      perFile: cache.map((c, i) => ({
-        file: c.name,
-        source: c.source,
-        pipelineDer: c.pipelineDer,
-        currentDer: der(baseline[i]),
-        chosenDer: der(all.s[i]),
-      })),
-    };
-    writeFileSync(join(OUT, `diar-cv${suffix}.json`), JSON.stringify(json, null, 2) + '\n');
+    writeFileSync(
+      join(OUT, `diar-cv${suffix}.json`),
+      JSON.stringify(
+        {
+          machine: {
+            cores: cpus().length,
+            loadAverage: loadavg(),
+            note: 'shared machine, other jobs running',
+          },
+          files: cache.length,
+          current,
+          families: results.map((r) => ({
+            family: r.family,
+            meanHeldOutDer: r.meanHeld,
+            folds: r.folds,
+            chosenOnAll: r.all.p,
+            perSourceChosenOnAll: Object.fromEntries(
+              [...perSource(r.all.s)].map(([src, x]) => [
+                src,
+                { der: der(x), split: splitRate(r.all.s, src) },
+              ]),
+            ),
+          })),
+          perSourceCurrent: Object.fromEntries(
+            [...perSource(baseline)].map(([src, x]) => [
+              src,
+              { der: der(x), split: splitRate(baseline, src) },
+            ]),
+          ),
+        },
+        null,
+        2,
+      ),
+    );
     console.log(md);
   });
 }

@@ -8,18 +8,25 @@
  * (300–3400 Hz band limit, 8 kHz, then one of G.711 µ-law, G.711 A-law, GSM 06.10, Opus 8/12/16
  * kbit/s) and back to 16 kHz. The mic channel gets the local speech, white noise at an SNR of
  * 5–25 dB and a bleed of the processed remote channel at −20 to −35 dB with a 10–60 ms delay.
- * No room reverb and no mono meetings yet.
+ * No room reverb on calls yet.
+ *
+ * Meetings (`<pool>-meetings`): mono mixtures of 3–6 speakers of the pool, one at a time with the
+ * same turn and gap model (overlaps from negative gaps, back-channels from a random listener),
+ * each speaker through its own far-field room response (direct path + exponentially decaying
+ * velvet-noise tail, RT60 0.3–0.8 s, direct-to-reverberant ratio 0–8 dB), plus white noise at an SNR of 5–25 dB.
  *
  * Speakers: `sim-train` = `../shared/data/train` LibriSpeech speakers (for anything fitted);
  * `sim-dev` = dev voiceprint and age/gender speakers, none of them in train (for reporting).
  * Reference RTTM: each segment's speech by a 20-ms energy detector (frames within 35 dB of the
  * segment's loudest frame, gaps < 0.3 s bridged), as DATA.md's aws call reference was derived.
  *
- * Usage: `node --import tsx bench/simulate/calls.ts <sim-train|sim-dev> <count> [seed]`; writes
- * `bench/results/tmp/sim/<pool>/call_NNN.wav` + `.rttm` (git-ignored; never commit audio).
+ * Usage: `node --import tsx bench/simulate/calls.ts <sim-train|sim-dev> <count> [seed] [meetings]`;
+ * writes `bench/results/tmp/sim/<pool>/call_NNN.wav` + `.rttm`, or with `meetings`
+ * `bench/results/tmp/sim/<pool>-meetings/meeting_NNN.wav` + `.rttm` (git-ignored; never commit
+ * audio).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeStream, probeAudio, resolveFfmpeg } from '../../src-main/engine/audio/ffmpeg.ts';
@@ -221,22 +228,146 @@ async function simulateCall(
   return { remotes: nRemote, codec: codec[0] };
 }
 
+/**
+ * A far-field room response as sparse taps: unit direct path + an exponentially decaying
+ * velvet-noise tail (random ±1 impulses, 300 per second; Järveläinen & Karjalainen, "Reverberation
+ * modeling using velvet noise", AES 30th Conference, 2007), so the convolution stays cheap.
+ */
+function roomResponse(rand: () => number): { at: Int32Array; gain: Float32Array } {
+  const rt60 = 0.3 + 0.5 * rand();
+  const len = Math.round(rt60 * SR);
+  const step = SR / 300;
+  const at: number[] = [0];
+  const gain: number[] = [1];
+  let tail = 0;
+  for (let p = 0; p + step <= len; p += step) {
+    const i = Math.max(1, Math.round(p + rand() * (step - 1)));
+    const g = (rand() < 0.5 ? -1 : 1) * 10 ** ((-3 * i) / len); // −60 dB at rt60
+    at.push(i);
+    gain.push(g);
+    tail += g * g;
+  }
+  // direct-to-reverberant ratio 0–8 dB
+  const k = Math.sqrt(10 ** (-(8 * rand()) / 10) / tail);
+  for (let j = 1; j < gain.length; j++) gain[j] *= k;
+  return { at: Int32Array.from(at), gain: Float32Array.from(gain) };
+}
+
+/** y += x ∗ h for a sparse response h. */
+function addConvolved(y: Float32Array, x: Float32Array, h: { at: Int32Array; gain: Float32Array }): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v === 0) continue; // a speaker's track is silent outside its turns
+    for (let j = 0; j < h.at.length && i + h.at[j] < y.length; j++) y[i + h.at[j]] += h.gain[j] * v;
+  }
+}
+
+/** Generates one mono meeting into `dir`. */
+async function simulateMeeting(
+  pool: SpeakerSource[],
+  cache: Map<string, Float32Array>,
+  seed: number,
+  name: string,
+  dir: string,
+): Promise<{ speakers: number }> {
+  const rand = seededRandom(seed);
+  const nSpk = 3 + Math.floor(rand() * 4);
+  const chosen: SpeakerSource[] = [];
+  while (chosen.length < nSpk) {
+    const sp = pool[Math.floor(rand() * pool.length)];
+    if (!chosen.includes(sp)) chosen.push(sp);
+  }
+  const durS = 60 + 60 * rand();
+  const n = Math.round(durS * SR);
+  const dry = chosen.map(() => new Float32Array(n));
+  const rttm: string[] = [];
+  const place = async (spk: number, startS: number, lenS: number): Promise<number> => {
+    let a = cache.get(chosen[spk].id);
+    if (!a) {
+      a = concatFloat32(await Promise.all(chosen[spk].files.map(decodeMono)));
+      const peak = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+      a = a.map((v) => (0.5 * v) / peak);
+      cache.set(chosen[spk].id, a);
+    }
+    const len = Math.min(Math.round(lenS * SR), a.length, n - Math.round(startS * SR));
+    if (len <= SR / 4) return startS;
+    const from = Math.floor(rand() * (a.length - len));
+    const seg = a.subarray(from, from + len);
+    dry[spk].set(seg, Math.round(startS * SR));
+    for (const [s0, e0] of speechIntervals(seg, startS))
+      rttm.push(
+        `SPEAKER ${name} 1 ${s0.toFixed(3)} ${(e0 - s0).toFixed(3)} <NA> <NA> ${chosen[spk].id} <NA> <NA>`,
+      );
+    return startS + len / SR;
+  };
+  let t = 0.5 + rand();
+  let speaker = Math.floor(rand() * nSpk);
+  while (t < durS - 1) {
+    const lenS = Math.min(8, Math.max(0.6, Math.exp(Math.log(2.5) + 0.6 * (rand() * 2 - 1) * 1.7)));
+    const end = await place(speaker, t, lenS);
+    if (rand() < 0.15) {
+      const other = (speaker + 1 + Math.floor(rand() * (nSpk - 1))) % nSpk;
+      await place(other, t + (end - t) * (0.3 + 0.4 * rand()), 0.3 + 0.5 * rand());
+    }
+    t = Math.max(t + 0.3, end + (-0.6 + 1.6 * rand()));
+    speaker = (speaker + 1 + Math.floor(rand() * (nSpk - 1))) % nSpk;
+  }
+  const mix = new Float32Array(n);
+  dry.forEach((x) => addConvolved(mix, x, roomResponse(rand)));
+  let e = 0;
+  let cnt = 0;
+  for (const v of mix)
+    if (Math.abs(v) > 1e-4) {
+      e += v * v;
+      cnt++;
+    }
+  const noiseRms = Math.sqrt(e / Math.max(1, cnt)) * 10 ** (-(5 + 20 * rand()) / 20);
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    mix[i] += noiseRms * Math.sqrt(3) * (2 * rand() - 1);
+    peak = Math.max(peak, Math.abs(mix[i]));
+  }
+  if (peak > 0.99) for (let i = 0; i < n; i++) mix[i] *= 0.99 / peak;
+  writeFileSync(join(dir, `${name}.wav`), encodeWav([mix], SR));
+  writeFileSync(join(dir, `${name}.rttm`), rttm.join('\n') + '\n');
+  return { speakers: nSpk };
+}
+
 async function main(): Promise<void> {
-  const [poolName = 'sim-dev', countArg = '20', seedArg] = process.argv.slice(2);
+  const [poolName = 'sim-dev', countArg = '20', seedArg, kind] = process.argv.slice(2);
   const pool = speakerPool(poolName);
   const count = Number(countArg);
   const seed = Number(seedArg ?? (poolName === 'sim-dev' ? 1000 : 2000));
+  const cache = new Map<string, Float32Array>();
+  if (kind === 'meetings') {
+    const dir = join(OUT, `${poolName}-meetings`);
+    mkdirSync(dir, { recursive: true });
+    const meta: Record<string, { speakers: number }> = {};
+    for (let i = 0; i < count; i++) {
+      const name = `meeting_${String(i).padStart(3, '0')}`;
+      meta[name] = await simulateMeeting(pool, cache, seed + 500 + i, name, dir);
+    }
+    writeFileSync(join(dir, 'meetings.json'), JSON.stringify(meta, null, 1));
+    console.log(`${count} meetings from ${pool.length} ${poolName} speakers in ${dir}`);
+    return;
+  }
   const dir = join(OUT, poolName);
   const work = join(OUT, 'work');
   mkdirSync(dir, { recursive: true });
   mkdirSync(work, { recursive: true });
-  const cache = new Map<string, Float32Array>();
-  const meta: Record<string, { remotes: number; codec: string }> = {};
+  // calls already generated (same seed) are kept, so a larger count only adds calls
+  const metaPath = join(dir, 'calls.json');
+  const meta = (existsSync(metaPath) ? JSON.parse(readFileSync(metaPath, 'utf8')) : {}) as Record<
+    string,
+    { remotes: number; codec: string }
+  >;
   for (let i = 0; i < count; i++) {
     const name = `call_${String(i).padStart(3, '0')}`;
+    if (meta[name] && existsSync(join(dir, `${name}.wav`))) continue;
     meta[name] = await simulateCall(pool, cache, seed + i, name, dir, work);
+    writeFileSync(metaPath, JSON.stringify(meta, null, 1));
   }
-  writeFileSync(join(dir, 'calls.json'), JSON.stringify(meta, null, 1));
+  writeFileSync(metaPath, JSON.stringify(meta, null, 1));
   console.log(`${count} calls from ${pool.length} ${poolName} speakers in ${dir}`);
 }
 

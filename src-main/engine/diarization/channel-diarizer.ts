@@ -18,6 +18,7 @@ import {
 import type { EmbeddingBackend } from './embedding.ts';
 import { activeFrameCount, FB_DIM, FB_HOP, FB_WIN, gatherRows, speakerFrames } from './speaker-frames.ts';
 import { buildTracks, type TrackOptions } from './tracks.ts';
+import { clusterVbx, type VbxClusteringOptions } from './vbx-clustering.ts';
 import {
   type ClusterTurn,
   DEFAULT_RECONSTRUCT,
@@ -60,6 +61,8 @@ export interface ChannelDiarizerOptions {
    * distance (see {@link clusterSnapshot}; null/absent = off). Used for the system channel of calls.
    */
   oneSpeakerBelow?: number | null;
+  /** Cluster with AHC-initialised VBx (vbx-clustering.ts) instead of AHC alone (null/absent = AHC). */
+  vbx?: VbxClusteringOptions | null;
 }
 
 export const DEFAULT_CHANNEL_DIARIZER: ChannelDiarizerOptions = {
@@ -141,6 +144,8 @@ function maxCentroidDistance(centroids: Float32Array[]): number {
  * @param oneSpeakerBelow when every pair of cluster centroids is closer than this cosine distance,
  *   all clusters are merged into one speaker (model selection for a channel where one speaker is
  *   the rule, e.g. the system channel of a call; null = off).
+ * @param vbxOpts cluster with AHC-initialised VBx (vbx-clustering.ts) instead of AHC alone (null =
+ *   AHC; ignored with tracks).
  */
 export function clusterSnapshot(
   snap: DiarizerSnapshot,
@@ -149,6 +154,7 @@ export function clusterSnapshot(
   reconstruct: ReconstructOptions,
   tracks: TrackOptions | null = null,
   oneSpeakerBelow: number | null = null,
+  vbxOpts: VbxClusteringOptions | null = null,
 ): ChannelDiarization {
   const vectors = normalizeEmbeddings(
     snap.items.map((i) => i.vector),
@@ -156,7 +162,15 @@ export function clusterSnapshot(
   );
   const normalized = snap.items.map((it, i) => ({ ...it, vector: vectors[i] }));
   const groups = tracks ? buildTracks(snap.windows, snap.items.length, tracks) : undefined;
-  let { labels, centroids } = clusterEmbeddings(normalized, clustering, groups);
+  let { labels, centroids } =
+    vbxOpts && !groups
+      ? clusterVbx(
+          normalized,
+          snap.items.map((i) => i.vector),
+          clustering,
+          vbxOpts,
+        )
+      : clusterEmbeddings(normalized, clustering, groups);
   if (oneSpeakerBelow !== null && centroids.length > 1 && maxCentroidDistance(centroids) < oneSpeakerBelow) {
     // the evidence for more than one speaker is too weak: one speaker (cannot-link ignored)
     const mean = new Float32Array(centroids[0].length);
@@ -276,6 +290,7 @@ export class ChannelDiarizer {
       reconstruct,
       this.opts.tracks,
       this.opts.oneSpeakerBelow ?? null,
+      this.opts.vbx ?? null,
     );
     this.timings.clustering += performance.now() - t0;
     return res;

@@ -38,6 +38,8 @@ import {
 } from '../diarization/channel-diarizer.ts';
 import { createEmbeddingBackend, type EmbeddingBackend } from '../diarization/embedding.ts';
 import { Segmenter } from '../diarization/segmentation.ts';
+import { fillVadHoles } from '../diarization/vad-holes.ts';
+import { shippedPlda, type VbxClusteringOptions } from '../diarization/vbx-clustering.ts';
 import { OnnxModel } from '../inference/onnx.ts';
 import { OnnxWorkerModel } from '../inference/onnx-worker.ts';
 import {
@@ -92,6 +94,13 @@ export interface PipelineParams {
    * gives a speaker count. Chosen by leave-one-source-out CV (bench/diar-cv.ts).
    */
   callOneSpeakerBelow: Readonly<Record<string, number>>;
+  /**
+   * VBx clustering (diarization/vbx-clustering.ts) per embedding id, used when a PLDA ships for
+   * that encoder (`models/<id>.plda.json`); an id not listed clusters with AHC alone.
+   */
+  vbx: Readonly<Record<string, Omit<VbxClusteringOptions, 'plda'>>>;
+  /** VAD speech no turn covers goes to the nearest turn's speaker within this many s (null = unassigned; diarization/vad-holes.ts). */
+  vadHoleMaxGapS: number | null;
 }
 
 /** Seconds scanned, and the channel correlation above which a 2-channel file is "dual mono". */
@@ -104,6 +113,8 @@ export const DEFAULT_PARAMS: PipelineParams = {
   silentWindowMaxProb: 0.2,
   // bench/README.md "Clustering re-fit": one-remote sim calls split 5/13 → 0/13, aws 24.7 → 6.4 %
   callOneSpeakerBelow: { 'fbank-stats': 0.15 },
+  vbx: {},
+  vadHoleMaxGapS: null,
 };
 
 /**
@@ -331,6 +342,9 @@ export async function analyzeFile(
   const expectedSamples = probe.durationS ? probe.durationS * ENGINE_SAMPLE_RATE : 0;
   const expectedWindows = Math.max(1, Math.ceil(expectedSamples / diarizerOpts.stepSamples));
   const vad = createMultiChannelVad(opts.vad ?? 'silero', models.vadModel, roles.length);
+  const vbxParams = params.vbx[models.embedder.id];
+  const plda = vbxParams ? shippedPlda(models.embedder.id) : null;
+  if (vbxParams && plda) diarizerOpts.vbx = { ...vbxParams, plda };
   const oneSpeakerBelow = params.callOneSpeakerBelow[models.embedder.id];
   const systemOpts: ChannelDiarizerOptions =
     roles.includes('mic') && oneSpeakerBelow !== undefined && opts.numSpeakers === undefined
@@ -425,7 +439,11 @@ export async function analyzeFile(
       progress('clustering', 1, 1);
       for (const k of Object.keys(diarTimings) as (keyof typeof diarTimings)[])
         diarTimings[k] += ch.diarizer.timings[k];
-      for (const t of res.turns) {
+      const filled =
+        params.vadHoleMaxGapS === null
+          ? res.turns
+          : fillVadHoles(res.turns, regions[c], { maxGapS: params.vadHoleMaxGapS });
+      for (const t of filled) {
         turns.push({
           startS: t.start,
           endS: t.end,
