@@ -80,7 +80,7 @@ export function clusterVbx(
     if (c === undefined) return;
     for (let j = 0; j < d; j++) centroids[c][j] += items[i].vector[j];
   });
-  centroids.forEach(l2normalize);
+  for (const c of centroids) l2normalize(c, c);
   return { labels: assignConstrained(items, centroids), centroids };
 }
 
